@@ -1,0 +1,118 @@
+//! The app's offline SQLite copy. Today it holds preferences; the catalog, tickets, door
+//! lists, scan log and outbox join it as the sync engine lands.
+
+use crate::bilingual::Lang;
+use crate::sqlite_migrations::{self, Migration, MigrationError};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+/// The client schema, embedded from `migrations/client/`.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "settings",
+    sql: include_str!("../../migrations/client/0001_settings.sql"),
+}];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalStoreError {
+    #[error("cannot open the local database at {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The local database of one app installation.
+pub struct LocalStore {
+    conn: Connection,
+}
+
+const LANG_KEY: &str = "lang";
+
+impl LocalStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, LocalStoreError> {
+        let mut conn = Connection::open(path).map_err(|source| LocalStoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        // WAL keeps readers off the writer's back; NORMAL is durable across app crashes
+        // (only a power cut can lose the last commits, never corrupt the file).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        sqlite_migrations::apply(&mut conn, MIGRATIONS)?;
+        Ok(LocalStore { conn })
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, LocalStoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), LocalStoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The language the person chose, if they ever did.
+    pub fn language(&self) -> Result<Option<Lang>, LocalStoreError> {
+        Ok(self.setting(LANG_KEY)?.as_deref().and_then(Lang::from_tag))
+    }
+
+    pub fn set_language(&self, lang: Lang) -> Result<(), LocalStoreError> {
+        self.set_setting(LANG_KEY, lang.tag())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_migrations_match_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/client");
+        let files = sqlite_migrations::files_in(&dir).unwrap();
+        let embedded: Vec<(u32, String)> = MIGRATIONS
+            .iter()
+            .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
+            .collect();
+        assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn the_chosen_language_survives_reopening_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hafla.db");
+        {
+            let store = LocalStore::open(&path).unwrap();
+            assert_eq!(store.language().unwrap(), None);
+            store.set_language(Lang::En).unwrap();
+            store.set_language(Lang::Ar).unwrap();
+        }
+        assert_eq!(
+            LocalStore::open(&path).unwrap().language().unwrap(),
+            Some(Lang::Ar)
+        );
+    }
+
+    #[test]
+    fn an_unopenable_path_names_the_path_in_its_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing-folder/hafla.db");
+        let err = LocalStore::open(&path).err().expect("must fail");
+        assert!(err.to_string().contains("missing-folder"), "{err}");
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs Hafla's whole test suite: formatting, lints, the UI type check, every cargo test,
+# and the end-to-end journeys (real server, real app in WebKit under Xvfb).
+# Installs what is missing first; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_node
+ensure_cargo_tool tauri-driver tauri-driver "^2"
+ensure_ui_packages
+
+step "UI type check"
+(cd ui && npm run --silent typecheck)
+build_ui
+
+step "cargo fmt"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo build (binaries the journeys launch)"
+cargo build --workspace --locked
+
+step "cargo test"
+cargo test --workspace --locked
+
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  step "generated TypeScript bindings are committed"
+  if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
+    git status --porcelain -- ui/src/bindings
+    echo "ui/src/bindings changed when the tests regenerated them: commit the new files" >&2
+    exit 1
+  fi
+fi
+
+step "all checks passed; screenshots in $(target_dir)/e2e-shots/"

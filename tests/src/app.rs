@@ -1,0 +1,161 @@
+//! The real app in a WebKit window, driven over WebDriver through tauri-driver.
+
+use crate::{HarnessError, VirtualDisplay, free_port, paths, wait_until};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+/// How long a journey waits for something to appear on screen.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One app instance with its own empty profile (data, config, cache) and a WebDriver session.
+pub struct AppSession {
+    pub client: Client,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl AppSession {
+    /// Launches the app on `display`, configured to talk to the server at `server_url`.
+    pub async fn start(
+        display: &VirtualDisplay,
+        server_url: &str,
+    ) -> Result<AppSession, HarnessError> {
+        let application = paths::workspace_binary("hafla-app");
+        if !application.is_file() {
+            return Err(HarnessError::Start {
+                what: "hafla-app".into(),
+                reason: format!(
+                    "{} is missing (build the workspace first)",
+                    application.display()
+                ),
+            });
+        }
+        let driver_path: PathBuf = std::env::var_os("TAURI_DRIVER")
+            .map(PathBuf::from)
+            .or_else(|| paths::find_program("tauri-driver"))
+            .ok_or_else(|| HarnessError::Start {
+                what: "tauri-driver".into(),
+                reason: "not found on PATH or in ~/.cargo/bin (cargo install tauri-driver --version ^2 --locked)".into(),
+            })?;
+        let profile = tempfile::tempdir()?;
+        let (port, native_port) = (free_port()?, free_port()?);
+        // The app inherits this environment through tauri-driver and WebKitWebDriver.
+        let driver = Command::new(&driver_path)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", display.name())
+            .env("HAFLA_SERVER_URL", server_url)
+            .env("HOME", profile.path())
+            .env("XDG_DATA_HOME", profile.path().join("data"))
+            .env("XDG_CONFIG_HOME", profile.path().join("config"))
+            .env("XDG_CACHE_HOME", profile.path().join("cache"))
+            .env("LANG", "en_US.UTF-8")
+            .env("LANGUAGE", "en_US")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| HarnessError::Start {
+                what: "tauri-driver".into(),
+                reason: e.to_string(),
+            })?;
+        let webdriver_url = format!("http://127.0.0.1:{port}");
+        wait_until("tauri-driver", Duration::from_secs(20), || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+                .map(|_| ())
+        })
+        .await?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": application }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&webdriver_url)
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))?;
+        Ok(AppSession {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Waits until an element matching `css` exists and returns its text.
+    pub async fn text_of(&self, css: &str) -> Result<String, HarnessError> {
+        wait_until(css, UI_TIMEOUT, || async {
+            let element = self.client.find(Locator::Css(css)).await.ok()?;
+            element.text().await.ok()
+        })
+        .await
+    }
+
+    /// The texts of every element matching `css`, once at least one exists.
+    pub async fn texts_of_all(&self, css: &str) -> Result<Vec<String>, HarnessError> {
+        wait_until(css, UI_TIMEOUT, || async {
+            let elements = self.client.find_all(Locator::Css(css)).await.ok()?;
+            if elements.is_empty() {
+                return None;
+            }
+            let mut texts = Vec::with_capacity(elements.len());
+            for e in elements {
+                texts.push(e.text().await.ok()?);
+            }
+            Some(texts)
+        })
+        .await
+    }
+
+    /// An attribute of the first element matching `css`.
+    pub async fn attribute(&self, css: &str, name: &str) -> Result<Option<String>, HarnessError> {
+        let element = wait_until(css, UI_TIMEOUT, || async {
+            self.client.find(Locator::Css(css)).await.ok()
+        })
+        .await?;
+        element
+            .attr(name)
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))
+    }
+
+    pub async fn click(&self, css: &str) -> Result<(), HarnessError> {
+        let element = wait_until(css, UI_TIMEOUT, || async {
+            self.client.find(Locator::Css(css)).await.ok()
+        })
+        .await?;
+        element
+            .click()
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))
+    }
+
+    /// Saves a PNG of the window as `target/e2e-shots/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf, HarnessError> {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))?;
+        let path = paths::screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Ends the WebDriver session, which closes the app.
+    pub async fn close(self) -> Result<(), HarnessError> {
+        self.client
+            .close()
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))
+    }
+}

@@ -1,0 +1,47 @@
+// Fluent strings for the UI, from the same locales/ files the Rust side uses.
+import { FluentBundle, FluentResource, type FluentVariable } from "@fluent/bundle";
+import arSource from "../../locales/ar/hafla.ftl?raw";
+import enSource from "../../locales/en/hafla.ftl?raw";
+import type { Lang } from "./bindings/Lang";
+
+function bundle(locale: string, source: string): FluentBundle {
+  const b = new FluentBundle(locale);
+  const errors = b.addResource(new FluentResource(source));
+  for (const e of errors) console.error(`locales/${locale}:`, e);
+  return b;
+}
+
+const bundles: Record<Lang, FluentBundle> = { ar: bundle("ar", arSource), en: bundle("en", enSource) };
+let current: Lang = "ar";
+
+/** The language a first run should use: Arabic when the system prefers it, else English. */
+export function systemLang(): Lang {
+  const preferred = navigator.languages.length ? navigator.languages : [navigator.language];
+  for (const tag of preferred) {
+    const primary = tag.toLowerCase().split(/[-_]/)[0];
+    if (primary === "ar" || primary === "en") return primary;
+  }
+  return "en";
+}
+
+export function currentLang(): Lang {
+  return current;
+}
+
+/** Switches the strings and mirrors the whole layout (dir="rtl" for Arabic). */
+export function applyLang(lang: Lang): void {
+  current = lang;
+  const root = document.documentElement;
+  root.lang = lang;
+  root.dir = lang === "ar" ? "rtl" : "ltr";
+  document.title = t("app-title");
+}
+
+/** The message `id` in the current language (falling back to English, then to the id). */
+export function t(id: string, args?: Record<string, FluentVariable>): string {
+  for (const lang of [current, "en"] as const) {
+    const message = bundles[lang].getMessage(id);
+    if (message?.value) return bundles[lang].formatPattern(message.value, args);
+  }
+  return id;
+}
