@@ -13,8 +13,21 @@ pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 /// One app instance with its own empty profile (data, config, cache) and a WebDriver session.
 pub struct AppSession {
     pub client: Client,
-    _driver: Child,
+    driver: Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for AppSession {
+    /// Ends tauri-driver's whole process group, so no WebKitWebDriver or app outlives a
+    /// failed journey (an orphan would also hold the test's output pipe open).
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            // SAFETY: kill(2) with a negative pid signals the group we created at spawn.
+            unsafe {
+                libc::kill(-(pid as i32), libc::SIGKILL);
+            }
+        }
+    }
 }
 
 impl AppSession {
@@ -60,6 +73,8 @@ impl AppSession {
             .env("LANGUAGE", "en_US")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
+            // Its own process group, so Drop can end WebKitWebDriver and the app with it.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| HarnessError::Start {
@@ -86,14 +101,43 @@ impl AppSession {
             .map_err(|e| HarnessError::WebDriver(e.to_string()))?;
         Ok(AppSession {
             client,
-            _driver: driver,
+            driver,
             _profile: profile,
         })
     }
 
+    /// Like [`wait_until`] for the UI; on a timeout it saves a screenshot of what was shown.
+    async fn wait_for<T, F, Fut>(&self, what: &str, check: F) -> Result<T, HarnessError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let result = wait_until(what, UI_TIMEOUT, check).await;
+        if result.is_err() {
+            let name: String = what
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            if let Ok(path) = self.screenshot(&format!("timeout-{name}")).await {
+                eprintln!(
+                    "timed out waiting for {what}; the window is in {}",
+                    path.display()
+                );
+            }
+        }
+        result
+    }
+
+    async fn element(&self, css: &str) -> Result<fantoccini::elements::Element, HarnessError> {
+        self.wait_for(css, || async {
+            self.client.find(Locator::Css(css)).await.ok()
+        })
+        .await
+    }
+
     /// Waits until an element matching `css` exists and returns its text.
     pub async fn text_of(&self, css: &str) -> Result<String, HarnessError> {
-        wait_until(css, UI_TIMEOUT, || async {
+        self.wait_for(css, || async {
             let element = self.client.find(Locator::Css(css)).await.ok()?;
             element.text().await.ok()
         })
@@ -102,7 +146,7 @@ impl AppSession {
 
     /// The texts of every element matching `css`, once at least one exists.
     pub async fn texts_of_all(&self, css: &str) -> Result<Vec<String>, HarnessError> {
-        wait_until(css, UI_TIMEOUT, || async {
+        self.wait_for(css, || async {
             let elements = self.client.find_all(Locator::Css(css)).await.ok()?;
             if elements.is_empty() {
                 return None;
@@ -118,29 +162,33 @@ impl AppSession {
 
     /// An attribute of the first element matching `css`.
     pub async fn attribute(&self, css: &str, name: &str) -> Result<Option<String>, HarnessError> {
-        let element = wait_until(css, UI_TIMEOUT, || async {
-            self.client.find(Locator::Css(css)).await.ok()
-        })
-        .await?;
-        element
+        self.element(css)
+            .await?
             .attr(name)
             .await
             .map_err(|e| HarnessError::WebDriver(e.to_string()))
     }
 
     pub async fn click(&self, css: &str) -> Result<(), HarnessError> {
-        let element = wait_until(css, UI_TIMEOUT, || async {
-            self.client.find(Locator::Css(css)).await.ok()
-        })
-        .await?;
-        element
+        self.element(css)
+            .await?
             .click()
             .await
             .map_err(|e| HarnessError::WebDriver(e.to_string()))
     }
 
     /// Saves a PNG of the window as `target/e2e-shots/<name>.png` and returns its path.
+    /// It first waits for fonts and two animation frames, so the shot shows the current DOM.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, HarnessError> {
+        let settle = "const done = arguments[arguments.length - 1];
+            document.fonts.ready.then(() =>
+                requestAnimationFrame(() => requestAnimationFrame(() => done(true))));";
+        self.client
+            .execute_async(settle, vec![])
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))?;
+        // WebKit composites on its own thread; give it a beat after the frame is produced.
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let png = self
             .client
             .screenshot()
@@ -154,6 +202,7 @@ impl AppSession {
     /// Ends the WebDriver session, which closes the app.
     pub async fn close(self) -> Result<(), HarnessError> {
         self.client
+            .clone()
             .close()
             .await
             .map_err(|e| HarnessError::WebDriver(e.to_string()))

@@ -7,11 +7,12 @@ import type { Lang } from "./bindings/Lang";
 function bundle(locale: string, source: string): FluentBundle {
   const b = new FluentBundle(locale);
   const errors = b.addResource(new FluentResource(source));
-  for (const e of errors) console.error(`locales/${locale}:`, e);
+  for (const e of errors) console.error(`locales (${locale}):`, e);
   return b;
 }
 
-const bundles: Record<Lang, FluentBundle> = { ar: bundle("ar", arSource), en: bundle("en", enSource) };
+// Arabic numbers use Latin digits, as Jordanian tickets and prices do (dates and money match).
+const bundles: Record<Lang, FluentBundle> = { ar: bundle("ar-u-nu-latn", arSource), en: bundle("en", enSource) };
 let current: Lang = "ar";
 
 /** The language a first run should use: Arabic when the system prefers it, else English. */
