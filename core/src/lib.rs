@@ -8,6 +8,8 @@
 //! Architecture invariant: nothing here depends on axum or tauri.
 
 pub mod bilingual;
+pub mod credential;
+pub mod door;
 pub mod i18n;
 pub mod money;
 pub mod places;
@@ -17,6 +19,8 @@ pub mod wire;
 pub mod api_client;
 #[cfg(feature = "local-store")]
 pub mod local_store;
+#[cfg(feature = "qr")]
+pub mod qr;
 #[cfg(feature = "sqlite")]
 pub mod sqlite_migrations;
 

@@ -7,11 +7,18 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
 /// The client schema, embedded from `migrations/client/`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "settings",
-    sql: include_str!("../../migrations/client/0001_settings.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "settings",
+        sql: include_str!("../../migrations/client/0001_settings.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "door",
+        sql: include_str!("../../migrations/client/0002_door.sql"),
+    },
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalStoreError {

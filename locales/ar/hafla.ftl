@@ -51,3 +51,29 @@ city-salt = السلط
 city-karak = الكرك
 city-wadi-musa = وادي موسى (البترا)
 city-wadi-rum = وادي رم
+
+# نتائج المسح على الباب، تُعرض بخط كبير.
+verdict-admitted = أهلاً وسهلاً، تفضّل بالدخول
+verdict-readmitted = أهلاً بعودتك، تفضّل بالدخول
+verdict-exited = سُجّل الخروج — يُسمح بالعودة حسب نوع التذكرة
+verdict-not-inside = هذه التذكرة ليست في الداخل: لا خروج لتسجيله
+verdict-already-admitted = دخلت هذه التذكرة مسبقاً في { $time }، { $gate }
+verdict-revoked = التذكرة لم تعد صالحة: { $reason ->
+    [refunded] استُردّ ثمنها
+    [cancelled] أُلغيت
+   *[transferred] نُقلت إلى شخص آخر
+}
+verdict-wrong-event = هذه التذكرة لفعالية أخرى
+verdict-not-yet-valid = التذكرة غير صالحة بعد: يبدأ الدخول { $time }
+verdict-expired = انتهت صلاحية التذكرة في { $time }
+verdict-code-expired = انتهت صلاحية الرمز: اطلب من حامل التذكرة فتحها في تطبيق حفلة (لا تُقبل لقطات الشاشة)
+verdict-unknown-key = جهة توقيع غير معروفة: زامن هذا الجهاز ثم امسح مجدداً
+verdict-bad-signature = تذكرة مزوّرة أو تالفة: لا تسمح بالدخول
+verdict-malformed = ليست تذكرة حفلة ({ $reason ->
+    [lower_case] الرمز بأحرف صغيرة؛ تحقق من زر Caps Lock في الماسح
+    [wrong_prefix] رمز غير صحيح
+    [too_long] الرمز أطول من المسموح
+    [not_ascii] أحرف غير متوقعة
+    [unsupported_version] صادرة عن نسخة أحدث من حفلة؛ حدّث هذا التطبيق
+   *[other] تعذّرت قراءة الرمز
+})

@@ -48,3 +48,29 @@ city-salt = Salt
 city-karak = Karak
 city-wadi-musa = Wadi Musa (Petra)
 city-wadi-rum = Wadi Rum
+
+# Door verdicts, shown large at the door.
+verdict-admitted = Welcome in
+verdict-readmitted = Welcome back in
+verdict-exited = Exit recorded — re-entry as the ticket allows
+verdict-not-inside = This ticket is not inside: nothing to check out
+verdict-already-admitted = Already admitted at { $time }, { $gate }
+verdict-revoked = Ticket no longer valid: { $reason ->
+    [refunded] it was refunded
+    [cancelled] it was cancelled
+   *[transferred] it was transferred to someone else
+}
+verdict-wrong-event = This ticket is for another event
+verdict-not-yet-valid = Not valid yet: entry opens { $time }
+verdict-expired = This ticket expired at { $time }
+verdict-code-expired = Code expired: ask the holder to open the ticket in the Hafla app (no screenshots)
+verdict-unknown-key = Unknown ticket signer: sync this device, then scan again
+verdict-bad-signature = Forged or damaged ticket: do not admit
+verdict-malformed = Not a Hafla ticket ({ $reason ->
+    [lower_case] the code is in lower case; check Caps Lock on the scanner
+    [wrong_prefix] wrong code
+    [too_long] the code is too long
+    [not_ascii] unexpected characters
+    [unsupported_version] made by a newer Hafla; update this app
+   *[other] the code could not be read
+})
