@@ -1,6 +1,9 @@
 //! hafla-server: the sync server's library, so tests can drive the router without a socket.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod mail;
+pub mod sms;
 pub mod store;

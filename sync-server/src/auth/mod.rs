@@ -1,0 +1,5 @@
+//! Accounts and sign-in: passwords, phone one-time codes, OpenID Connect, sessions.
+
+pub mod oidc;
+pub mod otp;
+pub mod phone;

@@ -1,0 +1,1 @@
+//! Outgoing email: SMTP in production, a local outbox in development. (being written)

@@ -1,0 +1,1 @@
+//! Outgoing SMS: an HTTP provider in production, a local outbox in development. (being written)
