@@ -155,9 +155,14 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         store.path().display()
     );
     std::io::stdout().flush()?;
-    axum::serve(listener, app(AppState { store }))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app(AppState {
+            store: std::sync::Arc::new(store),
+        }),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -6,7 +6,7 @@ use hafla_core::places::{City, GeoPoint};
 use hafla_core::wire::{Category, ErrorBody, ErrorCode, EventPage, EventStatus, Venue};
 use hafla_server::api::{AppState, app};
 use hafla_server::demo;
-use hafla_server::store::{NewEvent, NewOrganization, NewTicketType, SqliteStore};
+use hafla_server::store::{CatalogStore, NewEvent, NewOrganization, NewTicketType, SqliteStore};
 use uuid::Uuid;
 
 struct TestServer {
@@ -21,7 +21,7 @@ async fn spawn_server() -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = app(AppState {
-        store: store.clone(),
+        store: std::sync::Arc::new(store.clone()),
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     TestServer {

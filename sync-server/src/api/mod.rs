@@ -7,10 +7,11 @@ mod events;
 
 pub use error::ApiError;
 
-use crate::store::SqliteStore;
+use crate::store::Store;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Router, middleware};
+use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -20,7 +21,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: SqliteStore,
+    pub store: Arc<dyn Store>,
 }
 
 /// The whole application, without a socket: `main` serves it, tests drive it directly.

@@ -2,7 +2,7 @@
 
 mod catalog;
 
-use crate::store::{NewEvent, NewOrganization, NewTicketType, SqliteStore, StoreError};
+use crate::store::{CatalogStore, NewEvent, NewOrganization, NewTicketType, StoreError};
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
 use hafla_core::places::{City, GeoPoint};
@@ -137,7 +137,7 @@ pub fn build(today: Date) -> Result<(Vec<NewOrganization>, Vec<NewEvent>), DemoE
 }
 
 /// Seeds the demo catalog into an empty database; leaves a database with data untouched.
-pub async fn seed(store: &SqliteStore, today: Date) -> Result<SeedOutcome, DemoError> {
+pub async fn seed(store: &dyn CatalogStore, today: Date) -> Result<SeedOutcome, DemoError> {
     if store.count_organizations().await? > 0 {
         return Ok(SeedOutcome::AlreadyPresent);
     }
@@ -252,7 +252,7 @@ mod tests {
     #[tokio::test]
     async fn seeding_twice_writes_the_catalog_once() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
+        let store = crate::store::SqliteStore::open(dir.path()).unwrap();
         let today = today_in_amman().unwrap();
         let first = seed(&store, today).await.unwrap();
         assert!(

@@ -1,13 +1,21 @@
-//! Storage of the server's data. Today one backend, embedded SQLite; PostgreSQL joins it
-//! behind the same operations.
+//! Storage of the server's data, behind traits so the backend can change.
+//!
+//! One trait per area (catalog, accounts, sessions, organizations); [`Store`] is all of
+//! them. The embedded SQLite backend is [`SqliteStore`]; the PostgreSQL backend implements
+//! the same traits, and `conformance` holds the one test suite both must pass. The traits
+//! are object-safe (`async_trait`) so handlers hold an `Arc<dyn Store>`.
 
+mod conformance;
 mod sqlite;
 
+pub use conformance::run_conformance_suite;
 pub use sqlite::SqliteStore;
 
+use async_trait::async_trait;
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
-use hafla_core::wire::{Category, EventStatus, Venue};
+use hafla_core::wire::{Category, EventPage, EventStatus, Venue};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +28,11 @@ pub enum StoreError {
     Migration(#[from] hafla_core::sqlite_migrations::MigrationError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A unique value (email, phone, member) is already taken.
+    #[error("{0} is already in use")]
+    Conflict(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
     #[error("the database holds a value this build cannot read: {0}")]
     Corrupt(String),
     #[error("the database task stopped: {0}")]
@@ -57,3 +70,282 @@ pub struct NewEvent {
     pub time_zone: String,
     pub ticket_types: Vec<NewTicketType>,
 }
+
+/// How an account was first created (for sign-up analytics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupMethod {
+    Email,
+    Phone,
+    Oidc,
+    Admin,
+}
+
+impl SignupMethod {
+    pub fn key(self) -> &'static str {
+        match self {
+            SignupMethod::Email => "email",
+            SignupMethod::Phone => "phone",
+            SignupMethod::Oidc => "oidc",
+            SignupMethod::Admin => "admin",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<SignupMethod> {
+        [
+            SignupMethod::Email,
+            SignupMethod::Phone,
+            SignupMethod::Oidc,
+            SignupMethod::Admin,
+        ]
+        .into_iter()
+        .find(|m| m.key() == key)
+    }
+}
+
+/// A person's account. Email addresses are stored lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub phone_verified: bool,
+    /// argon2id PHC string; `None` for accounts that sign in by phone or OIDC only.
+    pub password_hash: Option<String>,
+    pub display_name: String,
+    pub lang: hafla_core::Lang,
+    pub is_admin: bool,
+    pub signup_method: SignupMethod,
+    pub created_at: jiff::Timestamp,
+}
+
+/// What a one-time link token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    pub fn key(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// A refresh token as stored: only its hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshRecord {
+    pub token_hash: [u8; 32],
+    pub family_id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: jiff::Timestamp,
+    pub expires_at: jiff::Timestamp,
+}
+
+/// The result of presenting a refresh token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// The token was current; it is now used and `next` replaces it.
+    Rotated { user_id: Uuid, family_id: Uuid },
+    /// The token had already been used: someone holds a copy. The whole family is revoked.
+    Reused { user_id: Uuid, family_id: Uuid },
+    /// Unknown, revoked or expired: sign in again.
+    Invalid,
+}
+
+/// A person's role in an organization.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgRole {
+    Owner,
+    Manager,
+    DoorStaff,
+    Analyst,
+}
+
+impl OrgRole {
+    pub const ALL: [OrgRole; 4] = [
+        OrgRole::Owner,
+        OrgRole::Manager,
+        OrgRole::DoorStaff,
+        OrgRole::Analyst,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            OrgRole::Owner => "owner",
+            OrgRole::Manager => "manager",
+            OrgRole::DoorStaff => "door_staff",
+            OrgRole::Analyst => "analyst",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<OrgRole> {
+        OrgRole::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+/// A member of an organization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub role: OrgRole,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// An organization a user belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub organization_id: Uuid,
+    pub name: Bilingual,
+    pub role: OrgRole,
+}
+
+/// An invitation to join an organization, by email or phone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invite {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub role: OrgRole,
+    pub invited_by: Uuid,
+    pub created_at: jiff::Timestamp,
+}
+
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Whether the database answers; for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+    async fn count_organizations(&self) -> Result<u64, StoreError>;
+    /// Creates organizations and events (with ticket types) in one transaction.
+    async fn insert_catalog(
+        &self,
+        organizations: Vec<NewOrganization>,
+        events: Vec<NewEvent>,
+    ) -> Result<(), StoreError>;
+    /// Published events that have not ended by `now`, soonest first.
+    async fn list_published_events(
+        &self,
+        now: jiff::Timestamp,
+        offset: u32,
+        limit: u32,
+    ) -> Result<EventPage, StoreError>;
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Fails with `Conflict("email")` / `Conflict("phone")` when taken.
+    async fn create_user(&self, user: User) -> Result<(), StoreError>;
+    async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_phone(&self, phone: &str) -> Result<Option<User>, StoreError>;
+    async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), StoreError>;
+    async fn mark_email_verified(
+        &self,
+        user_id: Uuid,
+        at: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+    async fn set_admin(&self, user_id: Uuid, is_admin: bool) -> Result<(), StoreError>;
+    async fn insert_one_time_token(
+        &self,
+        token_hash: [u8; 32],
+        user_id: Uuid,
+        purpose: TokenPurpose,
+        expires_at: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Uses the token if it exists for `purpose`, is unused and unexpired; at most once.
+    async fn consume_one_time_token(
+        &self,
+        token_hash: [u8; 32],
+        purpose: TokenPurpose,
+        now: jiff::Timestamp,
+    ) -> Result<Option<Uuid>, StoreError>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_refresh_token(&self, record: RefreshRecord) -> Result<(), StoreError>;
+    /// Atomically uses `token_hash` and stores `next` in its family, or detects reuse.
+    async fn rotate_refresh_token(
+        &self,
+        token_hash: [u8; 32],
+        next: RefreshRecord,
+        now: jiff::Timestamp,
+    ) -> Result<RefreshOutcome, StoreError>;
+    /// Ends one sign-in (log out). Returns the tokens revoked.
+    async fn revoke_family(&self, family_id: Uuid, now: jiff::Timestamp)
+    -> Result<u64, StoreError>;
+    /// Ends every sign-in of a user (log out everywhere, password reset).
+    async fn revoke_all_sessions(
+        &self,
+        user_id: Uuid,
+        now: jiff::Timestamp,
+    ) -> Result<u64, StoreError>;
+    /// The family of a current refresh token, if it is current.
+    async fn refresh_family(
+        &self,
+        token_hash: [u8; 32],
+        now: jiff::Timestamp,
+    ) -> Result<Option<(Uuid, Uuid)>, StoreError>;
+}
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// Creates the organization with `owner` as its owner.
+    async fn create_organization(
+        &self,
+        org: NewOrganization,
+        owner: Uuid,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+    async fn role_in(
+        &self,
+        organization_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<Option<OrgRole>, StoreError>;
+    async fn memberships(&self, user_id: Uuid) -> Result<Vec<Membership>, StoreError>;
+    async fn members(&self, organization_id: Uuid) -> Result<Vec<Member>, StoreError>;
+    /// Changes a member's role; the owner's role changes only through a transfer.
+    async fn set_role(
+        &self,
+        organization_id: Uuid,
+        user_id: Uuid,
+        role: OrgRole,
+    ) -> Result<(), StoreError>;
+    async fn remove_member(&self, organization_id: Uuid, user_id: Uuid) -> Result<(), StoreError>;
+    /// Makes `to` (a member) the owner and the previous owner a manager, atomically.
+    async fn transfer_ownership(&self, organization_id: Uuid, to: Uuid) -> Result<(), StoreError>;
+    async fn create_invite(&self, invite: Invite) -> Result<(), StoreError>;
+    /// Turns open invitations for this email or phone into memberships; returns them.
+    async fn accept_invites(
+        &self,
+        user_id: Uuid,
+        email: Option<&str>,
+        phone: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<Membership>, StoreError>;
+}
+
+/// Everything the server stores.
+pub trait Store: CatalogStore + AccountStore + SessionStore + OrgStore {}
+
+impl<T: CatalogStore + AccountStore + SessionStore + OrgStore> Store for T {}

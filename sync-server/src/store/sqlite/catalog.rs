@@ -1,101 +1,35 @@
-//! The embedded SQLite backend: one file in the data directory, WAL mode.
+//! The public catalog in SQLite.
 
-use super::{NewEvent, NewOrganization, StoreError};
+use super::SqliteStore;
+use crate::store::{CatalogStore, NewEvent, NewOrganization, StoreError};
+use async_trait::async_trait;
 use hafla_core::Bilingual;
 use hafla_core::money::{Currency, Money};
 use hafla_core::places::{City, GeoPoint};
-use hafla_core::sqlite_migrations::{self, Migration};
 use hafla_core::wire::{Category, EventPage, EventStatus, EventSummary, Venue};
-use rusqlite::{Connection, Row, params};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use rusqlite::{Row, params};
 
-/// The server schema, embedded from `migrations/server/sqlite/`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "catalog",
-    sql: include_str!("../../../migrations/server/sqlite/0001_catalog.sql"),
-}];
-
-/// The database file's name inside the data directory.
-pub const DB_FILE: &str = "hafla.db";
-
-/// A handle to the server's SQLite database; cheap to clone.
-///
-/// Work runs on tokio's blocking pool so the async runtime never waits on disk; one
-/// connection behind a mutex serialises writers, which SQLite requires anyway.
-#[derive(Clone)]
-pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
-    path: PathBuf,
-}
-
-impl SqliteStore {
-    /// Creates the data directory if needed, opens `hafla.db` in it and applies migrations.
-    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::DataDir {
-            path: data_dir.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        let path = data_dir.join(DB_FILE);
-        let open_error = |e: rusqlite::Error| StoreError::Open {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let mut conn = Connection::open(&path).map_err(open_error)?;
-        // WAL lets readers proceed during a write; NORMAL syncs at checkpoints, durable
-        // against process crashes. busy_timeout covers other processes (backup, CLI).
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_error)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        sqlite_migrations::apply(&mut conn, MIGRATIONS)?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-            path,
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Runs `f` with the connection on the blocking pool.
-    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
-    }
-
+#[async_trait]
+impl CatalogStore for SqliteStore {
     /// Whether the database can answer a query; for readiness checks.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        self.with_conn(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
             .await
     }
 
-    pub async fn count_organizations(&self) -> Result<u64, StoreError> {
-        self.with_conn(|c| Ok(c.query_row("SELECT count(*) FROM organizations", [], |r| r.get(0))?))
+    async fn count_organizations(&self) -> Result<u64, StoreError> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM organizations", [], |r| r.get(0))?))
             .await
     }
 
     /// Creates organizations and events (with their ticket types) in one transaction.
-    pub async fn insert_catalog(
+    async fn insert_catalog(
         &self,
         organizations: Vec<NewOrganization>,
         events: Vec<NewEvent>,
     ) -> Result<(), StoreError> {
-        self.with_conn(move |c| {
+        self.write(move |tx| {
             let now = jiff::Timestamp::now().as_second();
-            let tx = c.transaction()?;
             for org in &organizations {
                 tx.execute(
                     "INSERT INTO organizations (id, name_ar, name_en, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -150,20 +84,19 @@ impl SqliteStore {
                     )?;
                 }
             }
-            tx.commit()?;
             Ok(())
         })
         .await
     }
 
     /// Published events that have not ended by `now`, soonest first.
-    pub async fn list_published_events(
+    async fn list_published_events(
         &self,
         now: jiff::Timestamp,
         offset: u32,
         limit: u32,
     ) -> Result<EventPage, StoreError> {
-        self.with_conn(move |c| {
+        self.read(move |c| {
             let now = now.as_second();
             let published = EventStatus::Published.key();
             let total: u32 = c.query_row(
@@ -246,45 +179,4 @@ fn event_summary(row: &Row<'_>) -> Result<EventSummary, StoreError> {
         time_zone: text(17)?,
         price_from,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_embedded_migrations_match_the_folder() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server/sqlite");
-        let files = sqlite_migrations::files_in(&dir).unwrap();
-        let embedded: Vec<(u32, String)> = MIGRATIONS
-            .iter()
-            .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
-            .collect();
-        assert_eq!(files, embedded);
-    }
-
-    #[test]
-    fn both_backends_define_the_same_schema_versions() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server");
-        let versions = |dir: &str| -> Vec<u32> {
-            sqlite_migrations::files_in(&root.join(dir))
-                .unwrap()
-                .into_iter()
-                .map(|(v, _)| v)
-                .collect()
-        };
-        assert_eq!(versions("sqlite"), versions("postgres"));
-    }
-
-    #[test]
-    fn a_data_dir_under_a_file_is_refused_with_its_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("not-a-dir");
-        std::fs::write(&file, b"x").unwrap();
-        let err = SqliteStore::open(&file.join("data"))
-            .err()
-            .expect("must fail");
-        assert!(matches!(err, StoreError::DataDir { .. }), "{err}");
-        assert!(err.to_string().contains("not-a-dir"), "{err}");
-    }
 }

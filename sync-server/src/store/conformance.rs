@@ -1,0 +1,399 @@
+//! The one behaviour suite every storage backend must pass, run against a fresh store per
+//! scenario. `SqliteStore`'s tests run it; the PostgreSQL store's tests run it unchanged.
+
+use super::{
+    Invite, NewOrganization, OrgRole, RefreshOutcome, RefreshRecord, SignupMethod, Store,
+    StoreError, TokenPurpose, User,
+};
+use hafla_core::{Bilingual, Lang};
+use jiff::{SignedDuration, Timestamp};
+use std::future::Future;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Runs every scenario, each on a store made by `fresh`. Panics with the scenario's name.
+pub async fn run_conformance_suite<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    users_are_unique_by_email_and_phone(fresh().await).await;
+    account_updates_apply_to_existing_users_only(fresh().await).await;
+    one_time_tokens_are_used_at_most_once_before_expiry(fresh().await).await;
+    refresh_tokens_rotate_and_a_reused_one_revokes_its_family(fresh().await).await;
+    sessions_end_one_at_a_time_or_all_together(fresh().await).await;
+    organizations_keep_exactly_one_owner(fresh().await).await;
+    invitations_become_memberships_once(fresh().await).await;
+}
+
+fn now() -> Timestamp {
+    "2026-11-25T10:00:00Z".parse().expect("timestamp")
+}
+
+pub(crate) fn user(email: Option<&str>, phone: Option<&str>) -> User {
+    User {
+        id: Uuid::now_v7(),
+        email: email.map(str::to_owned),
+        email_verified: false,
+        phone: phone.map(str::to_owned),
+        phone_verified: phone.is_some(),
+        password_hash: None,
+        display_name: "سلمى".into(),
+        lang: Lang::Ar,
+        is_admin: false,
+        signup_method: if email.is_some() {
+            SignupMethod::Email
+        } else {
+            SignupMethod::Phone
+        },
+        created_at: now(),
+    }
+}
+
+fn org() -> NewOrganization {
+    NewOrganization {
+        id: Uuid::now_v7(),
+        name: Bilingual::new("مسرح البلد", "Al Balad Theatre").expect("name"),
+    }
+}
+
+async fn users_are_unique_by_email_and_phone(store: Arc<dyn Store>) {
+    let salma = user(Some("salma@example.jo"), Some("+962791234567"));
+    store.create_user(salma.clone()).await.expect("create");
+    assert_eq!(
+        store.user_by_id(salma.id).await.unwrap(),
+        Some(salma.clone())
+    );
+    assert_eq!(
+        store
+            .user_by_email("Salma@Example.JO")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(salma.id)
+    );
+    assert_eq!(
+        store
+            .user_by_phone("+962791234567")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(salma.id)
+    );
+    assert_eq!(
+        store.user_by_email("nobody@example.jo").await.unwrap(),
+        None
+    );
+    let same_email = user(Some("salma@example.jo"), None);
+    assert!(matches!(
+        store.create_user(same_email).await,
+        Err(StoreError::Conflict("email"))
+    ));
+    let same_phone = user(None, Some("+962791234567"));
+    assert!(matches!(
+        store.create_user(same_phone).await,
+        Err(StoreError::Conflict("phone"))
+    ));
+}
+
+async fn account_updates_apply_to_existing_users_only(store: Arc<dyn Store>) {
+    let u = user(Some("omar@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    store
+        .set_password(u.id, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+        .await
+        .unwrap();
+    store.mark_email_verified(u.id, now()).await.unwrap();
+    store.set_admin(u.id, true).await.unwrap();
+    let stored = store.user_by_id(u.id).await.unwrap().expect("user");
+    assert!(stored.email_verified && stored.is_admin && stored.password_hash.is_some());
+    let ghost = Uuid::now_v7();
+    assert!(matches!(
+        store.set_password(ghost, "x").await,
+        Err(StoreError::NotFound("user"))
+    ));
+    assert!(matches!(
+        store.mark_email_verified(ghost, now()).await,
+        Err(StoreError::NotFound("user"))
+    ));
+}
+
+async fn one_time_tokens_are_used_at_most_once_before_expiry(store: Arc<dyn Store>) {
+    let u = user(Some("rana@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    let expires = now() + SignedDuration::from_hours(1);
+    store
+        .insert_one_time_token([1; 32], u.id, TokenPurpose::VerifyEmail, expires)
+        .await
+        .unwrap();
+    store
+        .insert_one_time_token([2; 32], u.id, TokenPurpose::ResetPassword, expires)
+        .await
+        .unwrap();
+    let verify = TokenPurpose::VerifyEmail;
+    assert_eq!(
+        store
+            .consume_one_time_token([2; 32], verify, now())
+            .await
+            .unwrap(),
+        None,
+        "wrong purpose"
+    );
+    assert_eq!(
+        store
+            .consume_one_time_token([1; 32], verify, now())
+            .await
+            .unwrap(),
+        Some(u.id)
+    );
+    assert_eq!(
+        store
+            .consume_one_time_token([1; 32], verify, now())
+            .await
+            .unwrap(),
+        None,
+        "used"
+    );
+    let late = expires + SignedDuration::from_secs(1);
+    let reset = TokenPurpose::ResetPassword;
+    assert_eq!(
+        store
+            .consume_one_time_token([2; 32], reset, late)
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+}
+
+fn refresh(user_id: Uuid, hash: u8, family_id: Uuid) -> RefreshRecord {
+    RefreshRecord {
+        token_hash: [hash; 32],
+        family_id,
+        user_id,
+        created_at: now(),
+        expires_at: now() + SignedDuration::from_hours(24 * 30),
+    }
+}
+
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(store: Arc<dyn Store>) {
+    let u = user(Some("lina@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    let family = Uuid::now_v7();
+    store
+        .insert_refresh_token(refresh(u.id, 1, family))
+        .await
+        .unwrap();
+    let rotated = store
+        .rotate_refresh_token([1; 32], refresh(u.id, 2, family), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated,
+        RefreshOutcome::Rotated {
+            user_id: u.id,
+            family_id: family
+        }
+    );
+    assert_eq!(
+        store.refresh_family([2; 32], now()).await.unwrap(),
+        Some((family, u.id))
+    );
+    // A copy of token 1 is presented again: the family is burnt, token 2 included.
+    let reused = store
+        .rotate_refresh_token([1; 32], refresh(u.id, 3, family), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        reused,
+        RefreshOutcome::Reused {
+            user_id: u.id,
+            family_id: family
+        }
+    );
+    let after = store
+        .rotate_refresh_token([2; 32], refresh(u.id, 4, family), now())
+        .await
+        .unwrap();
+    assert_eq!(after, RefreshOutcome::Invalid);
+    assert_eq!(
+        store
+            .rotate_refresh_token([9; 32], refresh(u.id, 5, family), now())
+            .await
+            .unwrap(),
+        RefreshOutcome::Invalid
+    );
+    let other = Uuid::now_v7();
+    store
+        .insert_refresh_token(refresh(u.id, 6, other))
+        .await
+        .unwrap();
+    let expired = now() + SignedDuration::from_hours(24 * 31);
+    assert_eq!(
+        store
+            .rotate_refresh_token([6; 32], refresh(u.id, 7, other), expired)
+            .await
+            .unwrap(),
+        RefreshOutcome::Invalid
+    );
+}
+
+async fn sessions_end_one_at_a_time_or_all_together(store: Arc<dyn Store>) {
+    let u = user(Some("hadi@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    let (phone, laptop, tablet) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for (hash, family) in [(1, phone), (2, laptop), (3, tablet)] {
+        store
+            .insert_refresh_token(refresh(u.id, hash, family))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.revoke_family(phone, now()).await.unwrap(), 1);
+    assert_eq!(store.refresh_family([1; 32], now()).await.unwrap(), None);
+    assert!(
+        store
+            .refresh_family([2; 32], now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.revoke_all_sessions(u.id, now()).await.unwrap(), 2);
+    assert_eq!(store.refresh_family([3; 32], now()).await.unwrap(), None);
+}
+
+async fn organizations_keep_exactly_one_owner(store: Arc<dyn Store>) {
+    let (owner, door, stranger) = (
+        user(Some("o@x.jo"), None),
+        user(Some("d@x.jo"), None),
+        user(Some("s@x.jo"), None),
+    );
+    for u in [&owner, &door, &stranger] {
+        store.create_user(u.clone()).await.unwrap();
+    }
+    let o = org();
+    store
+        .create_organization(o.clone(), owner.id, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.role_in(o.id, owner.id).await.unwrap(),
+        Some(OrgRole::Owner)
+    );
+    store
+        .create_invite(Invite {
+            id: Uuid::now_v7(),
+            organization_id: o.id,
+            email: Some("d@x.jo".into()),
+            phone: None,
+            role: OrgRole::DoorStaff,
+            invited_by: owner.id,
+            created_at: now(),
+        })
+        .await
+        .unwrap();
+    store
+        .accept_invites(door.id, Some("d@x.jo"), None, now())
+        .await
+        .unwrap();
+    store
+        .set_role(o.id, door.id, OrgRole::Analyst)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.role_in(o.id, door.id).await.unwrap(),
+        Some(OrgRole::Analyst)
+    );
+    assert!(matches!(
+        store.set_role(o.id, owner.id, OrgRole::Manager).await,
+        Err(StoreError::Conflict("owner"))
+    ));
+    assert!(matches!(
+        store.remove_member(o.id, owner.id).await,
+        Err(StoreError::Conflict("owner"))
+    ));
+    assert!(matches!(
+        store.transfer_ownership(o.id, stranger.id).await,
+        Err(StoreError::NotFound("member"))
+    ));
+    store.transfer_ownership(o.id, door.id).await.unwrap();
+    assert_eq!(
+        store.role_in(o.id, door.id).await.unwrap(),
+        Some(OrgRole::Owner)
+    );
+    assert_eq!(
+        store.role_in(o.id, owner.id).await.unwrap(),
+        Some(OrgRole::Manager)
+    );
+    let roles: Vec<OrgRole> = store
+        .members(o.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.role)
+        .collect();
+    assert_eq!(
+        roles.iter().filter(|r| **r == OrgRole::Owner).count(),
+        1,
+        "{roles:?}"
+    );
+    store.remove_member(o.id, owner.id).await.unwrap();
+    assert_eq!(store.role_in(o.id, owner.id).await.unwrap(), None);
+    assert!(matches!(
+        store.remove_member(o.id, owner.id).await,
+        Err(StoreError::NotFound("member"))
+    ));
+}
+
+async fn invitations_become_memberships_once(store: Arc<dyn Store>) {
+    let owner = user(Some("boss@x.jo"), None);
+    let guest = user(Some("guest@x.jo"), Some("+962781234567"));
+    store.create_user(owner.clone()).await.unwrap();
+    store.create_user(guest.clone()).await.unwrap();
+    let (a, b) = (org(), org());
+    store
+        .create_organization(a.clone(), owner.id, now())
+        .await
+        .unwrap();
+    store
+        .create_organization(b.clone(), owner.id, now())
+        .await
+        .unwrap();
+    let invite = |organization_id, email: Option<&str>, phone: Option<&str>, role| Invite {
+        id: Uuid::now_v7(),
+        organization_id,
+        email: email.map(str::to_owned),
+        phone: phone.map(str::to_owned),
+        role,
+        invited_by: owner.id,
+        created_at: now(),
+    };
+    store
+        .create_invite(invite(a.id, Some("GUEST@x.jo"), None, OrgRole::Manager))
+        .await
+        .unwrap();
+    store
+        .create_invite(invite(
+            b.id,
+            None,
+            Some("+962781234567"),
+            OrgRole::DoorStaff,
+        ))
+        .await
+        .unwrap();
+    let joined = store
+        .accept_invites(guest.id, Some("guest@x.jo"), Some("+962781234567"), now())
+        .await
+        .unwrap();
+    let mut roles: Vec<(Uuid, OrgRole)> =
+        joined.iter().map(|m| (m.organization_id, m.role)).collect();
+    roles.sort();
+    let mut expected = vec![(a.id, OrgRole::Manager), (b.id, OrgRole::DoorStaff)];
+    expected.sort();
+    assert_eq!(roles, expected);
+    let again = store
+        .accept_invites(guest.id, Some("guest@x.jo"), None, now())
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 2, "no duplicate memberships");
+    assert_eq!(store.memberships(guest.id).await.unwrap().len(), 2);
+}

@@ -1,0 +1,215 @@
+//! The embedded SQLite backend: one file in the data directory, WAL mode.
+
+mod accounts;
+mod catalog;
+mod orgs;
+mod sessions;
+
+use super::StoreError;
+use hafla_core::sqlite_migrations::{self, Migration};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The server schema, embedded from `migrations/server/sqlite/`.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "catalog",
+        sql: include_str!("../../../../migrations/server/sqlite/0001_catalog.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts",
+        sql: include_str!("../../../../migrations/server/sqlite/0002_accounts.sql"),
+    },
+];
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "hafla.db";
+
+/// Readers kept open for reuse; more are opened on demand under load.
+const IDLE_READERS: usize = 4;
+
+/// A handle to the server's SQLite database; cheap to clone.
+///
+/// All work runs on tokio's blocking pool so the async runtime never waits on disk. One
+/// writer connection behind a mutex serialises writes (SQLite allows one writer; queueing
+/// in-process beats spinning on `SQLITE_BUSY`), and write transactions start `IMMEDIATE`
+/// so a read-then-write never fails half-way. Reads use their own connections and, thanks
+/// to WAL, never wait for the writer.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Creates the data directory if needed, opens `hafla.db` in it and applies migrations.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let mut writer = open_connection(&path)?;
+        // WAL lets readers proceed during a write; NORMAL syncs at checkpoints, durable
+        // against process crashes.
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| open_error(&path, e))?;
+        sqlite_migrations::apply(&mut writer, MIGRATIONS)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` inside one IMMEDIATE transaction on the writer, on the blocking pool.
+    pub(super) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Runs `f` on a reader connection, on the blocking pool.
+    pub(super) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let pooled = inner
+                .readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop();
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => open_connection(&inner.path)?,
+            };
+            let result = f(&conn);
+            let mut idle = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+    }
+}
+
+async fn blocking<T, F>(f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+}
+
+fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Open {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Other processes (backup, CLI) may hold the lock briefly.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Stores a timestamp as whole seconds.
+pub(super) fn secs(t: jiff::Timestamp) -> i64 {
+    t.as_second()
+}
+
+/// Reads whole seconds back into a timestamp.
+pub(super) fn timestamp(secs: i64) -> Result<jiff::Timestamp, StoreError> {
+    jiff::Timestamp::from_second(secs).map_err(|_| StoreError::Corrupt(format!("timestamp {secs}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sqlite_store_passes_the_conformance_suite() {
+        let dirs = Arc::new(Mutex::new(Vec::new()));
+        crate::store::run_conformance_suite(|| {
+            let dirs = dirs.clone();
+            async move {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let store = SqliteStore::open(dir.path()).expect("open");
+                dirs.lock().unwrap().push(dir);
+                Arc::new(store) as Arc<dyn crate::store::Store>
+            }
+        })
+        .await;
+    }
+
+    #[test]
+    fn the_embedded_migrations_match_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server/sqlite");
+        let files = sqlite_migrations::files_in(&dir).unwrap();
+        let embedded: Vec<(u32, String)> = MIGRATIONS
+            .iter()
+            .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
+            .collect();
+        assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn both_backends_define_the_same_schema_versions() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server");
+        let versions = |dir: &str| -> Vec<u32> {
+            sqlite_migrations::files_in(&root.join(dir))
+                .unwrap()
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect()
+        };
+        assert_eq!(versions("sqlite"), versions("postgres"));
+    }
+
+    #[test]
+    fn a_data_dir_under_a_file_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let err = SqliteStore::open(&file.join("data"))
+            .err()
+            .expect("must fail");
+        assert!(matches!(err, StoreError::DataDir { .. }), "{err}");
+        assert!(err.to_string().contains("not-a-dir"), "{err}");
+    }
+}
