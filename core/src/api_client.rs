@@ -84,7 +84,7 @@ impl ApiClient {
             return serde_json::from_slice(&body).map_err(|e| bad(e.to_string()));
         }
         match serde_json::from_slice::<ErrorBody>(&body) {
-            Ok(ErrorBody { code, message }) => Err(ClientError::Api { code, message }),
+            Ok(ErrorBody { code, message, .. }) => Err(ClientError::Api { code, message }),
             Err(_) => Err(bad(format!("HTTP {status}"))),
         }
     }
@@ -142,6 +142,7 @@ mod tests {
                     axum::Json(ErrorBody {
                         code: ErrorCode::InvalidParameter,
                         message: "قيمة غير صحيحة".into(),
+                        details: None,
                     }),
                 )
             }),

@@ -159,8 +159,29 @@ pub struct EventPage {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidParameter,
+    /// The body is not JSON (or not UTF-8).
+    MalformedJson,
+    /// The JSON has the wrong shape: missing fields, wrong types. `details` says where.
+    InvalidBody,
+    UnsupportedMediaType,
     NotFound,
     PayloadTooLarge,
+    /// No valid access token: sign in (again).
+    Unauthenticated,
+    /// Signed in, but this caller may not do this.
+    Forbidden,
+    InvalidCredentials,
+    TokenExpired,
+    /// A refresh token was used twice: every session of that sign-in was ended.
+    TokenReused,
+    /// A link or refresh token that is unknown, used or expired.
+    InvalidToken,
+    InvalidEmail,
+    WeakPassword,
+    EmailTaken,
+    /// The change would leave an organization without exactly one owner.
+    OwnerRequired,
+    RateLimited,
     Internal,
     /// Client side: the server could not be reached at all.
     ServerUnreachable,
@@ -171,10 +192,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 7] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidParameter,
+        ErrorCode::MalformedJson,
+        ErrorCode::InvalidBody,
+        ErrorCode::UnsupportedMediaType,
         ErrorCode::NotFound,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::TokenExpired,
+        ErrorCode::TokenReused,
+        ErrorCode::InvalidToken,
+        ErrorCode::InvalidEmail,
+        ErrorCode::WeakPassword,
+        ErrorCode::EmailTaken,
+        ErrorCode::OwnerRequired,
+        ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::ServerUnreachable,
         ErrorCode::BadResponse,
@@ -185,8 +220,22 @@ impl ErrorCode {
     pub fn message_id(self) -> &'static str {
         match self {
             ErrorCode::InvalidParameter => "error-invalid-parameter",
+            ErrorCode::MalformedJson => "error-malformed-json",
+            ErrorCode::InvalidBody => "error-invalid-body",
+            ErrorCode::UnsupportedMediaType => "error-unsupported-media-type",
             ErrorCode::NotFound => "error-not-found",
             ErrorCode::PayloadTooLarge => "error-payload-too-large",
+            ErrorCode::Unauthenticated => "error-unauthenticated",
+            ErrorCode::Forbidden => "error-forbidden",
+            ErrorCode::InvalidCredentials => "error-invalid-credentials",
+            ErrorCode::TokenExpired => "error-token-expired",
+            ErrorCode::TokenReused => "error-token-reused",
+            ErrorCode::InvalidToken => "error-invalid-token",
+            ErrorCode::InvalidEmail => "error-invalid-email",
+            ErrorCode::WeakPassword => "error-weak-password",
+            ErrorCode::EmailTaken => "error-email-taken",
+            ErrorCode::OwnerRequired => "error-owner-required",
+            ErrorCode::RateLimited => "error-rate-limited",
             ErrorCode::Internal => "error-internal",
             ErrorCode::ServerUnreachable => "error-server-unreachable",
             ErrorCode::BadResponse => "error-bad-response",
@@ -215,6 +264,10 @@ impl<'de> Deserialize<'de> for ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// Machine-readable specifics (which field, which rule), when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "unknown", optional))]
+    pub details: Option<serde_json::Value>,
 }
 
 #[cfg(test)]

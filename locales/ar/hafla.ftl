@@ -77,3 +77,23 @@ verdict-malformed = ليست تذكرة حفلة ({ $reason ->
     [unsupported_version] صادرة عن نسخة أحدث من حفلة؛ حدّث هذا التطبيق
    *[other] تعذّرت قراءة الرمز
 })
+
+error-malformed-json = محتوى الطلب ليس بصيغة JSON صحيحة.
+error-invalid-body = الطلب ينقصه شيء أو فيه قيمة خاطئة: { $reason }
+error-unsupported-media-type = أرسل محتوى الطلب بصيغة JSON ‏(Content-Type: application/json).
+error-unauthenticated = يرجى تسجيل الدخول للمتابعة.
+error-forbidden = لا تملك صلاحية القيام بذلك.
+error-invalid-credentials = البريد الإلكتروني أو كلمة المرور غير صحيحة.
+error-token-expired = انتهت جلستك. يرجى تسجيل الدخول مجدداً.
+error-token-reused = حفاظاً على أمانك أنهينا الجلسة على كل الأجهزة التي استُخدمت فيها. يرجى تسجيل الدخول مجدداً.
+error-invalid-token = هذا الرابط أو هذه الجلسة لم يعد صالحاً.
+error-invalid-email = أدخل بريداً إلكترونياً صحيحاً.
+error-weak-password = اختر كلمة مرور أقوى: { $reason ->
+    [too_short] عشرة أحرف على الأقل
+    [too_long] ٢٥٦ حرفاً على الأكثر
+    [too_common] هذه الكلمة شائعة جداً
+   *[contains_identifier] لا تضمّنها بريدك الإلكتروني أو رقم هاتفك
+}.
+error-email-taken = يوجد حساب بهذا البريد الإلكتروني. سجّل الدخول أو أعد تعيين كلمة المرور.
+error-owner-required = لكل منظمة مالك واحد دائماً: انقل الملكية أولاً.
+error-rate-limited = محاولات كثيرة. حاول مجدداً بعد { $seconds } ثانية.

@@ -74,3 +74,23 @@ verdict-malformed = Not a Hafla ticket ({ $reason ->
     [unsupported_version] made by a newer Hafla; update this app
    *[other] the code could not be read
 })
+
+error-malformed-json = The request body is not valid JSON.
+error-invalid-body = The request is missing something or has a wrong value: { $reason }
+error-unsupported-media-type = Send the request body as JSON (Content-Type: application/json).
+error-unauthenticated = Please sign in to continue.
+error-forbidden = You don't have permission to do this.
+error-invalid-credentials = The email or password is not correct.
+error-token-expired = Your session has expired. Please sign in again.
+error-token-reused = For your safety we signed you out everywhere this session was used. Please sign in again.
+error-invalid-token = This link or session is no longer valid.
+error-invalid-email = Enter a valid email address.
+error-weak-password = Choose a stronger password: { $reason ->
+    [too_short] at least 10 characters
+    [too_long] at most 256 characters
+    [too_common] this one is too common
+   *[contains_identifier] don't use your email or phone number in it
+}.
+error-email-taken = An account with this email already exists. Sign in or reset your password.
+error-owner-required = An organization always has exactly one owner: transfer ownership first.
+error-rate-limited = Too many attempts. Try again in { $seconds } seconds.

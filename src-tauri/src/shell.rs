@@ -88,7 +88,11 @@ fn client_error(err: ClientError, lang: Lang) -> ErrorBody {
             localizer().message(lang, code.message_id(), &[("url", url.into())])
         }
     };
-    ErrorBody { code, message }
+    ErrorBody {
+        code,
+        message,
+        details: None,
+    }
 }
 
 fn local_error(err: LocalStoreError, lang: Lang) -> ErrorBody {
@@ -96,6 +100,7 @@ fn local_error(err: LocalStoreError, lang: Lang) -> ErrorBody {
     ErrorBody {
         code: ErrorCode::Internal,
         message: localizer().message(lang, ErrorCode::Internal.message_id(), &[]),
+        details: None,
     }
 }
 

@@ -27,6 +27,9 @@ enum Command {
     Demo(DataArgs),
     /// Apply database migrations and exit.
     Migrate(DataArgs),
+    /// Platform administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
 }
 
 #[derive(Args, Debug)]
@@ -46,6 +49,36 @@ struct ServeArgs {
     /// Seed the demo catalog first when the database is empty.
     #[arg(long)]
     demo: bool,
+    /// Public base URL of the server, used in links in emails (default: http://ADDR).
+    #[arg(long, env = "HAFLA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// File holding the access-token signing key (64 hex characters). Without it the key is
+    /// read from HAFLA_TOKEN_KEY, else created once in DATA_DIR/secrets/token-key.
+    #[arg(long, env = "HAFLA_TOKEN_KEY_FILE")]
+    token_key_file: Option<PathBuf>,
+    /// SMTP server for outgoing mail. Without it, mail is written to DATA_DIR/outbox/.
+    /// The password comes only from HAFLA_SMTP_PASSWORD.
+    #[arg(long, env = "HAFLA_SMTP_HOST")]
+    smtp_host: Option<String>,
+    #[arg(long, env = "HAFLA_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    #[arg(long, env = "HAFLA_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    /// Sender of outgoing mail.
+    #[arg(long, env = "HAFLA_MAIL_FROM", default_value = "Hafla <no-reply@hafla.jo>")]
+    mail_from: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Make a platform admin: promotes an existing account, or creates one with the
+    /// password from HAFLA_ADMIN_PASSWORD.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +91,8 @@ enum CliError {
     Listen { addr: SocketAddr, reason: String },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Parses the command line, runs the command, and turns any failure into one line.
@@ -115,6 +150,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             report_seed(&store).await
         }
         Command::Serve(args) => serve(args).await,
+        Command::Admin(AdminCommand::Create { email, data }) => {
+            let store = SqliteStore::open(&data.data_dir)?;
+            let message = crate::admin::create_admin(&store, &email, std::env::var("HAFLA_ADMIN_PASSWORD").ok())
+                .await
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            println!("{message}");
+            Ok(())
+        }
     }
 }
 
@@ -149,6 +192,12 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             reason: e.to_string(),
         })?;
     let local = listener.local_addr()?;
+    let state = AppState {
+        tokens: std::sync::Arc::new(token_keys(&args)?),
+        mailer: mailer(&args)?,
+        public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{local}")),
+        store: std::sync::Arc::new(store.clone()),
+    };
     // Scripts and tests read this line to learn the port.
     println!(
         "hafla-server listening on http://{local} (database {})",
@@ -165,6 +214,73 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The access-token key: from a file, from HAFLA_TOKEN_KEY, or created once in the data dir.
+fn token_keys(args: &ServeArgs) -> Result<crate::auth::tokens::TokenKeys, CliError> {
+    let from_hex = |text: &str, origin: &str| -> Result<[u8; 32], CliError> {
+        let text = text.trim();
+        let bad = || CliError::Config(format!("the token key in {origin} must be 64 hex characters"));
+        if text.len() != 64 || !text.is_ascii() {
+            return Err(bad());
+        }
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[i * 2..i * 2 + 2], 16).map_err(|_| bad())?;
+        }
+        Ok(key)
+    };
+    let seed = if let Some(path) = &args.token_key_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Config(format!("cannot read the token key file {}: {e}", path.display())))?;
+        from_hex(&text, &path.display().to_string())?
+    } else if let Ok(text) = std::env::var("HAFLA_TOKEN_KEY") {
+        from_hex(&text, "HAFLA_TOKEN_KEY")?
+    } else {
+        let path = args.data.data_dir.join("secrets").join("token-key");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => from_hex(&text, &path.display().to_string())?,
+            Err(_) => {
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).map_err(|e| CliError::Config(e.to_string()))?;
+                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+                write_secret(&path, &hex)?;
+                tracing::info!(path = %path.display(), "created a new token key");
+                key
+            }
+        }
+    };
+    crate::auth::tokens::TokenKeys::from_seed(&seed).map_err(|e| CliError::Config(e.to_string()))
+}
+
+/// Writes a secret readable by its owner only.
+fn write_secret(path: &std::path::Path, contents: &str) -> Result<(), CliError> {
+    let fail = |e: std::io::Error| CliError::Config(format!("cannot write {}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).and_then(|mut f| f.write_all(contents.as_bytes())).map_err(fail)
+}
+
+/// SMTP when a host is configured, otherwise the development outbox in the data dir.
+fn mailer(args: &ServeArgs) -> Result<std::sync::Arc<dyn crate::mail::Mailer>, CliError> {
+    let from = args
+        .mail_from
+        .parse()
+        .map_err(|e| CliError::Config(format!("--mail-from {:?} is not a mailbox: {e}", args.mail_from)))?;
+    let Some(host) = &args.smtp_host else {
+        return Ok(std::sync::Arc::new(crate::mail::OutboxMailer::new(args.data.data_dir.join("outbox"), from)));
+    };
+    let mut config = crate::mail::SmtpConfig::new(host.clone(), from);
+    config.port = args.smtp_port;
+    config.username = args.smtp_username.clone();
+    config.password = std::env::var("HAFLA_SMTP_PASSWORD").ok().map(crate::mail::Secret::new);
+    let mailer = crate::mail::SmtpMailer::new(config).map_err(|e| CliError::Config(e.to_string()))?;
+    Ok(std::sync::Arc::new(mailer))
 }
 
 async fn shutdown_signal() {

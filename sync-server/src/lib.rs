@@ -1,5 +1,6 @@
 //! hafla-server: the sync server's library, so tests can drive the router without a socket.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cli;

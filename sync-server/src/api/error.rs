@@ -17,31 +17,57 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// Named arguments of the Fluent message.
     pub args: Vec<(&'static str, String)>,
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
-    pub fn invalid_parameter(name: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode) -> Self {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: ErrorCode::InvalidParameter,
-            args: vec![("name", name.to_owned()), ("reason", reason.into())],
+            status,
+            code,
+            args: vec![],
+            details: None,
         }
+    }
+
+    pub fn with_arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn invalid_parameter(name: &'static str, reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter)
+            .with_arg("name", name)
+            .with_arg("reason", reason)
+    }
+
+    /// A JSON body with a missing field or a wrong type.
+    pub fn invalid_body(reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody)
+            .with_details(serde_json::json!({ "reason": reason }))
+            .with_arg("reason", reason)
     }
 
     pub fn not_found() -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: ErrorCode::NotFound,
-            args: vec![],
-        }
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound)
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden)
     }
 
     pub fn internal() -> Self {
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: ErrorCode::Internal,
-            args: vec![],
-        }
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
     }
 
     fn render(&self, lang: Lang) -> Response {
@@ -56,6 +82,7 @@ impl ApiError {
             Json(ErrorBody {
                 code: self.code,
                 message,
+                details: self.details.clone(),
             }),
         )
             .into_response();
@@ -69,8 +96,16 @@ impl ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(err: crate::store::StoreError) -> Self {
-        tracing::error!(error = %err, "store failed");
-        ApiError::internal()
+        use crate::store::StoreError;
+        match err {
+            StoreError::NotFound(_) => ApiError::not_found(),
+            StoreError::Conflict("email") => ApiError::new(StatusCode::CONFLICT, ErrorCode::EmailTaken),
+            StoreError::Conflict("owner") => ApiError::new(StatusCode::CONFLICT, ErrorCode::OwnerRequired),
+            err => {
+                tracing::error!(error = %err, "store failed");
+                ApiError::internal()
+            }
+        }
     }
 }
 
@@ -100,12 +135,7 @@ pub async fn localize_errors(request: Request, next: Next) -> Response {
         return error.render(lang);
     }
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        let error = ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: ErrorCode::PayloadTooLarge,
-            args: vec![],
-        };
-        return error.render(lang);
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge).render(lang);
     }
     response
 }

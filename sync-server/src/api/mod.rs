@@ -1,15 +1,23 @@
 //! The HTTP API: routes, middleware and the state they share.
 //!
-//! Every route states who may call it next to its registration.
+//! Who may call each route is declared once, in `authz::ROUTES`, and enforced by the
+//! `authz::authorize` route layer before any handler runs.
 
+mod accounts;
+pub mod authz;
 mod error;
 mod events;
+mod extract;
+mod orgs;
 
+pub use accounts::{MeView, SessionTokens};
 pub use error::ApiError;
 
+use crate::auth::tokens::TokenKeys;
+use crate::mail::Mailer;
 use crate::store::Store;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{delete, get, post, put};
 use axum::{Router, middleware};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
@@ -19,22 +27,42 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted anywhere (image uploads will get their own limit).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub tokens: Arc<TokenKeys>,
+    pub mailer: Arc<dyn Mailer>,
+    /// Where links in emails point, e.g. `https://hafla.jo`.
+    pub public_url: String,
 }
 
 /// The whole application, without a socket: `main` serves it, tests drive it directly.
 pub fn app(state: AppState) -> Router {
     let api_v1 = Router::new()
-        // public
-        .route("/events", get(events::list));
+        .route("/events", get(events::list))
+        .route("/auth/register", post(accounts::register))
+        .route("/auth/login", post(accounts::login))
+        .route("/auth/refresh", post(accounts::refresh))
+        .route("/auth/verify-email", post(accounts::verify_email))
+        .route("/auth/password-reset", post(accounts::request_password_reset))
+        .route("/auth/password-reset/confirm", post(accounts::confirm_password_reset))
+        .route("/auth/logout", post(accounts::logout))
+        .route("/auth/logout-all", post(accounts::logout_all))
+        .route("/me", get(accounts::me))
+        .route("/orgs", post(orgs::create))
+        .route("/orgs/{org_id}", get(orgs::get))
+        .route("/orgs/{org_id}/members", get(orgs::members))
+        .route("/orgs/{org_id}/invites", post(orgs::invite))
+        .route("/orgs/{org_id}/members/{user_id}/role", put(orgs::set_role))
+        .route("/orgs/{org_id}/members/{user_id}", delete(orgs::remove))
+        .route("/orgs/{org_id}/transfer-ownership", post(orgs::transfer))
+        .route("/admin/users/{user_id}/admin", put(orgs::set_admin));
     Router::new()
-        // public: liveness, no database access
         .route("/healthz", get(|| async { "ok" }))
-        // public: readiness, the database answers
         .route("/readyz", get(readyz))
         .nest("/api/v1", api_v1)
+        .route_layer(middleware::from_fn_with_state(state.clone(), authz::authorize))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
         // Inside localize_errors, so its bare 413 is rendered as an ErrorBody too.
@@ -44,15 +72,11 @@ pub fn app(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-async fn readyz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<&'static str, ApiError> {
+/// Ready when the database answers.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "not ready");
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            ..ApiError::internal()
-        }
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, hafla_core::wire::ErrorCode::Internal)
     })?;
     Ok("ready")
 }

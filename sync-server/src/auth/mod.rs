@@ -2,4 +2,6 @@
 
 pub mod oidc;
 pub mod otp;
+pub mod password;
 pub mod phone;
+pub mod tokens;

@@ -166,6 +166,10 @@ async fn one_time_tokens_are_used_at_most_once_before_expiry(store: Arc<dyn Stor
     );
 }
 
+fn month() -> Timestamp {
+    now() + SignedDuration::from_hours(24 * 30)
+}
+
 fn refresh(user_id: Uuid, hash: u8, family_id: Uuid) -> RefreshRecord {
     RefreshRecord {
         token_hash: [hash; 32],
@@ -185,7 +189,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(store: Arc<dy
         .await
         .unwrap();
     let rotated = store
-        .rotate_refresh_token([1; 32], refresh(u.id, 2, family), now())
+        .rotate_refresh_token([1; 32], [2; 32], month(), now())
         .await
         .unwrap();
     assert_eq!(
@@ -201,7 +205,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(store: Arc<dy
     );
     // A copy of token 1 is presented again: the family is burnt, token 2 included.
     let reused = store
-        .rotate_refresh_token([1; 32], refresh(u.id, 3, family), now())
+        .rotate_refresh_token([1; 32], [3; 32], month(), now())
         .await
         .unwrap();
     assert_eq!(
@@ -212,13 +216,13 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(store: Arc<dy
         }
     );
     let after = store
-        .rotate_refresh_token([2; 32], refresh(u.id, 4, family), now())
+        .rotate_refresh_token([2; 32], [4; 32], month(), now())
         .await
         .unwrap();
     assert_eq!(after, RefreshOutcome::Invalid);
     assert_eq!(
         store
-            .rotate_refresh_token([9; 32], refresh(u.id, 5, family), now())
+            .rotate_refresh_token([9; 32], [5; 32], month(), now())
             .await
             .unwrap(),
         RefreshOutcome::Invalid
@@ -231,7 +235,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(store: Arc<dy
     let expired = now() + SignedDuration::from_hours(24 * 31);
     assert_eq!(
         store
-            .rotate_refresh_token([6; 32], refresh(u.id, 7, other), expired)
+            .rotate_refresh_token([6; 32], [7; 32], month(), expired)
             .await
             .unwrap(),
         RefreshOutcome::Invalid

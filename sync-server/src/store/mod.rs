@@ -284,11 +284,13 @@ pub trait AccountStore: Send + Sync {
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn insert_refresh_token(&self, record: RefreshRecord) -> Result<(), StoreError>;
-    /// Atomically uses `token_hash` and stores `next` in its family, or detects reuse.
+    /// Atomically uses `token_hash` and stores its successor (`next_hash`, valid until
+    /// `next_expires_at`) in the same family, or detects reuse.
     async fn rotate_refresh_token(
         &self,
         token_hash: [u8; 32],
-        next: RefreshRecord,
+        next_hash: [u8; 32],
+        next_expires_at: jiff::Timestamp,
         now: jiff::Timestamp,
     ) -> Result<RefreshOutcome, StoreError>;
     /// Ends one sign-in (log out). Returns the tokens revoked.

@@ -4,4 +4,8 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * The body of every error answer: a code to branch on and a message in the caller's language.
  */
-export type ErrorBody = { code: ErrorCode, message: string, };
+export type ErrorBody = { code: ErrorCode, message: string, 
+/**
+ * Machine-readable specifics (which field, which rule), when there are any.
+ */
+details?: unknown, };

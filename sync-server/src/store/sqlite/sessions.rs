@@ -23,7 +23,8 @@ impl SessionStore for SqliteStore {
     async fn rotate_refresh_token(
         &self,
         token_hash: [u8; 32],
-        next: RefreshRecord,
+        next_hash: [u8; 32],
+        next_expires_at: jiff::Timestamp,
         now: jiff::Timestamp,
     ) -> Result<RefreshOutcome, StoreError> {
         self.write(move |tx| {
@@ -55,7 +56,7 @@ impl SessionStore for SqliteStore {
             tx.execute(
                 "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![next.token_hash, family_id, user_id, secs(next.created_at), secs(next.expires_at)],
+                params![next_hash, family_id, user_id, secs(now), secs(next_expires_at)],
             )?;
             Ok(RefreshOutcome::Rotated { user_id, family_id })
         })

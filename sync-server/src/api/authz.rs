@@ -1,0 +1,157 @@
+//! Who may call what: every route and its permission, in one table, enforced in one layer.
+//!
+//! The router registers handlers; [`ROUTES`] says who may reach each of them; [`authorize`]
+//! runs after routing, finds the matched route in the table and refuses the caller before
+//! the handler runs. A route missing from the table is refused for everyone (fail closed),
+//! and the authorization-matrix test fails.
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::Caller;
+use crate::auth::tokens::TokenError;
+use crate::store::OrgRole;
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hafla_core::wire::ErrorCode;
+use uuid::Uuid;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in person.
+    SignedIn,
+    /// A member of the organization in the `{org_id}` path segment holding one of these
+    /// roles. Platform admins pass too (moderation and support).
+    OrgRoles(&'static [OrgRole]),
+    /// Platform admins only.
+    Admin,
+}
+
+/// One route of the API and its permission.
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub permission: Permission,
+}
+
+const fn route(method: Method, path: &'static str, permission: Permission) -> RouteSpec {
+    RouteSpec { method, path, permission }
+}
+
+use OrgRole::{Analyst, DoorStaff, Manager, Owner};
+use Permission::{Admin, OrgRoles, Public, SignedIn};
+
+/// Roles that run an organization day to day.
+const RUN: &[OrgRole] = &[Owner, Manager];
+/// Roles that may see an organization's people.
+const SEE_MEMBERS: &[OrgRole] = &[Owner, Manager, Analyst];
+/// Every member.
+const ANY_MEMBER: &[OrgRole] = &[Owner, Manager, DoorStaff, Analyst];
+
+/// Every route of the API. Paths are axum route patterns.
+pub const ROUTES: &[RouteSpec] = &[
+    route(Method::GET, "/healthz", Public),
+    route(Method::GET, "/readyz", Public),
+    route(Method::GET, "/api/v1/events", Public),
+    route(Method::POST, "/api/v1/auth/register", Public),
+    route(Method::POST, "/api/v1/auth/login", Public),
+    route(Method::POST, "/api/v1/auth/refresh", Public),
+    route(Method::POST, "/api/v1/auth/verify-email", Public),
+    route(Method::POST, "/api/v1/auth/password-reset", Public),
+    route(Method::POST, "/api/v1/auth/password-reset/confirm", Public),
+    route(Method::POST, "/api/v1/auth/logout", SignedIn),
+    route(Method::POST, "/api/v1/auth/logout-all", SignedIn),
+    route(Method::GET, "/api/v1/me", SignedIn),
+    route(Method::POST, "/api/v1/orgs", SignedIn),
+    route(Method::GET, "/api/v1/orgs/{org_id}", OrgRoles(ANY_MEMBER)),
+    route(Method::GET, "/api/v1/orgs/{org_id}/members", OrgRoles(SEE_MEMBERS)),
+    route(Method::POST, "/api/v1/orgs/{org_id}/invites", OrgRoles(RUN)),
+    route(Method::PUT, "/api/v1/orgs/{org_id}/members/{user_id}/role", OrgRoles(RUN)),
+    route(Method::DELETE, "/api/v1/orgs/{org_id}/members/{user_id}", OrgRoles(RUN)),
+    route(Method::POST, "/api/v1/orgs/{org_id}/transfer-ownership", OrgRoles(&[Owner])),
+    route(Method::PUT, "/api/v1/admin/users/{user_id}/admin", Admin),
+];
+
+/// The permission of a matched route, if the table has it.
+pub fn permission_of(method: &Method, path: &str) -> Option<Permission> {
+    ROUTES
+        .iter()
+        .find(|r| r.method == *method && r.path == path)
+        .map(|r| r.permission)
+}
+
+/// The caller of a request, from its bearer token; `Ok(None)` when there is none.
+fn caller_from(state: &AppState, request: &Request) -> Result<Option<Caller>, ApiError> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(ApiError::unauthenticated)?;
+    match state.tokens.check(token.trim()) {
+        Ok(claims) => Ok(Some(Caller {
+            user_id: claims.sub,
+            session_id: claims.sid,
+            is_admin: claims.adm,
+        })),
+        Err(TokenError::Expired) => Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired)),
+        Err(_) => Err(ApiError::unauthenticated()),
+    }
+}
+
+/// The authorization layer (a `route_layer`, so the matched route is known).
+pub async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match check(&state, request).await {
+        Ok(request) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn check(state: &AppState, request: Request) -> Result<Request, ApiError> {
+    let path = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let permission = path.as_deref().and_then(|p| permission_of(request.method(), p));
+    let Some(permission) = permission else {
+        tracing::error!(path = ?path, method = %request.method(), "route has no permission entry; refused");
+        return Err(ApiError::forbidden());
+    };
+    let caller = match caller_from(state, &request) {
+        Ok(caller) => caller,
+        // A stale token does not stop anyone from reading public data.
+        Err(_) if permission == Public => None,
+        Err(e) => return Err(e),
+    };
+    let (mut parts, body) = request.into_parts();
+    match (permission, caller) {
+        (Public, _) => {}
+        (_, None) => return Err(ApiError::unauthenticated()),
+        (SignedIn, Some(_)) => {}
+        (Admin, Some(c)) if c.is_admin => {}
+        (Admin, Some(_)) => return Err(ApiError::forbidden()),
+        (OrgRoles(_), Some(c)) if c.is_admin => {}
+        (OrgRoles(roles), Some(c)) => {
+            let params = RawPathParams::from_request_parts(&mut parts, state)
+                .await
+                .map_err(|_| ApiError::not_found())?;
+            let org_id = params
+                .iter()
+                .find(|(name, _)| *name == "org_id")
+                .and_then(|(_, value)| Uuid::parse_str(value).ok())
+                .ok_or_else(|| ApiError::invalid_parameter("org_id", "not a UUID"))?;
+            match state.store.role_in(org_id, c.user_id).await? {
+                Some(role) if roles.contains(&role) => {}
+                _ => return Err(ApiError::forbidden()),
+            }
+        }
+    }
+    if let Some(caller) = caller {
+        parts.extensions.insert(caller);
+    }
+    Ok(Request::from_parts(parts, body))
+}
