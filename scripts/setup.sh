@@ -48,6 +48,20 @@ ensure_ui_packages() {
   fi
 }
 
+# Test peers that speak real protocols: an SMTP server (aiosmtpd) and an OpenID Connect
+# provider (oauth2-mock-server).
+ensure_test_peers() {
+  if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+    step "installing aiosmtpd (a real SMTP server for the mail tests)"
+    python3 -m pip install --quiet "aiosmtpd>=1.4,<2"
+  fi
+  local mock=sync-server/tests/support/oidc-mock
+  if [ ! -f "$mock/node_modules/.package-lock.json" ] || [ "$mock/package-lock.json" -nt "$mock/node_modules/.package-lock.json" ]; then
+    step "installing oauth2-mock-server (a real OIDC provider for the sign-in tests)"
+    npm ci --prefix "$mock" --no-audit --no-fund
+  fi
+}
+
 build_ui() {
   step "building the UI"
   (cd ui && npm run --silent build)

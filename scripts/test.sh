@@ -16,6 +16,7 @@ ensure_apt_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 ensure_cargo_tool tauri-driver tauri-driver "^2"
 ensure_ui_packages
+ensure_test_peers
 
 step "UI type check"
 (cd ui && npm run --silent typecheck)

@@ -129,13 +129,23 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Readable lines on a terminal; one JSON object per line otherwise (for log collectors),
+/// or as `HAFLA_LOG_FORMAT=json|text` says. Logs never carry passwords, codes or tokens.
 fn init_logging() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hafla_server=info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hafla_server=info,tower_http=info"));
+    let json = match std::env::var("HAFLA_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") => false,
+        _ => !std::io::stderr().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.init();
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {

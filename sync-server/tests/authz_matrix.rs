@@ -46,6 +46,7 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
     vec![
         (Method::GET, "/healthz", EVERYONE),
         (Method::GET, "/readyz", EVERYONE),
+        (Method::GET, "/metrics", EVERYONE),
         (Method::GET, "/api/v1/events", EVERYONE),
         (Method::POST, "/api/v1/auth/register", EVERYONE),
         (Method::POST, "/api/v1/auth/login", EVERYONE),

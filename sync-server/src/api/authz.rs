@@ -57,6 +57,8 @@ const ANY_MEMBER: &[OrgRole] = &[Owner, Manager, DoorStaff, Analyst];
 pub const ROUTES: &[RouteSpec] = &[
     route(Method::GET, "/healthz", Public),
     route(Method::GET, "/readyz", Public),
+    // No personal data in it; production proxies keep it off the public internet.
+    route(Method::GET, "/metrics", Public),
     route(Method::GET, "/api/v1/events", Public),
     route(Method::POST, "/api/v1/auth/register", Public),
     route(Method::POST, "/api/v1/auth/login", Public),

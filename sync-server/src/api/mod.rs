@@ -8,6 +8,7 @@ pub mod authz;
 mod error;
 mod events;
 mod extract;
+mod metrics;
 mod orgs;
 
 pub use accounts::{MeView, SessionTokens};
@@ -22,6 +23,7 @@ use axum::{Router, middleware};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted anywhere (image uploads will get their own limit).
@@ -58,18 +60,34 @@ pub fn app(state: AppState) -> Router {
         .route("/orgs/{org_id}/members/{user_id}", delete(orgs::remove))
         .route("/orgs/{org_id}/transfer-ownership", post(orgs::transfer))
         .route("/admin/users/{user_id}/admin", put(orgs::set_admin));
+    metrics::handle();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render))
         .nest("/api/v1", api_v1)
         .route_layer(middleware::from_fn_with_state(state.clone(), authz::authorize))
+        // Outside authorization, so refused requests are counted too.
+        .route_layer(middleware::from_fn(metrics::record))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
         // Inside localize_errors, so its bare 413 is rendered as an ErrorBody too.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(error::localize_errors))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// One log span per request, carrying its id (never its body or credentials).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
 }
 
 /// Ready when the database answers.

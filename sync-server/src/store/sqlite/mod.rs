@@ -84,14 +84,17 @@ impl SqliteStore {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        blocking(move || {
+        let started = std::time::Instant::now();
+        let result = blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
             tx.commit()?;
             Ok(value)
         })
-        .await
+        .await;
+        metrics::histogram!("db_query_seconds", "kind" => "write").record(started.elapsed().as_secs_f64());
+        result
     }
 
     /// Runs `f` on a reader connection, on the blocking pool.
@@ -101,7 +104,8 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        blocking(move || {
+        let started = std::time::Instant::now();
+        let result = blocking(move || {
             let pooled = inner
                 .readers
                 .lock()
@@ -118,7 +122,9 @@ impl SqliteStore {
             }
             result
         })
-        .await
+        .await;
+        metrics::histogram!("db_query_seconds", "kind" => "read").record(started.elapsed().as_secs_f64());
+        result
     }
 }
 
