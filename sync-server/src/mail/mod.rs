@@ -1,1 +1,5 @@
-//! Outgoing email: SMTP in production, a local outbox in development. (being written)
+//! Outgoing email: SMTP in production, a local outbox in development.
+
+mod address;
+
+pub use address::{EmailAddress, EmailError};
