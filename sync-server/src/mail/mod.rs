@@ -8,10 +8,14 @@
 mod address;
 mod memory;
 mod message;
+mod smtp;
 mod templates;
+#[cfg(test)]
+mod testing;
 
 pub use address::{EmailAddress, EmailError};
 pub use memory::MemoryMailer;
+pub use smtp::{Secret, SmtpConfig, SmtpMailer, SmtpSecurity};
 pub use templates::{password_reset_email, verification_email};
 
 use std::fmt;
