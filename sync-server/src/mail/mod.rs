@@ -8,6 +8,7 @@
 mod address;
 mod memory;
 mod message;
+mod outbox;
 mod smtp;
 mod templates;
 #[cfg(test)]
@@ -15,6 +16,7 @@ mod testing;
 
 pub use address::{EmailAddress, EmailError};
 pub use memory::MemoryMailer;
+pub use outbox::OutboxMailer;
 pub use smtp::{Secret, SmtpConfig, SmtpMailer, SmtpSecurity};
 pub use templates::{password_reset_email, verification_email};
 

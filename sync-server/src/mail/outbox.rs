@@ -1,0 +1,218 @@
+//! The development mailer: each email becomes a `.eml` file a developer can open.
+
+use super::message::{self, BodyEncoding};
+use super::{Email, MailError, Mailer, SendFuture};
+use lettre::message::Mailbox;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Writes every email into a folder as `<timestamp>-<uuid>.eml` instead of sending it, so
+/// verification and reset links can be followed on a machine without an SMTP relay.
+///
+/// Bodies are written as readable UTF-8 where possible, so the link can be copied from
+/// any text editor as well as opened in a mail client.
+#[derive(Clone, Debug)]
+pub struct OutboxMailer {
+    dir: PathBuf,
+    from: Mailbox,
+}
+
+impl OutboxMailer {
+    /// A mailer writing into `dir`, which is created on the first email if missing.
+    pub fn new(dir: impl Into<PathBuf>, from: Mailbox) -> OutboxMailer {
+        OutboxMailer {
+            dir: dir.into(),
+            from,
+        }
+    }
+
+    /// The folder the emails go to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The `.eml` files written so far, oldest first; none when the folder does not exist yet.
+    pub fn messages(&self) -> io::Result<Vec<PathBuf>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|ext| ext == "eml") && path.is_file() {
+                files.push(path);
+            }
+        }
+        // Names start with a fixed-width UTC timestamp and a v7 UUID: name order is age order.
+        files.sort();
+        Ok(files)
+    }
+
+    async fn write(&self, email: &Email) -> Result<PathBuf, MailError> {
+        let message = message::build(&self.from, email, BodyEncoding::Readable)?;
+        tokio::fs::create_dir_all(&self.dir).await.map_err(|e| {
+            MailError::Config(format!(
+                "cannot create the outbox {}: {e}",
+                self.dir.display()
+            ))
+        })?;
+        let now = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.6fZ");
+        let name = format!("{now}-{}.eml", uuid::Uuid::now_v7());
+        let path = self.dir.join(&name);
+        // Written under a hidden name first, so a half-written file is never listed.
+        let partial = self.dir.join(format!(".{name}.partial"));
+        let written = async {
+            tokio::fs::write(&partial, message.formatted()).await?;
+            tokio::fs::rename(&partial, &path).await
+        }
+        .await;
+        if let Err(e) = written {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(MailError::Unavailable(format!(
+                "cannot write to the outbox {}: {e}",
+                self.dir.display()
+            )));
+        }
+        Ok(path)
+    }
+}
+
+impl Mailer for OutboxMailer {
+    fn send<'a>(&'a self, email: &'a Email) -> SendFuture<'a> {
+        Box::pin(async move {
+            match self.write(email).await {
+                Ok(path) => {
+                    tracing::info!(to = %email.to.masked(), path = %path.display(), "email written to the outbox");
+                    Ok(())
+                }
+                Err(error) => {
+                    tracing::warn!(to = %email.to.masked(), %error, "email not written");
+                    Err(error)
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::testing;
+    use crate::mail::{EmailAddress, password_reset_email, verification_email};
+    use hafla_core::Lang;
+
+    const LINK: &str = "https://hafla.jo/verify?token=b3V0Ym94&lang=ar";
+
+    fn outbox(dir: &Path) -> OutboxMailer {
+        OutboxMailer::new(
+            dir.join("outbox"),
+            "Hafla <no-reply@hafla.jo>".parse().unwrap(),
+        )
+    }
+
+    fn to() -> EmailAddress {
+        EmailAddress::parse("omar@example.com").unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_email_becomes_an_eml_file_with_headers_and_the_link_in_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = outbox(dir.path());
+        assert_eq!(mailer.messages().unwrap(), Vec::<PathBuf>::new());
+
+        mailer
+            .send(&verification_email(to(), Lang::Ar, LINK))
+            .await
+            .unwrap();
+
+        let files = mailer.messages().unwrap();
+        assert_eq!(files.len(), 1);
+        let name = files[0].file_name().unwrap().to_str().unwrap();
+        assert!(name.ends_with(".eml") && name.len() > 30, "{name}");
+        let raw = std::fs::read_to_string(&files[0]).unwrap();
+        let (headers, body) = raw
+            .split_once("\r\n\r\n")
+            .expect("headers, blank line, body");
+        for header in [
+            "From: ",
+            "To: omar@example.com",
+            "Subject: ",
+            "Date: ",
+            "Message-ID: ",
+        ] {
+            assert!(
+                headers.split("\r\n").any(|l| l.starts_with(header)),
+                "{header} missing in\n{headers}"
+            );
+        }
+        assert!(headers.contains("MIME-Version: 1.0"));
+        assert!(headers.contains("multipart/alternative"));
+        assert_eq!(
+            body.matches(LINK).count(),
+            1,
+            "the text part has the link verbatim"
+        );
+        assert!(
+            body.contains("token=b3V0Ym94&amp;lang=ar"),
+            "the html part escapes it:\n{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_eml_file_decodes_with_an_independent_mail_parser() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = outbox(dir.path());
+        let mut email = password_reset_email(to(), Lang::Ar, LINK);
+        email.subject = "إعادة تعيين كلمة المرور".to_owned();
+        mailer.send(&email).await.unwrap();
+
+        let decoded = testing::decode_with_python(&mailer.messages().unwrap()[0]);
+        assert_eq!(decoded.subject, "إعادة تعيين كلمة المرور");
+        assert_eq!(decoded.to, "omar@example.com");
+        assert_eq!(decoded.text.unwrap().matches(LINK).count(), 1);
+        assert!(decoded.html.unwrap().contains(r#"lang="ar""#));
+        assert!(decoded.defects.is_empty(), "{:?}", decoded.defects);
+    }
+
+    #[tokio::test]
+    async fn messages_are_listed_oldest_first_and_other_files_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = outbox(dir.path());
+        let mut subjects = Vec::new();
+        for n in 0..5 {
+            let mut email = verification_email(to(), Lang::En, LINK);
+            email.subject = format!("message {n}");
+            mailer.send(&email).await.unwrap();
+            subjects.push(email.subject);
+        }
+        std::fs::write(mailer.dir().join("notes.txt"), "not an email").unwrap();
+
+        let files = mailer.messages().unwrap();
+        let seen: Vec<String> = files
+            .iter()
+            .map(|f| {
+                let raw = std::fs::read_to_string(f).unwrap();
+                raw.lines()
+                    .find_map(|l| l.strip_prefix("Subject: "))
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(seen, subjects);
+    }
+
+    #[tokio::test]
+    async fn an_outbox_that_cannot_be_created_is_a_config_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "in the way").unwrap();
+        let mailer = OutboxMailer::new(
+            blocker.join("outbox"),
+            "Hafla <no-reply@hafla.jo>".parse().unwrap(),
+        );
+        let result = mailer.send(&verification_email(to(), Lang::En, LINK)).await;
+        assert!(matches!(result, Err(MailError::Config(_))), "{result:?}");
+    }
+}
