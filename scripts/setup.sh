@@ -53,7 +53,7 @@ ensure_ui_packages() {
 ensure_test_peers() {
   if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
     step "installing aiosmtpd (a real SMTP server for the mail tests)"
-    python3 -m pip install --quiet "aiosmtpd>=1.4,<2"
+    python3 -m pip install --quiet "aiosmtpd==1.4.6"
   fi
   local mock=sync-server/tests/support/oidc-mock
   if [ ! -f "$mock/node_modules/.package-lock.json" ] || [ "$mock/package-lock.json" -nt "$mock/node_modules/.package-lock.json" ]; then

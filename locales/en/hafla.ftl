@@ -94,3 +94,34 @@ error-weak-password = Choose a stronger password: { $reason ->
 error-email-taken = An account with this email already exists. Sign in or reset your password.
 error-owner-required = An organization always has exactly one owner: transfer ownership first.
 error-rate-limited = Too many attempts. Try again in { $seconds } seconds.
+
+mail-verify-subject = Confirm your email address for Hafla
+mail-verify-body =
+    Welcome to Hafla!
+
+    To confirm your email address, open this link:
+
+    { $link }
+
+    If you didn't create a Hafla account, you can ignore this email.
+
+    The Hafla team
+mail-reset-subject = Reset your Hafla password
+mail-reset-body =
+    We received a request to reset the password of your Hafla account.
+
+    To choose a new password, open this link:
+
+    { $link }
+
+    If you didn't ask for this, you can ignore this email: your password stays the same.
+
+    The Hafla team
+
+phone-error-empty = Enter your mobile number.
+phone-error-too-long = That phone number is too long.
+phone-error-invalid-characters = A phone number can only contain digits, spaces, dashes and a leading +.
+phone-error-not-a-number = That doesn't look like a phone number.
+phone-error-invalid = That number doesn't exist. Check the digits and try again.
+phone-error-not-mobile = We can only send codes to mobile numbers (Jordanian mobiles start with 077, 078 or 079).
+otp-sms-body = Your Hafla code is { $code }. It expires in { $minutes } minutes. Don't share it with anyone.

@@ -21,8 +21,13 @@ pub enum AdminError {
 }
 
 /// Makes `email` a platform admin, creating the account when `password` is given.
-pub async fn create_admin(store: &dyn AccountStore, email: &str, password: Option<String>) -> Result<String, AdminError> {
-    let email = EmailAddress::parse(email).map_err(|_| AdminError::InvalidEmail(email.to_owned()))?;
+pub async fn create_admin(
+    store: &dyn AccountStore,
+    email: &str,
+    password: Option<String>,
+) -> Result<String, AdminError> {
+    let email =
+        EmailAddress::parse(email).map_err(|_| AdminError::InvalidEmail(email.to_owned()))?;
     if let Some(user) = store.user_by_email(email.as_str()).await? {
         store.set_admin(user.id, true).await?;
         return Ok(format!("{} is now a platform admin", email.as_str()));

@@ -65,7 +65,11 @@ struct ServeArgs {
     #[arg(long, env = "HAFLA_SMTP_USERNAME")]
     smtp_username: Option<String>,
     /// Sender of outgoing mail.
-    #[arg(long, env = "HAFLA_MAIL_FROM", default_value = "Hafla <no-reply@hafla.jo>")]
+    #[arg(
+        long,
+        env = "HAFLA_MAIL_FROM",
+        default_value = "Hafla <no-reply@hafla.jo>"
+    )]
     mail_from: String,
 }
 
@@ -133,14 +137,17 @@ pub fn main() -> ExitCode {
 /// or as `HAFLA_LOG_FORMAT=json|text` says. Logs never carry passwords, codes or tokens.
 fn init_logging() {
     use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hafla_server=info,tower_http=info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,hafla_server=info,tower_http=info")
+    });
     let json = match std::env::var("HAFLA_LOG_FORMAT").as_deref() {
         Ok("json") => true,
         Ok("text") => false,
         _ => !std::io::stderr().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().with_current_span(true).init();
     } else {
@@ -162,9 +169,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve(args).await,
         Command::Admin(AdminCommand::Create { email, data }) => {
             let store = SqliteStore::open(&data.data_dir)?;
-            let message = crate::admin::create_admin(&store, &email, std::env::var("HAFLA_ADMIN_PASSWORD").ok())
-                .await
-                .map_err(|e| CliError::Config(e.to_string()))?;
+            let message = crate::admin::create_admin(
+                &store,
+                &email,
+                std::env::var("HAFLA_ADMIN_PASSWORD").ok(),
+            )
+            .await
+            .map_err(|e| CliError::Config(e.to_string()))?;
             println!("{message}");
             Ok(())
         }
@@ -205,7 +216,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let state = AppState {
         tokens: std::sync::Arc::new(token_keys(&args)?),
         mailer: mailer(&args)?,
-        public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{local}")),
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}")),
         store: std::sync::Arc::new(store.clone()),
     };
     // Scripts and tests read this line to learn the port.
@@ -214,14 +228,9 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         store.path().display()
     );
     std::io::stdout().flush()?;
-    axum::serve(
-        listener,
-        app(AppState {
-            store: std::sync::Arc::new(store),
-        }),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -230,7 +239,11 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
 fn token_keys(args: &ServeArgs) -> Result<crate::auth::tokens::TokenKeys, CliError> {
     let from_hex = |text: &str, origin: &str| -> Result<[u8; 32], CliError> {
         let text = text.trim();
-        let bad = || CliError::Config(format!("the token key in {origin} must be 64 hex characters"));
+        let bad = || {
+            CliError::Config(format!(
+                "the token key in {origin} must be 64 hex characters"
+            ))
+        };
         if text.len() != 64 || !text.is_ascii() {
             return Err(bad());
         }
@@ -241,8 +254,12 @@ fn token_keys(args: &ServeArgs) -> Result<crate::auth::tokens::TokenKeys, CliErr
         Ok(key)
     };
     let seed = if let Some(path) = &args.token_key_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::Config(format!("cannot read the token key file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::Config(format!(
+                "cannot read the token key file {}: {e}",
+                path.display()
+            ))
+        })?;
         from_hex(&text, &path.display().to_string())?
     } else if let Ok(text) = std::env::var("HAFLA_TOKEN_KEY") {
         from_hex(&text, "HAFLA_TOKEN_KEY")?
@@ -265,7 +282,8 @@ fn token_keys(args: &ServeArgs) -> Result<crate::auth::tokens::TokenKeys, CliErr
 
 /// Writes a secret readable by its owner only.
 fn write_secret(path: &std::path::Path, contents: &str) -> Result<(), CliError> {
-    let fail = |e: std::io::Error| CliError::Config(format!("cannot write {}: {e}", path.display()));
+    let fail =
+        |e: std::io::Error| CliError::Config(format!("cannot write {}: {e}", path.display()));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
@@ -273,23 +291,34 @@ fn write_secret(path: &std::path::Path, contents: &str) -> Result<(), CliError> 
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).and_then(|mut f| f.write_all(contents.as_bytes())).map_err(fail)
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(contents.as_bytes()))
+        .map_err(fail)
 }
 
 /// SMTP when a host is configured, otherwise the development outbox in the data dir.
 fn mailer(args: &ServeArgs) -> Result<std::sync::Arc<dyn crate::mail::Mailer>, CliError> {
-    let from = args
-        .mail_from
-        .parse()
-        .map_err(|e| CliError::Config(format!("--mail-from {:?} is not a mailbox: {e}", args.mail_from)))?;
+    let from = args.mail_from.parse().map_err(|e| {
+        CliError::Config(format!(
+            "--mail-from {:?} is not a mailbox: {e}",
+            args.mail_from
+        ))
+    })?;
     let Some(host) = &args.smtp_host else {
-        return Ok(std::sync::Arc::new(crate::mail::OutboxMailer::new(args.data.data_dir.join("outbox"), from)));
+        return Ok(std::sync::Arc::new(crate::mail::OutboxMailer::new(
+            args.data.data_dir.join("outbox"),
+            from,
+        )));
     };
     let mut config = crate::mail::SmtpConfig::new(host.clone(), from);
     config.port = args.smtp_port;
     config.username = args.smtp_username.clone();
-    config.password = std::env::var("HAFLA_SMTP_PASSWORD").ok().map(crate::mail::Secret::new);
-    let mailer = crate::mail::SmtpMailer::new(config).map_err(|e| CliError::Config(e.to_string()))?;
+    config.password = std::env::var("HAFLA_SMTP_PASSWORD")
+        .ok()
+        .map(crate::mail::Secret::new);
+    let mailer =
+        crate::mail::SmtpMailer::new(config).map_err(|e| CliError::Config(e.to_string()))?;
     Ok(std::sync::Arc::new(mailer))
 }
 

@@ -19,10 +19,17 @@ async fn a_new_account_gets_a_session_and_a_verification_link_that_works_once() 
     assert_eq!(me["email"], "layla@example.jo");
     assert_eq!(me["email_verified"], false);
     let token = app.last_link_token("layla@example.jo");
-    assert_eq!(app.post("/api/v1/auth/verify-email", None, json!({ "token": token })).await.0, 204);
+    assert_eq!(
+        app.post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+            .await
+            .0,
+        204
+    );
     let (_, me) = app.get("/api/v1/me", Some(&session.access_token)).await;
     assert_eq!(me["email_verified"], true);
-    let (status, body) = app.post("/api/v1/auth/verify-email", None, json!({ "token": token })).await;
+    let (status, body) = app
+        .post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+        .await;
     assert_eq!((status, code(&body)), (400, "invalid_token"));
 }
 
@@ -31,14 +38,38 @@ async fn a_taken_email_a_weak_password_and_a_bad_address_are_refused_and_change_
     let app = spawn_app().await;
     app.register("omar@example.jo").await;
     let register = |email: &str, password: &str| json!({ "email": email, "password": password });
-    let (status, body) = app.post("/api/v1/auth/register", None, register("OMAR@example.jo", "another long password")).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            register("OMAR@example.jo", "another long password"),
+        )
+        .await;
     assert_eq!((status, code(&body)), (409, "email_taken"));
-    let (status, body) = app.post("/api/v1/auth/register", None, register("new@example.jo", "short")).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            register("new@example.jo", "short"),
+        )
+        .await;
     assert_eq!((status, code(&body)), (400, "weak_password"));
     assert_eq!(body["details"]["rule"], "too_short");
-    let (status, body) = app.post("/api/v1/auth/register", None, register("not-an-email", "a long enough password")).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            register("not-an-email", "a long enough password"),
+        )
+        .await;
     assert_eq!((status, code(&body)), (400, "invalid_email"));
-    assert!(app.store.user_by_email("new@example.jo").await.unwrap().is_none());
+    assert!(
+        app.store
+            .user_by_email("new@example.jo")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(app.mail.sent().len(), 1, "only the first sign-up sent mail");
 }
 
@@ -47,10 +78,21 @@ async fn signing_in_needs_the_right_password_and_says_nothing_about_which_part_w
     let app = spawn_app().await;
     app.register("rana@example.jo").await;
     let login = |email: &str, password: &str| json!({ "email": email, "password": password });
-    let (status, body) = app.post("/api/v1/auth/login", None, login("rana@example.jo", "a long enough password")).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            login("rana@example.jo", "a long enough password"),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    for (email, password) in [("rana@example.jo", "wrong password!"), ("nobody@example.jo", "a long enough password")] {
-        let (status, body) = app.post("/api/v1/auth/login", None, login(email, password)).await;
+    for (email, password) in [
+        ("rana@example.jo", "wrong password!"),
+        ("nobody@example.jo", "a long enough password"),
+    ] {
+        let (status, body) = app
+            .post("/api/v1/auth/login", None, login(email, password))
+            .await;
         assert_eq!((status, code(&body)), (401, "invalid_credentials"));
     }
 }
@@ -59,13 +101,35 @@ async fn signing_in_needs_the_right_password_and_says_nothing_about_which_part_w
 async fn a_refresh_token_rotates_and_a_reused_one_ends_the_whole_sign_in() {
     let app = spawn_app().await;
     let first = app.register("hadi@example.jo").await;
-    let (status, second) = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": first.refresh_token })).await;
+    let (status, second) = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": first.refresh_token }),
+        )
+        .await;
     assert_eq!(status, 200, "{second}");
     assert_ne!(second["refresh_token"], first.refresh_token.as_str());
-    let (status, body) = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": first.refresh_token })).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": first.refresh_token }),
+        )
+        .await;
     assert_eq!((status, code(&body)), (401, "token_reused"));
-    let (status, body) = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": second["refresh_token"] })).await;
-    assert_eq!((status, code(&body)), (401, "invalid_token"), "the thief's copy died with the family");
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": second["refresh_token"] }),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (401, "invalid_token"),
+        "the thief's copy died with the family"
+    );
 }
 
 #[tokio::test]
@@ -73,37 +137,111 @@ async fn logging_out_ends_this_sign_in_and_logging_out_everywhere_ends_all() {
     let app = spawn_app().await;
     let phone = app.register("lina@example.jo").await;
     let (_, laptop) = app
-        .post("/api/v1/auth/login", None, json!({ "email": "lina@example.jo", "password": "a long enough password" }))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": "lina@example.jo", "password": "a long enough password" }),
+        )
         .await;
-    assert_eq!(app.post("/api/v1/auth/logout", Some(&phone.access_token), json!({})).await.0, 204);
+    assert_eq!(
+        app.post("/api/v1/auth/logout", Some(&phone.access_token), json!({}))
+            .await
+            .0,
+        204
+    );
     let refresh = |token: &Value| json!({ "refresh_token": token });
-    assert_eq!(app.post("/api/v1/auth/refresh", None, refresh(&json!(phone.refresh_token))).await.0, 401);
-    let (status, rotated) = app.post("/api/v1/auth/refresh", None, refresh(&laptop["refresh_token"])).await;
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            refresh(&json!(phone.refresh_token))
+        )
+        .await
+        .0,
+        401
+    );
+    let (status, rotated) = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            refresh(&laptop["refresh_token"]),
+        )
+        .await;
     assert_eq!(status, 200);
     let access = rotated["access_token"].as_str().unwrap();
-    assert_eq!(app.post("/api/v1/auth/logout-all", Some(access), json!({})).await.0, 204);
-    assert_eq!(app.post("/api/v1/auth/refresh", None, refresh(&rotated["refresh_token"])).await.0, 401);
+    assert_eq!(
+        app.post("/api/v1/auth/logout-all", Some(access), json!({}))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            refresh(&rotated["refresh_token"])
+        )
+        .await
+        .0,
+        401
+    );
 }
 
 #[tokio::test]
 async fn a_password_reset_link_sets_a_new_password_once_and_ends_every_session() {
     let app = spawn_app().await;
     let session = app.register("salma@example.jo").await;
-    assert_eq!(app.post("/api/v1/auth/password-reset", None, json!({ "email": "ghost@example.jo" })).await.0, 202);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({ "email": "ghost@example.jo" })
+        )
+        .await
+        .0,
+        202
+    );
     assert_eq!(app.mail.sent().len(), 1, "no mail for an unknown address");
-    assert_eq!(app.post("/api/v1/auth/password-reset", None, json!({ "email": "salma@example.jo" })).await.0, 202);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({ "email": "salma@example.jo" })
+        )
+        .await
+        .0,
+        202
+    );
     let token = app.last_link_token("salma@example.jo");
     let confirm = |password: &str| json!({ "token": token, "new_password": password });
-    let (status, body) = app.post("/api/v1/auth/password-reset/confirm", None, confirm("short")).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            confirm("short"),
+        )
+        .await;
     assert_eq!((status, code(&body)), (400, "weak_password"));
     let token = {
         // The weak attempt used the link; ask for another, as a person would.
-        app.post("/api/v1/auth/password-reset", None, json!({ "email": "salma@example.jo" })).await;
+        app.post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({ "email": "salma@example.jo" }),
+        )
+        .await;
         app.last_link_token("salma@example.jo")
     };
     let confirm = json!({ "token": token, "new_password": "a brand new passphrase" });
-    assert_eq!(app.post("/api/v1/auth/password-reset/confirm", None, confirm.clone()).await.0, 204);
-    let (status, body) = app.post("/api/v1/auth/password-reset/confirm", None, confirm).await;
+    assert_eq!(
+        app.post("/api/v1/auth/password-reset/confirm", None, confirm.clone())
+            .await
+            .0,
+        204
+    );
+    let (status, body) = app
+        .post("/api/v1/auth/password-reset/confirm", None, confirm)
+        .await;
     assert_eq!((status, code(&body)), (400, "invalid_token"));
     let refresh = json!({ "refresh_token": session.refresh_token });
     assert_eq!(app.post("/api/v1/auth/refresh", None, refresh).await.0, 401);
@@ -116,7 +254,11 @@ async fn malformed_bodies_get_specific_codes_never_a_500() {
     let app = spawn_app().await;
     let url = format!("{}/api/v1/auth/login", app.url);
     let send = |content_type: &'static str, body: Vec<u8>| {
-        let request = app.http.post(&url).header("content-type", content_type).body(body);
+        let request = app
+            .http
+            .post(&url)
+            .header("content-type", content_type)
+            .body(body);
         async move {
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
@@ -124,13 +266,48 @@ async fn malformed_bodies_get_specific_codes_never_a_500() {
         }
     };
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        ("application/json", b"{\"email\": ".to_vec(), 400, "malformed_json"),
-        ("application/json", b"{\"email\": \"\xff\xfe\", \"password\": \"x\"}".to_vec(), 400, "malformed_json"),
-        ("application/json", b"{\"email\": 42, \"password\": \"x\"}".to_vec(), 422, "invalid_body"),
-        ("application/json", b"{\"password\": \"x\"}".to_vec(), 422, "invalid_body"),
-        ("application/json", b"{\"email\": \"a@b.jo\", \"password\": \"x\", \"admin\": true}".to_vec(), 422, "invalid_body"),
-        ("text/plain", b"email=a@b.jo".to_vec(), 415, "unsupported_media_type"),
-        ("application/json", vec![b' '; 2 * 1024 * 1024], 413, "payload_too_large"),
+        (
+            "application/json",
+            b"{\"email\": ".to_vec(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "application/json",
+            b"{\"email\": \"\xff\xfe\", \"password\": \"x\"}".to_vec(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "application/json",
+            b"{\"email\": 42, \"password\": \"x\"}".to_vec(),
+            422,
+            "invalid_body",
+        ),
+        (
+            "application/json",
+            b"{\"password\": \"x\"}".to_vec(),
+            422,
+            "invalid_body",
+        ),
+        (
+            "application/json",
+            b"{\"email\": \"a@b.jo\", \"password\": \"x\", \"admin\": true}".to_vec(),
+            422,
+            "invalid_body",
+        ),
+        (
+            "text/plain",
+            b"email=a@b.jo".to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "application/json",
+            vec![b' '; 2 * 1024 * 1024],
+            413,
+            "payload_too_large",
+        ),
     ];
     for (content_type, body, status, expected) in cases {
         let (got, response) = send(content_type, body).await;
@@ -144,7 +321,9 @@ async fn forged_tampered_and_expired_access_tokens_are_refused() {
     let session = app.register("fadi@example.jo").await;
     let forged = TokenKeys::from_seed(&[9; 32]).unwrap();
     let user = uuid::Uuid::now_v7();
-    let forged_token = forged.issue(user, user, true, jiff::Timestamp::now()).unwrap();
+    let forged_token = forged
+        .issue(user, user, true, jiff::Timestamp::now())
+        .unwrap();
     let tampered = format!("{}x", session.access_token);
     for token in [forged_token.as_str(), tampered.as_str(), "garbage"] {
         let (status, body) = app.get("/api/v1/me", Some(token)).await;

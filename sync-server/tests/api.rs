@@ -22,6 +22,11 @@ async fn spawn_server() -> TestServer {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = app(AppState {
         store: std::sync::Arc::new(store.clone()),
+        tokens: std::sync::Arc::new(
+            hafla_server::auth::tokens::TokenKeys::from_seed(&[7; 32]).unwrap(),
+        ),
+        mailer: std::sync::Arc::new(hafla_server::mail::MemoryMailer::new()),
+        public_url: "https://hafla.test".into(),
     });
     tokio::spawn(async move { axum::serve(listener, router).await });
     TestServer {

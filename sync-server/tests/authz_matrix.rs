@@ -34,8 +34,22 @@ const EVERYONE: &[Who] = &[
     Who::OtherOrgOwner,
     Who::Admin,
 ];
-const SIGNED_IN: &[Who] = &[Who::User, Who::Owner, Who::Manager, Who::DoorStaff, Who::Analyst, Who::OtherOrgOwner, Who::Admin];
-const MEMBERS: &[Who] = &[Who::Owner, Who::Manager, Who::DoorStaff, Who::Analyst, Who::Admin];
+const SIGNED_IN: &[Who] = &[
+    Who::User,
+    Who::Owner,
+    Who::Manager,
+    Who::DoorStaff,
+    Who::Analyst,
+    Who::OtherOrgOwner,
+    Who::Admin,
+];
+const MEMBERS: &[Who] = &[
+    Who::Owner,
+    Who::Manager,
+    Who::DoorStaff,
+    Who::Analyst,
+    Who::Admin,
+];
 const SEE_MEMBERS: &[Who] = &[Who::Owner, Who::Manager, Who::Analyst, Who::Admin];
 const RUN: &[Who] = &[Who::Owner, Who::Manager, Who::Admin];
 const OWNER: &[Who] = &[Who::Owner, Who::Admin];
@@ -53,7 +67,11 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::POST, "/api/v1/auth/refresh", EVERYONE),
         (Method::POST, "/api/v1/auth/verify-email", EVERYONE),
         (Method::POST, "/api/v1/auth/password-reset", EVERYONE),
-        (Method::POST, "/api/v1/auth/password-reset/confirm", EVERYONE),
+        (
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            EVERYONE,
+        ),
         (Method::POST, "/api/v1/auth/logout", SIGNED_IN),
         (Method::POST, "/api/v1/auth/logout-all", SIGNED_IN),
         (Method::GET, "/api/v1/me", SIGNED_IN),
@@ -61,17 +79,35 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::GET, "/api/v1/orgs/{org_id}", MEMBERS),
         (Method::GET, "/api/v1/orgs/{org_id}/members", SEE_MEMBERS),
         (Method::POST, "/api/v1/orgs/{org_id}/invites", RUN),
-        (Method::PUT, "/api/v1/orgs/{org_id}/members/{user_id}/role", RUN),
-        (Method::DELETE, "/api/v1/orgs/{org_id}/members/{user_id}", RUN),
-        (Method::POST, "/api/v1/orgs/{org_id}/transfer-ownership", OWNER),
+        (
+            Method::PUT,
+            "/api/v1/orgs/{org_id}/members/{user_id}/role",
+            RUN,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/orgs/{org_id}/members/{user_id}",
+            RUN,
+        ),
+        (
+            Method::POST,
+            "/api/v1/orgs/{org_id}/transfer-ownership",
+            OWNER,
+        ),
         (Method::PUT, "/api/v1/admin/users/{user_id}/admin", ADMIN),
     ]
 }
 
 #[test]
 fn every_route_has_a_matrix_entry() {
-    let mut routes: Vec<(String, &str)> = ROUTES.iter().map(|r| (r.method.to_string(), r.path)).collect();
-    let mut entries: Vec<(String, &str)> = matrix().iter().map(|(m, p, _)| (m.to_string(), *p)).collect();
+    let mut routes: Vec<(String, &str)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path))
+        .collect();
+    let mut entries: Vec<(String, &str)> = matrix()
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), *p))
+        .collect();
     routes.sort();
     entries.sort();
     assert_eq!(routes, entries);
@@ -105,9 +141,25 @@ async fn world() -> World {
     let now = jiff::Timestamp::now();
     let org = Uuid::now_v7();
     let name = Bilingual::new("منظمة", "Org").unwrap();
-    app.store.create_organization(NewOrganization { id: org, name: name.clone() }, id(Who::Owner), now).await.unwrap();
-    let other = NewOrganization { id: Uuid::now_v7(), name };
-    app.store.create_organization(other, id(Who::OtherOrgOwner), now).await.unwrap();
+    app.store
+        .create_organization(
+            NewOrganization {
+                id: org,
+                name: name.clone(),
+            },
+            id(Who::Owner),
+            now,
+        )
+        .await
+        .unwrap();
+    let other = NewOrganization {
+        id: Uuid::now_v7(),
+        name,
+    };
+    app.store
+        .create_organization(other, id(Who::OtherOrgOwner), now)
+        .await
+        .unwrap();
     for (who, role, email) in [
         (Who::Manager, OrgRole::Manager, "manager@x.jo"),
         (Who::DoorStaff, OrgRole::DoorStaff, "door@x.jo"),
@@ -123,12 +175,19 @@ async fn world() -> World {
             created_at: now,
         };
         app.store.create_invite(invite).await.unwrap();
-        app.store.accept_invites(id(who), Some(email), None, now).await.unwrap();
+        app.store
+            .accept_invites(id(who), Some(email), None, now)
+            .await
+            .unwrap();
     }
     // Admin rights ride in the access token: make the admin, then sign in again.
     app.store.set_admin(id(Who::Admin), true).await.unwrap();
     let (_, login) = app
-        .post("/api/v1/auth/login", None, json!({"email": "admin@x.jo", "password": "a long enough password"}))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "admin@x.jo", "password": "a long enough password"}),
+        )
         .await;
     let admin_token = login["access_token"].as_str().unwrap().to_owned();
     tokens.retain(|(w, _)| *w != Who::Admin);
@@ -146,7 +205,10 @@ async fn every_route_admits_exactly_the_callers_its_permission_names() {
             .replace("{user_id}", &Uuid::now_v7().to_string());
         for (who, token) in &w.tokens {
             let body = (method != Method::GET).then(|| json!({}));
-            let (status, response) = w.app.call(method.clone(), &path, token.as_deref(), body).await;
+            let (status, response) = w
+                .app
+                .call(method.clone(), &path, token.as_deref(), body)
+                .await;
             let expected_allowed = allowed.contains(who);
             let refused = status == 401 || status == 403;
             let ok = if expected_allowed {
@@ -155,7 +217,9 @@ async fn every_route_admits_exactly_the_callers_its_permission_names() {
                 status == if *who == Who::Anonymous { 401 } else { 403 }
             };
             if !ok {
-                failures.push(format!("{method} {pattern} as {who:?}: {status} {response}"));
+                failures.push(format!(
+                    "{method} {pattern} as {who:?}: {status} {response}"
+                ));
             }
         }
     }

@@ -6,7 +6,9 @@ use super::extract::{ApiJson, Caller};
 use crate::auth::password::{self, PasswordRuleError};
 use crate::auth::tokens::{ACCESS_TTL_SECS, REFRESH_TTL_DAYS, new_opaque_token, token_hash};
 use crate::mail::{EmailAddress, password_reset_email, verification_email};
-use crate::store::{Membership, OrgRole, RefreshOutcome, RefreshRecord, SignupMethod, TokenPurpose, User};
+use crate::store::{
+    Membership, OrgRole, RefreshOutcome, RefreshRecord, SignupMethod, TokenPurpose, User,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -92,7 +94,8 @@ pub struct MeView {
 }
 
 fn parse_email(raw: &str) -> Result<EmailAddress, ApiError> {
-    EmailAddress::parse(raw).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidEmail))
+    EmailAddress::parse(raw)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidEmail))
 }
 
 fn weak_password(rule: PasswordRuleError) -> ApiError {
@@ -127,7 +130,11 @@ async fn verify_password(password: String, phc: String) -> Result<bool, ApiError
 }
 
 /// Starts a new sign-in (refresh-token family) for `user`.
-pub(super) async fn start_session(state: &AppState, user: &User, now: Timestamp) -> Result<SessionTokens, ApiError> {
+pub(super) async fn start_session(
+    state: &AppState,
+    user: &User,
+    now: Timestamp,
+) -> Result<SessionTokens, ApiError> {
     let family_id = Uuid::now_v7();
     let refresh = new_opaque_token().map_err(internal)?;
     let record = RefreshRecord {
@@ -150,7 +157,10 @@ fn session_tokens(
     now: Timestamp,
 ) -> Result<SessionTokens, ApiError> {
     Ok(SessionTokens {
-        access_token: state.tokens.issue(user_id, family_id, is_admin, now).map_err(internal)?,
+        access_token: state
+            .tokens
+            .issue(user_id, family_id, is_admin, now)
+            .map_err(internal)?,
         token_type: "Bearer".into(),
         expires_in: ACCESS_TTL_SECS,
         refresh_token: refresh.to_owned(),
@@ -158,11 +168,24 @@ fn session_tokens(
 }
 
 /// Creates a one-time link token and returns the link the email carries.
-async fn link(state: &AppState, user_id: Uuid, purpose: TokenPurpose, hours: i64, path: &str) -> Result<String, ApiError> {
+async fn link(
+    state: &AppState,
+    user_id: Uuid,
+    purpose: TokenPurpose,
+    hours: i64,
+    path: &str,
+) -> Result<String, ApiError> {
     let token = new_opaque_token().map_err(internal)?;
     let expires = Timestamp::now() + SignedDuration::from_hours(hours);
-    state.store.insert_one_time_token(token_hash(&token), user_id, purpose, expires).await?;
-    Ok(format!("{}/{path}?token={}", state.public_url.trim_end_matches('/'), token.as_str()))
+    state
+        .store
+        .insert_one_time_token(token_hash(&token), user_id, purpose, expires)
+        .await?;
+    Ok(format!(
+        "{}/{path}?token={}",
+        state.public_url.trim_end_matches('/'),
+        token.as_str()
+    ))
 }
 
 /// `POST /api/v1/auth/register`
@@ -188,17 +211,37 @@ pub async fn register(
         created_at: now,
     };
     state.store.create_user(user.clone()).await?;
-    state.store.accept_invites(user.id, user.email.as_deref(), None, now).await?;
-    let link = link(&state, user.id, TokenPurpose::VerifyEmail, VERIFY_LINK_HOURS, "verify-email").await?;
-    if let Err(e) = state.mailer.send(&verification_email(email, lang, &link)).await {
+    state
+        .store
+        .accept_invites(user.id, user.email.as_deref(), None, now)
+        .await?;
+    let link = link(
+        &state,
+        user.id,
+        TokenPurpose::VerifyEmail,
+        VERIFY_LINK_HOURS,
+        "verify-email",
+    )
+    .await?;
+    if let Err(e) = state
+        .mailer
+        .send(&verification_email(email, lang, &link))
+        .await
+    {
         // The account exists; the person can ask for a new link. Never lose the sign-up.
         tracing::warn!(error = %e, "verification email not sent");
     }
-    Ok((StatusCode::CREATED, Json(start_session(&state, &user, now).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(start_session(&state, &user, now).await?),
+    ))
 }
 
 /// `POST /api/v1/auth/login`
-pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<Json<SessionTokens>, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<SessionTokens>, ApiError> {
     let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
     let email = EmailAddress::parse(&body.email).map_err(|_| invalid())?;
     let user = state.store.user_by_email(email.as_str()).await?;
@@ -216,38 +259,74 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
 }
 
 /// `POST /api/v1/auth/refresh`: rotates the refresh token; a reused one ends its sign-in.
-pub async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<Json<SessionTokens>, ApiError> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<Json<SessionTokens>, ApiError> {
     let now = Timestamp::now();
     let next = new_opaque_token().map_err(internal)?;
     let expires = now + SignedDuration::from_hours(24 * REFRESH_TTL_DAYS);
     let presented = token_hash(&body.refresh_token);
-    match state.store.rotate_refresh_token(presented, token_hash(&next), expires, now).await? {
+    match state
+        .store
+        .rotate_refresh_token(presented, token_hash(&next), expires, now)
+        .await?
+    {
         RefreshOutcome::Rotated { user_id, family_id } => {
-            let user = state.store.user_by_id(user_id).await?.ok_or_else(ApiError::unauthenticated)?;
-            Ok(Json(session_tokens(&state, user_id, family_id, user.is_admin, &next, now)?))
+            let user = state
+                .store
+                .user_by_id(user_id)
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?;
+            Ok(Json(session_tokens(
+                &state,
+                user_id,
+                family_id,
+                user.is_admin,
+                &next,
+                now,
+            )?))
         }
         RefreshOutcome::Reused { user_id, .. } => {
             tracing::warn!(user = %user_id, "refresh token reused; sign-in revoked");
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::TokenReused))
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::TokenReused,
+            ))
         }
-        RefreshOutcome::Invalid => Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken)),
+        RefreshOutcome::Invalid => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidToken,
+        )),
     }
 }
 
 /// `POST /api/v1/auth/logout`: ends this sign-in on every device that shares it.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
-    state.store.revoke_family(caller.session_id, Timestamp::now()).await?;
+    state
+        .store
+        .revoke_family(caller.session_id, Timestamp::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/auth/logout-all`: ends every sign-in of the caller.
-pub async fn logout_all(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
-    state.store.revoke_all_sessions(caller.user_id, Timestamp::now()).await?;
+pub async fn logout_all(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .revoke_all_sessions(caller.user_id, Timestamp::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/auth/verify-email`
-pub async fn verify_email(State(state): State<AppState>, ApiJson(body): ApiJson<TokenRequest>) -> Result<StatusCode, ApiError> {
+pub async fn verify_email(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> Result<StatusCode, ApiError> {
     let now = Timestamp::now();
     let user_id = state
         .store
@@ -265,8 +344,19 @@ pub async fn request_password_reset(
 ) -> Result<StatusCode, ApiError> {
     let email = parse_email(&body.email)?;
     if let Some(user) = state.store.user_by_email(email.as_str()).await? {
-        let link = link(&state, user.id, TokenPurpose::ResetPassword, RESET_LINK_HOURS, "reset-password").await?;
-        if let Err(e) = state.mailer.send(&password_reset_email(email, user.lang, &link)).await {
+        let link = link(
+            &state,
+            user.id,
+            TokenPurpose::ResetPassword,
+            RESET_LINK_HOURS,
+            "reset-password",
+        )
+        .await?;
+        if let Err(e) = state
+            .mailer
+            .send(&password_reset_email(email, user.lang, &link))
+            .await
+        {
             tracing::warn!(error = %e, "password reset email not sent");
         }
     }
@@ -284,23 +374,49 @@ pub async fn confirm_password_reset(
         .consume_one_time_token(token_hash(&body.token), TokenPurpose::ResetPassword, now)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidToken))?;
-    let user = state.store.user_by_id(user_id).await?.ok_or_else(ApiError::not_found)?;
-    let ids: Vec<&str> = user.email.iter().chain(user.phone.iter()).map(String::as_str).collect();
+    let user = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let ids: Vec<&str> = user
+        .email
+        .iter()
+        .chain(user.phone.iter())
+        .map(String::as_str)
+        .collect();
     password::check_rules(&body.new_password, &ids).map_err(weak_password)?;
-    state.store.set_password(user_id, &hash_password(body.new_password).await?).await?;
+    state
+        .store
+        .set_password(user_id, &hash_password(body.new_password).await?)
+        .await?;
     state.store.revoke_all_sessions(user_id, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/me`
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<MeView>, ApiError> {
-    let user = state.store.user_by_id(caller.user_id).await?.ok_or_else(ApiError::unauthenticated)?;
+    let user = state
+        .store
+        .user_by_id(caller.user_id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
     let organizations = state
         .store
         .memberships(user.id)
         .await?
         .into_iter()
-        .map(|Membership { organization_id, name, role }| MembershipView { organization_id, name, role })
+        .map(
+            |Membership {
+                 organization_id,
+                 name,
+                 role,
+             }| MembershipView {
+                organization_id,
+                name,
+                role,
+            },
+        )
         .collect();
     Ok(Json(MeView {
         id: user.id,

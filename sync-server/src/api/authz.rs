@@ -40,7 +40,11 @@ pub struct RouteSpec {
 }
 
 const fn route(method: Method, path: &'static str, permission: Permission) -> RouteSpec {
-    RouteSpec { method, path, permission }
+    RouteSpec {
+        method,
+        path,
+        permission,
+    }
 }
 
 use OrgRole::{Analyst, DoorStaff, Manager, Owner};
@@ -71,11 +75,27 @@ pub const ROUTES: &[RouteSpec] = &[
     route(Method::GET, "/api/v1/me", SignedIn),
     route(Method::POST, "/api/v1/orgs", SignedIn),
     route(Method::GET, "/api/v1/orgs/{org_id}", OrgRoles(ANY_MEMBER)),
-    route(Method::GET, "/api/v1/orgs/{org_id}/members", OrgRoles(SEE_MEMBERS)),
+    route(
+        Method::GET,
+        "/api/v1/orgs/{org_id}/members",
+        OrgRoles(SEE_MEMBERS),
+    ),
     route(Method::POST, "/api/v1/orgs/{org_id}/invites", OrgRoles(RUN)),
-    route(Method::PUT, "/api/v1/orgs/{org_id}/members/{user_id}/role", OrgRoles(RUN)),
-    route(Method::DELETE, "/api/v1/orgs/{org_id}/members/{user_id}", OrgRoles(RUN)),
-    route(Method::POST, "/api/v1/orgs/{org_id}/transfer-ownership", OrgRoles(&[Owner])),
+    route(
+        Method::PUT,
+        "/api/v1/orgs/{org_id}/members/{user_id}/role",
+        OrgRoles(RUN),
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/orgs/{org_id}/members/{user_id}",
+        OrgRoles(RUN),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/orgs/{org_id}/transfer-ownership",
+        OrgRoles(&[Owner]),
+    ),
     route(Method::PUT, "/api/v1/admin/users/{user_id}/admin", Admin),
 ];
 
@@ -103,7 +123,10 @@ fn caller_from(state: &AppState, request: &Request) -> Result<Option<Caller>, Ap
             session_id: claims.sid,
             is_admin: claims.adm,
         })),
-        Err(TokenError::Expired) => Err(ApiError::new(axum::http::StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired)),
+        Err(TokenError::Expired) => Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            ErrorCode::TokenExpired,
+        )),
         Err(_) => Err(ApiError::unauthenticated()),
     }
 }
@@ -117,8 +140,13 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
 }
 
 async fn check(state: &AppState, request: Request) -> Result<Request, ApiError> {
-    let path = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
-    let permission = path.as_deref().and_then(|p| permission_of(request.method(), p));
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let permission = path
+        .as_deref()
+        .and_then(|p| permission_of(request.method(), p));
     let Some(permission) = permission else {
         tracing::error!(path = ?path, method = %request.method(), "route has no permission entry; refused");
         return Err(ApiError::forbidden());

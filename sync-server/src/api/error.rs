@@ -99,8 +99,12 @@ impl From<crate::store::StoreError> for ApiError {
         use crate::store::StoreError;
         match err {
             StoreError::NotFound(_) => ApiError::not_found(),
-            StoreError::Conflict("email") => ApiError::new(StatusCode::CONFLICT, ErrorCode::EmailTaken),
-            StoreError::Conflict("owner") => ApiError::new(StatusCode::CONFLICT, ErrorCode::OwnerRequired),
+            StoreError::Conflict("email") => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::EmailTaken)
+            }
+            StoreError::Conflict("owner") => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::OwnerRequired)
+            }
             err => {
                 tracing::error!(error = %err, "store failed");
                 ApiError::internal()
@@ -135,7 +139,8 @@ pub async fn localize_errors(request: Request, next: Next) -> Response {
         return error.render(lang);
     }
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge).render(lang);
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+            .render(lang);
     }
     response
 }

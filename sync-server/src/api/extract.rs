@@ -21,16 +21,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(JsonRejection::JsonDataError(e)) => Err(ApiError::invalid_body(e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(_)) => {
-                Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedJson))
-            }
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType))
-            }
-            Err(JsonRejection::BytesRejection(_)) => {
-                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge))
-            }
-            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedJson)),
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::MalformedJson,
+            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+            )),
+            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+            )),
+            Err(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::MalformedJson,
+            )),
         }
     }
 }
@@ -48,6 +54,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts.extensions.get::<Caller>().copied().ok_or_else(ApiError::unauthenticated)
+        parts
+            .extensions
+            .get::<Caller>()
+            .copied()
+            .ok_or_else(ApiError::unauthenticated)
     }
 }

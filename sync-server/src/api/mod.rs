@@ -47,8 +47,14 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/login", post(accounts::login))
         .route("/auth/refresh", post(accounts::refresh))
         .route("/auth/verify-email", post(accounts::verify_email))
-        .route("/auth/password-reset", post(accounts::request_password_reset))
-        .route("/auth/password-reset/confirm", post(accounts::confirm_password_reset))
+        .route(
+            "/auth/password-reset",
+            post(accounts::request_password_reset),
+        )
+        .route(
+            "/auth/password-reset/confirm",
+            post(accounts::confirm_password_reset),
+        )
         .route("/auth/logout", post(accounts::logout))
         .route("/auth/logout-all", post(accounts::logout_all))
         .route("/me", get(accounts::me))
@@ -66,7 +72,10 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api_v1)
-        .route_layer(middleware::from_fn_with_state(state.clone(), authz::authorize))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            authz::authorize,
+        ))
         // Outside authorization, so refused requests are counted too.
         .route_layer(middleware::from_fn(metrics::record))
         .fallback(|| async { ApiError::not_found() })
@@ -91,10 +100,15 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 }
 
 /// Ready when the database answers.
-async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, ApiError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "not ready");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, hafla_core::wire::ErrorCode::Internal)
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            hafla_core::wire::ErrorCode::Internal,
+        )
     })?;
     Ok("ready")
 }

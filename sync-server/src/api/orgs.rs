@@ -80,8 +80,14 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
     let name = Bilingual::new(body.name.ar, body.name.en)
         .map_err(|_| ApiError::invalid_body("name needs Arabic or English text"))?;
-    let org = NewOrganization { id: Uuid::now_v7(), name };
-    state.store.create_organization(org.clone(), caller.user_id, jiff::Timestamp::now()).await?;
+    let org = NewOrganization {
+        id: Uuid::now_v7(),
+        name,
+    };
+    state
+        .store
+        .create_organization(org.clone(), caller.user_id, jiff::Timestamp::now())
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(OrgView {
@@ -93,18 +99,31 @@ pub async fn create(
 }
 
 /// `GET /api/v1/orgs/{org_id}`
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(org_id): Path<Uuid>) -> Result<Json<OrgView>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<Uuid>,
+) -> Result<Json<OrgView>, ApiError> {
     let memberships = state.store.memberships(caller.user_id).await?;
-    let your_role = memberships.iter().find(|m| m.organization_id == org_id).map(|m| m.role);
+    let your_role = memberships
+        .iter()
+        .find(|m| m.organization_id == org_id)
+        .map(|m| m.role);
     let members = state.store.members(org_id).await?;
     if members.is_empty() {
         return Err(ApiError::not_found());
     }
-    let name = match memberships.into_iter().find(|m| m.organization_id == org_id) {
+    let name = match memberships
+        .into_iter()
+        .find(|m| m.organization_id == org_id)
+    {
         Some(m) => m.name,
         // An admin looking at someone else's organization: read the name via its owner.
         None => {
-            let owner = members.iter().find(|m| m.role == OrgRole::Owner).ok_or_else(ApiError::not_found)?;
+            let owner = members
+                .iter()
+                .find(|m| m.role == OrgRole::Owner)
+                .ok_or_else(ApiError::not_found)?;
             state
                 .store
                 .memberships(owner.user_id)
@@ -115,11 +134,18 @@ pub async fn get(State(state): State<AppState>, caller: Caller, Path(org_id): Pa
                 .ok_or_else(ApiError::not_found)?
         }
     };
-    Ok(Json(OrgView { id: org_id, name, your_role }))
+    Ok(Json(OrgView {
+        id: org_id,
+        name,
+        your_role,
+    }))
 }
 
 /// `GET /api/v1/orgs/{org_id}/members`
-pub async fn members(State(state): State<AppState>, Path(org_id): Path<Uuid>) -> Result<Json<Vec<MemberView>>, ApiError> {
+pub async fn members(
+    State(state): State<AppState>,
+    Path(org_id): Path<Uuid>,
+) -> Result<Json<Vec<MemberView>>, ApiError> {
     let members = state.store.members(org_id).await?;
     Ok(Json(
         members
@@ -137,15 +163,28 @@ pub async fn members(State(state): State<AppState>, Path(org_id): Path<Uuid>) ->
 
 /// Owners may grant any role but owner (that is a transfer); managers may grant door staff
 /// and analyst only.
-async fn may_grant(state: &AppState, caller: &Caller, org_id: Uuid, role: OrgRole) -> Result<(), ApiError> {
+async fn may_grant(
+    state: &AppState,
+    caller: &Caller,
+    org_id: Uuid,
+    role: OrgRole,
+) -> Result<(), ApiError> {
     if role == OrgRole::Owner {
-        return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::OwnerRequired));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::OwnerRequired,
+        ));
     }
     let mine = state.store.role_in(org_id, caller.user_id).await?;
     let allowed = caller.is_admin
         || mine == Some(OrgRole::Owner)
-        || (mine == Some(OrgRole::Manager) && matches!(role, OrgRole::DoorStaff | OrgRole::Analyst));
-    if allowed { Ok(()) } else { Err(ApiError::forbidden()) }
+        || (mine == Some(OrgRole::Manager)
+            && matches!(role, OrgRole::DoorStaff | OrgRole::Analyst));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 /// `POST /api/v1/orgs/{org_id}/invites`: by email or phone; joins when that person signs up
@@ -170,7 +209,9 @@ pub async fn invite(
         .transpose()
         .map_err(|e| ApiError::invalid_parameter("phone", e.to_string()))?;
     if email.is_none() && phone.is_none() {
-        return Err(ApiError::invalid_body("an invitation needs an email or a phone number"));
+        return Err(ApiError::invalid_body(
+            "an invitation needs an email or a phone number",
+        ));
     }
     let id = Uuid::now_v7();
     state
@@ -185,7 +226,13 @@ pub async fn invite(
             created_at: jiff::Timestamp::now(),
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(InviteView { id, role: body.role })))
+    Ok((
+        StatusCode::CREATED,
+        Json(InviteView {
+            id,
+            role: body.role,
+        }),
+    ))
 }
 
 /// `PUT /api/v1/orgs/{org_id}/members/{user_id}/role`
@@ -196,9 +243,23 @@ pub async fn set_role(
     ApiJson(body): ApiJson<RoleRequest>,
 ) -> Result<StatusCode, ApiError> {
     may_grant(&state, &caller, org_id, body.role).await?;
-    let current = state.store.role_in(org_id, user_id).await?.ok_or_else(ApiError::not_found)?;
+    let current = state
+        .store
+        .role_in(org_id, user_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     // A manager changes only the people a manager could have invited.
-    may_grant(&state, &caller, org_id, if current == OrgRole::Owner { OrgRole::Manager } else { current }).await?;
+    may_grant(
+        &state,
+        &caller,
+        org_id,
+        if current == OrgRole::Owner {
+            OrgRole::Manager
+        } else {
+            current
+        },
+    )
+    .await?;
     state.store.set_role(org_id, user_id, body.role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -209,9 +270,16 @@ pub async fn remove(
     caller: Caller,
     Path((org_id, user_id)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    let current = state.store.role_in(org_id, user_id).await?.ok_or_else(ApiError::not_found)?;
+    let current = state
+        .store
+        .role_in(org_id, user_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if current == OrgRole::Owner {
-        return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::OwnerRequired));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::OwnerRequired,
+        ));
     }
     if user_id != caller.user_id {
         may_grant(&state, &caller, org_id, current).await?;

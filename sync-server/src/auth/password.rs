@@ -30,9 +30,24 @@ pub struct HashError(String);
 
 /// Passwords anyone would try first, including Arabic-keyboard and local favourites.
 const COMMON: &[&str] = &[
-    "1234567890", "12345678910", "0123456789", "qwertyuiop", "password123", "passw0rd123",
-    "iloveyou123", "1111111111", "0000000000", "amman12345", "jordan1234", "jordan12345",
-    "ahmad12345", "mohammad123", "123123123123", "abcdefghij", "a123456789", "qwerty12345",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "qwertyuiop",
+    "password123",
+    "passw0rd123",
+    "iloveyou123",
+    "1111111111",
+    "0000000000",
+    "amman12345",
+    "jordan1234",
+    "jordan12345",
+    "ahmad12345",
+    "mohammad123",
+    "123123123123",
+    "abcdefghij",
+    "a123456789",
+    "qwerty12345",
 ];
 
 /// Checks a new password against the rules. Counts characters, not bytes (Arabic counts fairly).
@@ -76,7 +91,11 @@ pub fn hash(password: &str) -> Result<String, HashError> {
 
 /// Whether `password` matches `phc`. A malformed stored hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the account does not exist, so the response time does not
@@ -102,13 +121,26 @@ mod tests {
     #[test]
     fn the_rules_refuse_short_long_common_and_self_naming_passwords() {
         assert_eq!(check_rules("short", &[]), Err(PasswordRuleError::TooShort));
-        assert_eq!(check_rules(&"x".repeat(300), &[]), Err(PasswordRuleError::TooLong));
-        assert_eq!(check_rules("Jordan1234", &[]), Err(PasswordRuleError::TooCommon));
+        assert_eq!(
+            check_rules(&"x".repeat(300), &[]),
+            Err(PasswordRuleError::TooLong)
+        );
+        assert_eq!(
+            check_rules("Jordan1234", &[]),
+            Err(PasswordRuleError::TooCommon)
+        );
         assert_eq!(
             check_rules("layla.haddad-rocks", &["layla.haddad@example.jo"]),
             Err(PasswordRuleError::ContainsIdentifier)
         );
-        assert_eq!(check_rules("نجوم وادي رم ٢٠٢٦", &[]), Ok(()), "ten Arabic characters are enough");
-        assert_eq!(check_rules("correct horse battery", &["layla@example.jo"]), Ok(()));
+        assert_eq!(
+            check_rules("نجوم وادي رم ٢٠٢٦", &[]),
+            Ok(()),
+            "ten Arabic characters are enough"
+        );
+        assert_eq!(
+            check_rules("correct horse battery", &["layla@example.jo"]),
+            Ok(())
+        );
     }
 }

@@ -17,7 +17,9 @@ pub const REFRESH_TTL_DAYS: i64 = 30;
 const ISSUER: &str = "hafla";
 const AUDIENCE: &str = "hafla-api";
 /// PKCS#8 v1 prefix of an Ed25519 private key; the 32-byte seed follows.
-const PKCS8_ED25519_PREFIX: [u8; 16] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+const PKCS8_ED25519_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TokenError {
@@ -78,7 +80,13 @@ impl TokenKeys {
     }
 
     /// A signed access token for `user_id` in sign-in `family_id`, valid from `now`.
-    pub fn issue(&self, user_id: Uuid, family_id: Uuid, is_admin: bool, now: jiff::Timestamp) -> Result<String, TokenError> {
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        family_id: Uuid,
+        is_admin: bool,
+        now: jiff::Timestamp,
+    ) -> Result<String, TokenError> {
         let claims = AccessClaims {
             sub: user_id,
             sid: family_id,
@@ -88,7 +96,8 @@ impl TokenKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.encoding).map_err(|e| TokenError::Key(e.to_string()))
+        jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.encoding)
+            .map_err(|e| TokenError::Key(e.to_string()))
     }
 
     /// Checks signature, algorithm, issuer, audience and expiry (against the system clock).
@@ -125,7 +134,9 @@ mod tests {
     #[test]
     fn an_issued_token_checks_out_with_its_claims() {
         let (user, family) = (Uuid::now_v7(), Uuid::now_v7());
-        let token = keys(1).issue(user, family, true, jiff::Timestamp::now()).unwrap();
+        let token = keys(1)
+            .issue(user, family, true, jiff::Timestamp::now())
+            .unwrap();
         let claims = keys(1).check(&token).unwrap();
         assert_eq!((claims.sub, claims.sid, claims.adm), (user, family, true));
     }
@@ -134,12 +145,20 @@ mod tests {
     fn expired_forged_and_tampered_tokens_are_refused() {
         let user = Uuid::now_v7();
         let old = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
-        assert_eq!(keys(1).check(&keys(1).issue(user, user, false, old).unwrap()), Err(TokenError::Expired));
-        let forged = keys(2).issue(user, user, true, jiff::Timestamp::now()).unwrap();
+        assert_eq!(
+            keys(1).check(&keys(1).issue(user, user, false, old).unwrap()),
+            Err(TokenError::Expired)
+        );
+        let forged = keys(2)
+            .issue(user, user, true, jiff::Timestamp::now())
+            .unwrap();
         assert_eq!(keys(1).check(&forged), Err(TokenError::Invalid));
-        let token = keys(1).issue(user, user, false, jiff::Timestamp::now()).unwrap();
+        let token = keys(1)
+            .issue(user, user, false, jiff::Timestamp::now())
+            .unwrap();
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-        let mut claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
         claims["adm"] = true.into();
         parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
         assert_eq!(keys(1).check(&parts.join(".")), Err(TokenError::Invalid));

@@ -84,7 +84,7 @@ async fn users_are_unique_by_email_and_phone(store: Arc<dyn Store>) {
         store.user_by_email("nobody@example.jo").await.unwrap(),
         None
     );
-    let same_email = user(Some("salma@example.jo"), None);
+    let same_email = user(Some("SALMA@example.jo"), None);
     assert!(matches!(
         store.create_user(same_email).await,
         Err(StoreError::Conflict("email"))

@@ -253,7 +253,8 @@ pub trait CatalogStore: Send + Sync {
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Fails with `Conflict("email")` / `Conflict("phone")` when taken.
+    /// Stores the email lower-cased (accounts are matched case-insensitively). Fails with
+    /// `Conflict("email")` / `Conflict("phone")` when taken.
     async fn create_user(&self, user: User) -> Result<(), StoreError>;
     async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError>;
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;

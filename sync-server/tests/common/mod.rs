@@ -39,7 +39,13 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
-    pub async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.url))
@@ -53,11 +59,15 @@ impl TestApp {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, token, Some(body)).await
+        self.call(reqwest::Method::POST, path, token, Some(body))
+            .await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
@@ -80,8 +90,15 @@ impl TestApp {
     /// The link token in the last email sent to `email`.
     pub fn last_link_token(&self, email: &str) -> String {
         let sent = self.mail.sent();
-        let mail = sent.iter().rev().find(|m| m.to.as_str() == email).expect("an email was sent");
+        let mail = sent
+            .iter()
+            .rev()
+            .find(|m| m.to.as_str().eq_ignore_ascii_case(email))
+            .expect("an email was sent");
         let start = mail.text.find("token=").expect("a link") + "token=".len();
-        mail.text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+        mail.text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
     }
 }

@@ -82,7 +82,7 @@ impl AccountStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     u.id,
-                    u.email,
+                    u.email.as_deref().map(str::to_lowercase),
                     at(u.email_verified),
                     u.phone,
                     at(u.phone_verified),

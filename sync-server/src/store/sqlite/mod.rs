@@ -93,7 +93,8 @@ impl SqliteStore {
             Ok(value)
         })
         .await;
-        metrics::histogram!("db_query_seconds", "kind" => "write").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("db_query_seconds", "kind" => "write")
+            .record(started.elapsed().as_secs_f64());
         result
     }
 
@@ -123,7 +124,8 @@ impl SqliteStore {
             result
         })
         .await;
-        metrics::histogram!("db_query_seconds", "kind" => "read").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("db_query_seconds", "kind" => "read")
+            .record(started.elapsed().as_secs_f64());
         result
     }
 }

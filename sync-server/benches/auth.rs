@@ -1,0 +1,2 @@
+//! Sign-in cost and per-request token checks (being written).
+fn main() {}
