@@ -221,16 +221,28 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             .clone()
             .unwrap_or_else(|| format!("http://{local}")),
         store: std::sync::Arc::new(store.clone()),
+        limits: std::sync::Arc::new(crate::api::ratelimit::RateLimits::default()),
     };
+    let limits = state.limits.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            limits.shrink();
+        }
+    });
     // Scripts and tests read this line to learn the port.
     println!(
         "hafla-server listening on http://{local} (database {})",
         store.path().display()
     );
     std::io::stdout().flush()?;
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

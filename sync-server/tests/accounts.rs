@@ -337,3 +337,43 @@ async fn forged_tampered_and_expired_access_tokens_are_refused() {
     let (status, _) = app.get("/api/v1/events", Some(&expired)).await;
     assert_eq!(status, 200, "a stale token does not block public data");
 }
+
+#[tokio::test]
+async fn repeated_sign_in_attempts_for_one_account_are_slowed_with_retry_after() {
+    let app = spawn_app().await;
+    app.register("target@example.jo").await;
+    let wrong = json!({ "email": "target@example.jo", "password": "guess guess guess" });
+    for _ in 0..10 {
+        assert_eq!(
+            app.post("/api/v1/auth/login", None, wrong.clone()).await.0,
+            401
+        );
+    }
+    let response = app
+        .http
+        .post(format!("{}/api/v1/auth/login", app.url))
+        .header("accept-language", "ar")
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "rate_limited");
+    assert!(
+        body["message"].as_str().unwrap().contains("حاول مجدداً"),
+        "{body}"
+    );
+    let right = json!({ "email": "target@example.jo", "password": "a long enough password" });
+    assert_eq!(
+        app.post("/api/v1/auth/login", None, right).await.0,
+        429,
+        "even the right password waits"
+    );
+}

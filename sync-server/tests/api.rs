@@ -27,8 +27,15 @@ async fn spawn_server() -> TestServer {
         ),
         mailer: std::sync::Arc::new(hafla_server::mail::MemoryMailer::new()),
         public_url: "https://hafla.test".into(),
+        limits: std::sync::Arc::new(hafla_server::api::ratelimit::RateLimits::default()),
     });
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     TestServer {
         url,
         store,

@@ -3,6 +3,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller};
+use super::ratelimit::{Action, ClientIp};
 use crate::auth::password::{self, PasswordRuleError};
 use crate::auth::tokens::{ACCESS_TTL_SECS, REFRESH_TTL_DAYS, new_opaque_token, token_hash};
 use crate::mail::{EmailAddress, password_reset_email, verification_email};
@@ -191,8 +192,10 @@ async fn link(
 /// `POST /api/v1/auth/register`
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<SessionTokens>), ApiError> {
+    state.limits.check(Action::Register, ip, &body.email)?;
     let email = parse_email(&body.email)?;
     password::check_rules(&body.password, &[email.as_str()]).map_err(weak_password)?;
     let lang = body.lang.unwrap_or_default();
@@ -240,8 +243,10 @@ pub async fn register(
 /// `POST /api/v1/auth/login`
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<SessionTokens>, ApiError> {
+    state.limits.check(Action::Login, ip, &body.email)?;
     let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
     let email = EmailAddress::parse(&body.email).map_err(|_| invalid())?;
     let user = state.store.user_by_email(email.as_str()).await?;
@@ -340,8 +345,10 @@ pub async fn verify_email(
 /// `POST /api/v1/auth/password-reset`: always 202, so nobody learns which emails have accounts.
 pub async fn request_password_reset(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
+    state.limits.check(Action::PasswordReset, ip, &body.email)?;
     let email = parse_email(&body.email)?;
     if let Some(user) = state.store.user_by_email(email.as_str()).await? {
         let link = link(

@@ -18,6 +18,8 @@ pub struct ApiError {
     /// Named arguments of the Fluent message.
     pub args: Vec<(&'static str, String)>,
     pub details: Option<serde_json::Value>,
+    /// Seconds to wait, sent as `Retry-After` (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -27,7 +29,13 @@ impl ApiError {
             code,
             args: vec![],
             details: None,
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -86,10 +94,14 @@ impl ApiError {
             }),
         )
             .into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_LANGUAGE,
             header::HeaderValue::from_static(lang.tag()),
         );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, seconds.into());
+        }
         response
     }
 }

@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod metrics;
 mod orgs;
+pub mod ratelimit;
 
 pub use accounts::{MeView, SessionTokens};
 pub use error::ApiError;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     /// Where links in emails point, e.g. `https://hafla.jo`.
     pub public_url: String,
+    pub limits: Arc<ratelimit::RateLimits>,
 }
 
 /// The whole application, without a socket: `main` serves it, tests drive it directly.

@@ -27,8 +27,15 @@ pub async fn spawn_app() -> TestApp {
         tokens: Arc::new(TokenKeys::from_seed(&[7; 32]).unwrap()),
         mailer: mail.clone(),
         public_url: "https://hafla.test".into(),
+        limits: Arc::new(hafla_server::api::ratelimit::RateLimits::default()),
     };
-    tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     TestApp {
         url,
         store,
