@@ -181,6 +181,20 @@ pub enum ErrorCode {
     EmailTaken,
     /// The change would leave an organization without exactly one owner.
     OwnerRequired,
+    InvalidPhone,
+    /// A wrong one-time code; `details.attempts_left` says how many tries remain.
+    OtpWrong,
+    /// No live code for this number (expired or never sent): ask for a new one.
+    OtpExpired,
+    /// Too many wrong codes: ask for a new one.
+    OtpLocked,
+    /// The SMS provider could not be reached; try again shortly.
+    SmsUnavailable,
+    /// The SMS provider refused this number.
+    SmsRejected,
+    UnknownProvider,
+    /// The identity provider refused or returned an unusable sign-in.
+    OidcFailed,
     RateLimited,
     Internal,
     /// Client side: the server could not be reached at all.
@@ -192,7 +206,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -209,6 +223,14 @@ impl ErrorCode {
         ErrorCode::WeakPassword,
         ErrorCode::EmailTaken,
         ErrorCode::OwnerRequired,
+        ErrorCode::InvalidPhone,
+        ErrorCode::OtpWrong,
+        ErrorCode::OtpExpired,
+        ErrorCode::OtpLocked,
+        ErrorCode::SmsUnavailable,
+        ErrorCode::SmsRejected,
+        ErrorCode::UnknownProvider,
+        ErrorCode::OidcFailed,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::ServerUnreachable,
@@ -235,6 +257,14 @@ impl ErrorCode {
             ErrorCode::WeakPassword => "error-weak-password",
             ErrorCode::EmailTaken => "error-email-taken",
             ErrorCode::OwnerRequired => "error-owner-required",
+            ErrorCode::InvalidPhone => "error-invalid-phone",
+            ErrorCode::OtpWrong => "error-otp-wrong",
+            ErrorCode::OtpExpired => "error-otp-expired",
+            ErrorCode::OtpLocked => "error-otp-locked",
+            ErrorCode::SmsUnavailable => "error-sms-unavailable",
+            ErrorCode::SmsRejected => "error-sms-rejected",
+            ErrorCode::UnknownProvider => "error-unknown-provider",
+            ErrorCode::OidcFailed => "error-oidc-failed",
             ErrorCode::RateLimited => "error-rate-limited",
             ErrorCode::Internal => "error-internal",
             ErrorCode::ServerUnreachable => "error-server-unreachable",

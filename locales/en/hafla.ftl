@@ -118,10 +118,22 @@ mail-reset-body =
 
     The Hafla team
 
-phone-error-empty = Enter your mobile number.
-phone-error-too-long = That phone number is too long.
-phone-error-invalid-characters = A phone number can only contain digits, spaces, dashes and a leading +.
-phone-error-not-a-number = That doesn't look like a phone number.
-phone-error-invalid = That number doesn't exist. Check the digits and try again.
-phone-error-not-mobile = We can only send codes to mobile numbers (Jordanian mobiles start with 077, 078 or 079).
 otp-sms-body = Your Hafla code is { $code }. It expires in { $minutes } minutes. Don't share it with anyone.
+
+error-invalid-phone = { $reason ->
+    [empty] Enter your mobile number.
+    [too_long] That phone number is too long.
+    [invalid_characters] A phone number can only contain digits, spaces, dashes and a leading +.
+    [not_mobile] We can only send codes to mobile numbers (Jordanian mobiles start with 077, 078 or 079).
+   *[other] That doesn't look like a valid mobile number. Check the digits and try again.
+}
+error-otp-wrong = That code isn't right. { $attempts_left ->
+    [one] You have 1 try left.
+   *[other] You have { $attempts_left } tries left.
+}
+error-otp-expired = That code has expired. Ask for a new one.
+error-otp-locked = Too many wrong codes. Ask for a new one.
+error-sms-unavailable = We couldn't send the text message right now. Please try again in a moment.
+error-sms-rejected = We couldn't send a text message to this number.
+error-unknown-provider = This sign-in option is not available.
+error-oidc-failed = Signing in with { $provider } didn't work. Please try again.

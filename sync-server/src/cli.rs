@@ -53,7 +53,8 @@ struct ServeArgs {
     #[arg(long, env = "HAFLA_PUBLIC_URL")]
     public_url: Option<String>,
     /// File holding the access-token signing key (64 hex characters). Without it the key is
-    /// read from HAFLA_TOKEN_KEY, else created once in DATA_DIR/secrets/token-key.
+    /// read from HAFLA_TOKEN_KEY, else created once in DATA_DIR/secrets/token-key. The key
+    /// hashing one-time codes comes likewise from HAFLA_OTP_KEY or DATA_DIR/secrets/otp-key.
     #[arg(long, env = "HAFLA_TOKEN_KEY_FILE")]
     token_key_file: Option<PathBuf>,
     /// SMTP server for outgoing mail. Without it, mail is written to DATA_DIR/outbox/.
@@ -213,8 +214,21 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             reason: e.to_string(),
         })?;
     let local = listener.local_addr()?;
+    let data_dir = &args.data.data_dir;
+    let token_seed = server_key(
+        args.token_key_file.as_deref(),
+        "HAFLA_TOKEN_KEY",
+        data_dir,
+        "token-key",
+    )?;
+    let tokens = crate::auth::tokens::TokenKeys::from_seed(&token_seed)
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    let otp_key = server_key(None, "HAFLA_OTP_KEY", data_dir, "otp-key")?;
     let state = AppState {
-        tokens: std::sync::Arc::new(token_keys(&args)?),
+        tokens: std::sync::Arc::new(tokens),
+        sms: sms_sender(data_dir)?,
+        otp: std::sync::Arc::new(crate::auth::otp::OtpHasher::new(otp_key)),
+        oidc: std::sync::Arc::new(oidc_providers().await?),
         mailer: mailer(&args)?,
         public_url: args
             .public_url
@@ -247,15 +261,18 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The access-token key: from a file, from HAFLA_TOKEN_KEY, or created once in the data dir.
-fn token_keys(args: &ServeArgs) -> Result<crate::auth::tokens::TokenKeys, CliError> {
+/// A 32-byte server key: from `file`, else from the hex in environment variable `env`, else
+/// created once in DATA_DIR/secrets/`name` (so a development server keeps its sessions
+/// across restarts). Never logged.
+fn server_key(
+    file: Option<&std::path::Path>,
+    env: &str,
+    data_dir: &std::path::Path,
+    name: &str,
+) -> Result<[u8; 32], CliError> {
     let from_hex = |text: &str, origin: &str| -> Result<[u8; 32], CliError> {
         let text = text.trim();
-        let bad = || {
-            CliError::Config(format!(
-                "the token key in {origin} must be 64 hex characters"
-            ))
-        };
+        let bad = || CliError::Config(format!("the key in {origin} must be 64 hex characters"));
         if text.len() != 64 || !text.is_ascii() {
             return Err(bad());
         }
@@ -265,31 +282,89 @@ fn token_keys(args: &ServeArgs) -> Result<crate::auth::tokens::TokenKeys, CliErr
         }
         Ok(key)
     };
-    let seed = if let Some(path) = &args.token_key_file {
+    if let Some(path) = file {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            CliError::Config(format!(
-                "cannot read the token key file {}: {e}",
-                path.display()
-            ))
+            CliError::Config(format!("cannot read the key file {}: {e}", path.display()))
         })?;
-        from_hex(&text, &path.display().to_string())?
-    } else if let Ok(text) = std::env::var("HAFLA_TOKEN_KEY") {
-        from_hex(&text, "HAFLA_TOKEN_KEY")?
-    } else {
-        let path = args.data.data_dir.join("secrets").join("token-key");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => from_hex(&text, &path.display().to_string())?,
-            Err(_) => {
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key).map_err(|e| CliError::Config(e.to_string()))?;
-                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-                write_secret(&path, &hex)?;
-                tracing::info!(path = %path.display(), "created a new token key");
-                key
-            }
-        }
+        return from_hex(&text, &path.display().to_string());
+    }
+    if let Ok(text) = std::env::var(env) {
+        return from_hex(&text, env);
+    }
+    let path = data_dir.join("secrets").join(name);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return from_hex(&text, &path.display().to_string());
+    }
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| CliError::Config(e.to_string()))?;
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    write_secret(&path, &hex)?;
+    tracing::info!(path = %path.display(), "created a new server key");
+    Ok(key)
+}
+
+/// The SMS sender: Twilio when HAFLA_TWILIO_ACCOUNT_SID is set (token from
+/// HAFLA_TWILIO_AUTH_TOKEN, sender from HAFLA_SMS_FROM or HAFLA_TWILIO_MESSAGING_SERVICE_SID),
+/// otherwise the development outbox DATA_DIR/sms-outbox.jsonl.
+fn sms_sender(
+    data_dir: &std::path::Path,
+) -> Result<std::sync::Arc<dyn crate::sms::SmsSender>, CliError> {
+    let Ok(account_sid) = std::env::var("HAFLA_TWILIO_ACCOUNT_SID") else {
+        return Ok(std::sync::Arc::new(crate::sms::DevSms::new(data_dir)));
     };
-    crate::auth::tokens::TokenKeys::from_seed(&seed).map_err(|e| CliError::Config(e.to_string()))
+    let token = std::env::var("HAFLA_TWILIO_AUTH_TOKEN").map_err(|_| {
+        CliError::Config("HAFLA_TWILIO_AUTH_TOKEN is required with HAFLA_TWILIO_ACCOUNT_SID".into())
+    })?;
+    let mut config = crate::sms::TwilioConfig::new(account_sid, token);
+    config.from = std::env::var("HAFLA_SMS_FROM").ok();
+    config.messaging_service_sid = std::env::var("HAFLA_TWILIO_MESSAGING_SERVICE_SID").ok();
+    let sender = crate::sms::TwilioSms::new(config).map_err(|e| CliError::Config(e.to_string()))?;
+    Ok(std::sync::Arc::new(sender))
+}
+
+/// OpenID Connect providers named in HAFLA_OIDC_PROVIDERS (e.g. `google,apple`), each set
+/// by HAFLA_OIDC_<NAME>_ISSUER, _CLIENT_ID, _REDIRECT_URI and optionally _CLIENT_SECRET.
+/// Each is discovered at start, so a wrong setting stops the server with a clear error.
+async fn oidc_providers() -> Result<
+    std::collections::HashMap<String, std::sync::Arc<crate::auth::oidc::OidcClient>>,
+    CliError,
+> {
+    use crate::auth::oidc::{ClientSecret, OidcClient, OidcProviderConfig};
+    let mut providers = std::collections::HashMap::new();
+    let names = std::env::var("HAFLA_OIDC_PROVIDERS").unwrap_or_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let var =
+            |suffix: &str| std::env::var(format!("HAFLA_OIDC_{}_{suffix}", name.to_uppercase()));
+        let required = |suffix: &str| {
+            var(suffix).map_err(|_| {
+                CliError::Config(format!(
+                    "HAFLA_OIDC_{}_{suffix} is not set",
+                    name.to_uppercase()
+                ))
+            })
+        };
+        let url = |suffix: &str| -> Result<url::Url, CliError> {
+            required(suffix)?.parse().map_err(|e| {
+                CliError::Config(format!("HAFLA_OIDC_{}_{suffix}: {e}", name.to_uppercase()))
+            })
+        };
+        let mut config = OidcProviderConfig::new(
+            name.to_owned(),
+            url("ISSUER")?,
+            required("CLIENT_ID")?,
+            url("REDIRECT_URI")?,
+        );
+        config.client_secret = var("CLIENT_SECRET").ok().map(ClientSecret::new);
+        let client = OidcClient::discover(config, http.clone())
+            .await
+            .map_err(|e| CliError::Config(format!("OpenID Connect provider {name}: {e}")))?;
+        providers.insert(name.to_owned(), std::sync::Arc::new(client));
+    }
+    Ok(providers)
 }
 
 /// Writes a secret readable by its owner only.

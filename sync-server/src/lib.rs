@@ -8,3 +8,5 @@ pub mod demo;
 pub mod mail;
 pub mod sms;
 pub mod store;
+#[doc(hidden)]
+pub mod test_support;

@@ -28,6 +28,9 @@ async fn spawn_server() -> TestServer {
         mailer: std::sync::Arc::new(hafla_server::mail::MemoryMailer::new()),
         public_url: "https://hafla.test".into(),
         limits: std::sync::Arc::new(hafla_server::api::ratelimit::RateLimits::default()),
+        sms: std::sync::Arc::new(hafla_server::sms::MemorySms::new()),
+        otp: std::sync::Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
+        oidc: std::sync::Arc::new(Default::default()),
     });
     tokio::spawn(async move {
         axum::serve(

@@ -9,18 +9,24 @@ mod error;
 mod events;
 mod extract;
 mod metrics;
+mod oidc;
 mod orgs;
+mod phone;
 pub mod ratelimit;
 
 pub use accounts::{MeView, SessionTokens};
 pub use error::ApiError;
 
+use crate::auth::oidc::OidcClient;
+use crate::auth::otp::OtpHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::mail::Mailer;
+use crate::sms::SmsSender;
 use crate::store::Store;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Router, middleware};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -39,6 +45,11 @@ pub struct AppState {
     /// Where links in emails point, e.g. `https://hafla.jo`.
     pub public_url: String,
     pub limits: Arc<ratelimit::RateLimits>,
+    pub sms: Arc<dyn SmsSender>,
+    /// Hashes one-time codes with the server's OTP key.
+    pub otp: Arc<OtpHasher>,
+    /// Configured OpenID Connect providers by name (e.g. "google").
+    pub oidc: Arc<HashMap<String, Arc<OidcClient>>>,
 }
 
 /// The whole application, without a socket: `main` serves it, tests drive it directly.
@@ -57,6 +68,10 @@ pub fn app(state: AppState) -> Router {
             "/auth/password-reset/confirm",
             post(accounts::confirm_password_reset),
         )
+        .route("/auth/phone/send", post(phone::send_code))
+        .route("/auth/phone/verify", post(phone::verify_code))
+        .route("/auth/oidc/{provider}/start", post(oidc::start))
+        .route("/auth/oidc/callback", post(oidc::callback))
         .route("/auth/logout", post(accounts::logout))
         .route("/auth/logout-all", post(accounts::logout_all))
         .route("/me", get(accounts::me))

@@ -576,26 +576,28 @@ impl OidcClient {
 
     /// POSTs the code to the token endpoint and returns the raw id_token.
     async fn redeem_code(&self, code: &str, verifier: &PkceVerifier) -> Result<String, OidcError> {
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("grant_type", "authorization_code")
-            .append_pair("code", code)
-            .append_pair("redirect_uri", self.config.redirect_uri.as_str())
-            .append_pair("client_id", &self.config.client_id)
-            .append_pair("code_verifier", verifier.secret());
         let mut request = self
             .http
             .post(self.token_endpoint.clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json");
-        match &self.client_auth {
-            ClientAuth::None => {}
-            ClientAuth::Post(secret) => {
+        if let ClientAuth::Basic(header) = &self.client_auth {
+            request = request.header(AUTHORIZATION, header.clone());
+        }
+        // Built in one expression: the serializer is not Send and must not live across await.
+        let form = {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "authorization_code")
+                .append_pair("code", code)
+                .append_pair("redirect_uri", self.config.redirect_uri.as_str())
+                .append_pair("client_id", &self.config.client_id)
+                .append_pair("code_verifier", verifier.secret());
+            if let ClientAuth::Post(secret) = &self.client_auth {
                 form.append_pair("client_secret", secret.expose());
             }
-            ClientAuth::Basic(header) => request = request.header(AUTHORIZATION, header.clone()),
-        }
-
-        let (status, body) = send_bounded(request.body(form.finish())).await?;
+            form.finish()
+        };
+        let (status, body) = send_bounded(request.body(form)).await?;
         if !status.is_success() {
             let error = oauth_error_code(&body);
             tracing::warn!(
@@ -1070,7 +1072,6 @@ fn random_token() -> Result<String, OidcError> {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex as StdMutex};
 
@@ -1081,8 +1082,6 @@ mod tests {
     use axum::routing::{get, post};
     use jsonwebtoken::{EncodingKey, Header};
     use serde_json::json;
-    use tokio::io::{AsyncBufReadExt, BufReader};
-    use tokio::process::{Child, Command};
 
     use super::*;
 
@@ -1112,51 +1111,7 @@ mod tests {
 
     // ---- The real provider: oauth2-mock-server under node ----
 
-    /// A running `tests/support/oidc-mock/server.mjs`; killed when dropped.
-    struct MockProvider {
-        issuer: Url,
-        _process: Child,
-    }
-
-    async fn start_mock_provider(alg: &str) -> MockProvider {
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/oidc-mock");
-        assert!(
-            folder.join("node_modules/oauth2-mock-server").is_dir(),
-            "the OIDC test provider is not installed: run \
-             `npm ci --prefix sync-server/tests/support/oidc-mock` from the repository root \
-             (needs node >= 20.19), then rerun the tests"
-        );
-        let mut process = Command::new("node")
-            .arg(folder.join("server.mjs"))
-            .args(["0", "--alg", alg])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "cannot start `node` (>= 20.19 must be on PATH) \
-                     for the OIDC test provider: {error}"
-                )
-            });
-        let stdout = process.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("the OIDC test provider printed no issuer within 30 s")
-            .expect("reading the OIDC test provider's stdout")
-            .expect(
-                "the OIDC test provider exited before printing its issuer (its stderr is above)",
-            );
-        let issuer = line.strip_prefix("OIDC_ISSUER=").unwrap_or_else(|| {
-            panic!("unexpected first line from the OIDC test provider: {line:?}")
-        });
-        MockProvider {
-            issuer: Url::parse(issuer).expect("issuer URL"),
-            _process: process,
-        }
-    }
+    use crate::test_support::{MockProvider, start_oidc_mock as start_mock_provider};
 
     /// Plays the browser: opens the authorization URL, checks the provider
     /// redirects to our callback with the same `state`, returns the code.

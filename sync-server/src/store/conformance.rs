@@ -24,6 +24,8 @@ where
     sessions_end_one_at_a_time_or_all_together(fresh().await).await;
     organizations_keep_exactly_one_owner(fresh().await).await;
     invitations_become_memberships_once(fresh().await).await;
+    otp_challenges_are_kept_per_phone_until_deleted(fresh().await).await;
+    pending_logins_are_taken_once_and_identities_link_to_users(fresh().await).await;
 }
 
 fn now() -> Timestamp {
@@ -400,4 +402,84 @@ async fn invitations_become_memberships_once(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(again.len(), 2, "no duplicate memberships");
     assert_eq!(store.memberships(guest.id).await.unwrap().len(), 2);
+}
+
+async fn otp_challenges_are_kept_per_phone_until_deleted(store: Arc<dyn Store>) {
+    use crate::auth::otp::{OtpChallenge, OtpPolicy};
+    let phone = crate::auth::phone::PhoneNumber::parse("0791234567").expect("phone");
+    assert!(store.otp_challenge(&phone).await.unwrap().is_none());
+    let mut challenge = OtpChallenge::issue(phone.clone(), [3; 32], &OtpPolicy::default(), now());
+    store.save_otp_challenge(challenge.clone()).await.unwrap();
+    challenge.attempts = 2;
+    challenge.code_hash = [4; 32];
+    store.save_otp_challenge(challenge.clone()).await.unwrap();
+    let stored = store
+        .otp_challenge(&phone)
+        .await
+        .unwrap()
+        .expect("challenge");
+    assert_eq!(
+        (stored.code_hash, stored.attempts, stored.expires_at),
+        ([4; 32], 2, challenge.expires_at)
+    );
+    assert_eq!(stored.sends, challenge.sends);
+    store.delete_otp_challenge(&phone).await.unwrap();
+    assert!(store.otp_challenge(&phone).await.unwrap().is_none());
+}
+
+async fn pending_logins_are_taken_once_and_identities_link_to_users(store: Arc<dyn Store>) {
+    use crate::auth::oidc::{PendingLogin, PkceVerifier};
+    let pending = PendingLogin {
+        provider: "google".into(),
+        nonce: "n-123".into(),
+        pkce_verifier: PkceVerifier::from_stored("v".repeat(43)),
+        created_at: now(),
+    };
+    store.save_pending_login([5; 32], pending).await.unwrap();
+    let taken = store
+        .take_pending_login([5; 32])
+        .await
+        .unwrap()
+        .expect("pending");
+    assert_eq!(
+        (taken.provider.as_str(), taken.nonce.as_str()),
+        ("google", "n-123")
+    );
+    assert_eq!(taken.pkce_verifier.secret(), "v".repeat(43));
+    assert!(
+        store.take_pending_login([5; 32]).await.unwrap().is_none(),
+        "a state works once"
+    );
+    let u = user(Some("nour@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    assert!(
+        store
+            .user_by_identity("google", "sub-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .link_identity("google", "sub-1", u.id, now())
+        .await
+        .unwrap();
+    store
+        .link_identity("google", "sub-1", u.id, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_identity("google", "sub-1")
+            .await
+            .unwrap()
+            .map(|x| x.id),
+        Some(u.id)
+    );
+    assert!(
+        store
+            .user_by_identity("apple", "sub-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

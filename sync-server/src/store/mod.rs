@@ -11,6 +11,9 @@ mod sqlite;
 pub use conformance::run_conformance_suite;
 pub use sqlite::SqliteStore;
 
+use crate::auth::oidc::PendingLogin;
+use crate::auth::otp::OtpChallenge;
+use crate::auth::phone::PhoneNumber;
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
@@ -348,7 +351,39 @@ pub trait OrgStore: Send + Sync {
     ) -> Result<Vec<Membership>, StoreError>;
 }
 
-/// Everything the server stores.
-pub trait Store: CatalogStore + AccountStore + SessionStore + OrgStore {}
+/// Sign-ins in progress: SMS one-time codes and OpenID Connect logins.
+#[async_trait]
+pub trait SignInStore: Send + Sync {
+    async fn otp_challenge(&self, phone: &PhoneNumber) -> Result<Option<OtpChallenge>, StoreError>;
+    /// Creates or replaces the challenge of its phone number.
+    async fn save_otp_challenge(&self, challenge: OtpChallenge) -> Result<(), StoreError>;
+    async fn delete_otp_challenge(&self, phone: &PhoneNumber) -> Result<(), StoreError>;
+    async fn save_pending_login(
+        &self,
+        state_hash: [u8; 32],
+        login: PendingLogin,
+    ) -> Result<(), StoreError>;
+    /// Removes and returns the pending login, so each `state` works once.
+    async fn take_pending_login(
+        &self,
+        state_hash: [u8; 32],
+    ) -> Result<Option<PendingLogin>, StoreError>;
+    /// The user linked to an account at an OpenID Connect provider.
+    async fn user_by_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError>;
+    async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user_id: Uuid,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+}
 
-impl<T: CatalogStore + AccountStore + SessionStore + OrgStore> Store for T {}
+/// Everything the server stores.
+pub trait Store: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore {}
+
+impl<T: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore> Store for T {}

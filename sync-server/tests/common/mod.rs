@@ -2,21 +2,31 @@
 #![allow(dead_code)]
 
 use hafla_server::api::{AppState, SessionTokens, app};
+use hafla_server::auth::oidc::OidcClient;
 use hafla_server::auth::tokens::TokenKeys;
 use hafla_server::mail::MemoryMailer;
+use hafla_server::sms::MemorySms;
 use hafla_server::store::{SqliteStore, Store};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct TestApp {
     pub url: String,
     pub store: Arc<dyn Store>,
     pub mail: Arc<MemoryMailer>,
+    pub sms: Arc<MemorySms>,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(HashMap::new()).await
+}
+
+/// A server that also signs in with the given OpenID Connect providers.
+pub async fn spawn_app_with(oidc: HashMap<String, Arc<OidcClient>>) -> TestApp {
+    let sms = Arc::new(MemorySms::new());
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let mail = Arc::new(MemoryMailer::new());
@@ -28,6 +38,9 @@ pub async fn spawn_app() -> TestApp {
         mailer: mail.clone(),
         public_url: "https://hafla.test".into(),
         limits: Arc::new(hafla_server::api::ratelimit::RateLimits::default()),
+        sms: sms.clone(),
+        otp: Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
+        oidc: Arc::new(oidc),
     };
     tokio::spawn(async move {
         axum::serve(
@@ -40,6 +53,7 @@ pub async fn spawn_app() -> TestApp {
         url,
         store,
         mail,
+        sms,
         http: reqwest::Client::new(),
         _dir: dir,
     }

@@ -4,6 +4,7 @@ mod accounts;
 mod catalog;
 mod orgs;
 mod sessions;
+mod sign_in;
 
 use super::StoreError;
 use hafla_core::sqlite_migrations::{self, Migration};
@@ -22,6 +23,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "accounts",
         sql: include_str!("../../../../migrations/server/sqlite/0002_accounts.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "sign_in",
+        sql: include_str!("../../../../migrations/server/sqlite/0003_sign_in.sql"),
     },
 ];
 

@@ -1,0 +1,161 @@
+//! Sign-in with an OpenID Connect provider (Google, Apple, …), authorization code + PKCE.
+//!
+//! The app asks `start` for the provider's URL and opens it in the system browser; the
+//! provider redirects to the app's deep link with `code` and `state`; the app posts them to
+//! `callback`, where the server (which kept the PKCE verifier and nonce) redeems the code
+//! and verifies the ID token. Accounts link by (provider, subject), or by a verified email.
+
+use super::AppState;
+use super::accounts::{SessionTokens, start_session};
+use super::error::ApiError;
+use super::extract::ApiJson;
+use crate::auth::oidc::{OidcError, VerifiedIdentity};
+use crate::auth::tokens::token_hash;
+use crate::store::{SignupMethod, User};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hafla_core::Lang;
+use hafla_core::wire::ErrorCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Serialize, Deserialize, Debug)]
+pub struct OidcStart {
+    pub authorization_url: String,
+    pub state: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackRequest {
+    state: String,
+    code: String,
+}
+
+fn failed(provider: &str, e: &OidcError) -> ApiError {
+    tracing::warn!(provider, error = %e, "OpenID Connect sign-in failed");
+    let status = match e {
+        OidcError::Discovery(_) | OidcError::Network(_) => StatusCode::BAD_GATEWAY,
+        OidcError::InvalidIdToken(_) | OidcError::UnknownKey => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, ErrorCode::OidcFailed).with_arg("provider", provider)
+}
+
+fn unknown_provider() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::UnknownProvider)
+}
+
+/// `POST /api/v1/auth/oidc/{provider}/start`
+pub async fn start(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+) -> Result<Json<OidcStart>, ApiError> {
+    let client = state.oidc.get(&provider).ok_or_else(unknown_provider)?;
+    let request = client
+        .authorization_request()
+        .map_err(|e| failed(&provider, &e))?;
+    let pending = client.pending_login(&request, Timestamp::now());
+    state
+        .store
+        .save_pending_login(token_hash(&request.state), pending)
+        .await?;
+    Ok(Json(OidcStart {
+        authorization_url: request.url.to_string(),
+        state: request.state,
+    }))
+}
+
+/// `POST /api/v1/auth/oidc/callback`
+pub async fn callback(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CallbackRequest>,
+) -> Result<Json<SessionTokens>, ApiError> {
+    let invalid = || ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidToken);
+    let pending = state
+        .store
+        .take_pending_login(token_hash(&body.state))
+        .await?
+        .ok_or_else(invalid)?;
+    let provider = pending.provider.clone();
+    let client = state.oidc.get(&provider).ok_or_else(unknown_provider)?;
+    let now = Timestamp::now();
+    let identity = client
+        .exchange_code(&body.code, &pending, now)
+        .await
+        .map_err(|e| failed(&provider, &e))?;
+    let user = user_for(&state, &identity, now).await?;
+    Ok(Json(start_session(&state, &user, now).await?))
+}
+
+/// The account of this identity: already linked, or matched by verified email, or new.
+async fn user_for(
+    state: &AppState,
+    id: &VerifiedIdentity,
+    now: Timestamp,
+) -> Result<User, ApiError> {
+    if let Some(user) = state
+        .store
+        .user_by_identity(&id.provider, &id.subject)
+        .await?
+    {
+        return Ok(user);
+    }
+    let verified_email = id
+        .email
+        .as_deref()
+        .filter(|_| id.email_verified)
+        .map(str::to_lowercase);
+    let existing = match &verified_email {
+        Some(email) => state.store.user_by_email(email).await?,
+        None => None,
+    };
+    let user = match existing {
+        Some(user) => {
+            state.store.mark_email_verified(user.id, now).await?;
+            user
+        }
+        None => {
+            let user = User {
+                id: Uuid::now_v7(),
+                email: verified_email.clone(),
+                email_verified: verified_email.is_some(),
+                phone: None,
+                phone_verified: false,
+                password_hash: None,
+                display_name: id
+                    .name
+                    .clone()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(100)
+                    .collect(),
+                lang: Lang::Ar,
+                is_admin: false,
+                signup_method: SignupMethod::Oidc,
+                created_at: now,
+            };
+            if user.email.is_none() {
+                // An account needs an email or a phone; a provider that shares neither
+                // cannot create one.
+                return Err(
+                    ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::OidcFailed)
+                        .with_arg("provider", id.provider.as_str()),
+                );
+            }
+            state.store.create_user(user.clone()).await?;
+            user
+        }
+    };
+    state
+        .store
+        .link_identity(&id.provider, &id.subject, user.id, now)
+        .await?;
+    state
+        .store
+        .accept_invites(user.id, user.email.as_deref(), None, now)
+        .await?;
+    Ok(user)
+}
