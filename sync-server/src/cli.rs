@@ -1,9 +1,11 @@
 //! The `hafla-server` command line: `serve`, `demo`, `migrate`.
 //!
-//! Settings come from flags, then `HAFLA_*` environment variables, then defaults. Every
-//! failure ends in one line on stderr and a non-zero exit, never a panic trace.
+//! Settings come from flags, then `HAFLA_*` environment variables, then the `--config` file,
+//! then defaults (see `config`). Every failure ends in one line on stderr and a non-zero
+//! exit, never a panic trace.
 
 use crate::api::{AppState, app};
+use crate::config::{self, ConfigError, FileConfig, pick};
 use crate::demo::{self, DemoError, SeedOutcome};
 use crate::store::{SqliteStore, StoreError};
 use clap::{Args, Parser, Subcommand};
@@ -15,6 +17,9 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "hafla-server", version, about = "Hafla's sync server")]
 pub struct Cli {
+    /// TOML file with settings (flags and environment variables take precedence).
+    #[arg(long, global = true, env = "HAFLA_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,16 +39,16 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct DataArgs {
-    /// Folder holding the SQLite database (created if missing).
-    #[arg(long, env = "HAFLA_DATA_DIR", default_value = "./data")]
-    data_dir: PathBuf,
+    /// Folder holding the SQLite database (created if missing) [default: ./data].
+    #[arg(long, env = "HAFLA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port (printed at start).
-    #[arg(long, env = "HAFLA_ADDR", default_value = "127.0.0.1:8080")]
-    addr: SocketAddr,
+    /// Address to listen on; port 0 picks a free port (printed at start) [default: 127.0.0.1:8080].
+    #[arg(long, env = "HAFLA_ADDR")]
+    addr: Option<SocketAddr>,
     #[command(flatten)]
     data: DataArgs,
     /// Seed the demo catalog first when the database is empty.
@@ -61,17 +66,47 @@ struct ServeArgs {
     /// The password comes only from HAFLA_SMTP_PASSWORD.
     #[arg(long, env = "HAFLA_SMTP_HOST")]
     smtp_host: Option<String>,
-    #[arg(long, env = "HAFLA_SMTP_PORT", default_value_t = 587)]
-    smtp_port: u16,
+    /// [default: 587]
+    #[arg(long, env = "HAFLA_SMTP_PORT")]
+    smtp_port: Option<u16>,
     #[arg(long, env = "HAFLA_SMTP_USERNAME")]
     smtp_username: Option<String>,
-    /// Sender of outgoing mail.
-    #[arg(
-        long,
-        env = "HAFLA_MAIL_FROM",
-        default_value = "Hafla <no-reply@hafla.jo>"
-    )]
+    /// Sender of outgoing mail [default: Hafla <no-reply@hafla.jo>].
+    #[arg(long, env = "HAFLA_MAIL_FROM")]
+    mail_from: Option<String>,
+}
+
+/// `serve`'s settings once flags, environment, file and defaults are merged.
+struct ServeSettings {
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    demo: bool,
+    public_url: Option<String>,
+    token_key_file: Option<PathBuf>,
+    smtp_host: Option<String>,
+    smtp_port: u16,
+    smtp_username: Option<String>,
     mail_from: String,
+}
+
+fn data_dir(args: DataArgs, file: &FileConfig) -> PathBuf {
+    pick(args.data_dir, file.data_dir.clone(), || PathBuf::from(config::DEFAULT_DATA_DIR))
+}
+
+impl ServeSettings {
+    fn resolve(args: ServeArgs, file: FileConfig) -> ServeSettings {
+        ServeSettings {
+            addr: pick(args.addr, file.addr, || config::DEFAULT_ADDR.parse().expect("valid default")),
+            data_dir: data_dir(args.data, &file),
+            demo: args.demo,
+            public_url: args.public_url.or(file.public_url),
+            token_key_file: args.token_key_file.or(file.token_key_file),
+            smtp_host: args.smtp_host.or(file.smtp_host),
+            smtp_port: pick(args.smtp_port, file.smtp_port, || config::DEFAULT_SMTP_PORT),
+            smtp_username: args.smtp_username.or(file.smtp_username),
+            mail_from: pick(args.mail_from, file.mail_from, || config::DEFAULT_MAIL_FROM.to_owned()),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,6 +133,8 @@ enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    ConfigFile(#[from] ConfigError),
 }
 
 /// Parses the command line, runs the command, and turns any failure into one line.
@@ -157,19 +194,20 @@ fn init_logging() {
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
+    let file = FileConfig::load(cli.config.as_deref())?;
     match cli.command {
         Command::Migrate(args) => {
-            let store = SqliteStore::open(&args.data_dir)?;
+            let store = SqliteStore::open(&data_dir(args, &file))?;
             println!("database {} is up to date", store.path().display());
             Ok(())
         }
         Command::Demo(args) => {
-            let store = SqliteStore::open(&args.data_dir)?;
+            let store = SqliteStore::open(&data_dir(args, &file))?;
             report_seed(&store).await
         }
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(ServeSettings::resolve(args, file)).await,
         Command::Admin(AdminCommand::Create { email, data }) => {
-            let store = SqliteStore::open(&data.data_dir)?;
+            let store = SqliteStore::open(&data_dir(data, &file))?;
             let message = crate::admin::create_admin(
                 &store,
                 &email,
@@ -202,8 +240,8 @@ async fn report_seed(store: &SqliteStore) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> Result<(), CliError> {
-    let store = SqliteStore::open(&args.data.data_dir)?;
+async fn serve(args: ServeSettings) -> Result<(), CliError> {
+    let store = SqliteStore::open(&args.data_dir)?;
     if args.demo {
         report_seed(&store).await?;
     }
@@ -214,7 +252,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             reason: e.to_string(),
         })?;
     let local = listener.local_addr()?;
-    let data_dir = &args.data.data_dir;
+    let data_dir = &args.data_dir;
     let token_seed = server_key(
         args.token_key_file.as_deref(),
         "HAFLA_TOKEN_KEY",
@@ -385,7 +423,7 @@ fn write_secret(path: &std::path::Path, contents: &str) -> Result<(), CliError> 
 }
 
 /// SMTP when a host is configured, otherwise the development outbox in the data dir.
-fn mailer(args: &ServeArgs) -> Result<std::sync::Arc<dyn crate::mail::Mailer>, CliError> {
+fn mailer(args: &ServeSettings) -> Result<std::sync::Arc<dyn crate::mail::Mailer>, CliError> {
     let from = args.mail_from.parse().map_err(|e| {
         CliError::Config(format!(
             "--mail-from {:?} is not a mailbox: {e}",
@@ -394,7 +432,7 @@ fn mailer(args: &ServeArgs) -> Result<std::sync::Arc<dyn crate::mail::Mailer>, C
     })?;
     let Some(host) = &args.smtp_host else {
         return Ok(std::sync::Arc::new(crate::mail::OutboxMailer::new(
-            args.data.data_dir.join("outbox"),
+            args.data_dir.join("outbox"),
             from,
         )));
     };

@@ -236,7 +236,7 @@ pub struct Invite {
 
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
-    /// Whether the database answers; for readiness checks.
+    /// Whether the database answers with every migration applied; for readiness checks.
     async fn ping(&self) -> Result<(), StoreError>;
     async fn count_organizations(&self) -> Result<u64, StoreError>;
     /// Creates organizations and events (with ticket types) in one transaction.

@@ -13,8 +13,15 @@ use rusqlite::{Row, params};
 impl CatalogStore for SqliteStore {
     /// Whether the database can answer a query; for readiness checks.
     async fn ping(&self) -> Result<(), StoreError> {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
-            .await
+        self.read(|c| {
+            let version: u32 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let latest = super::MIGRATIONS.last().map_or(0, |m| m.version);
+            if version != latest {
+                return Err(StoreError::Corrupt(format!("schema version {version}, expected {latest}")));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn count_organizations(&self) -> Result<u64, StoreError> {
