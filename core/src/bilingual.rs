@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The two languages of Hafla. Arabic comes first: it is the default for Jordan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -64,6 +65,7 @@ impl Lang {
 
 /// A pair of Arabic and English texts. Either may be empty, never both.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),

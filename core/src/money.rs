@@ -5,6 +5,7 @@ use std::fmt;
 
 /// Currencies Hafla prices in. JOD first: it is the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -46,6 +47,7 @@ impl Currency {
 /// On the wire `minor` is a JSON number: amounts are bounded by [`Money::MAX_MINOR`], far below
 /// 2^53, so JavaScript reads them exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A city or town an event can take place in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -26,6 +27,7 @@ pub enum City {
 
 /// A point on the map in WGS 84 degrees.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),

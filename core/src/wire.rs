@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 /// What kind of event it is; drives filters and the icon in listings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -62,6 +63,7 @@ impl Category {
 
 /// Where an event is in its life: only `Published` events are public.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -99,6 +101,7 @@ impl EventStatus {
 
 /// Where an event takes place.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -113,6 +116,7 @@ pub struct Venue {
 
 /// A published event as the public catalog shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -125,7 +129,9 @@ pub struct EventSummary {
     pub category: Category,
     pub organizer: Bilingual,
     pub venue: Venue,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub starts_at: jiff::Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub ends_at: jiff::Timestamp,
     /// IANA zone the event is shown in; `Asia/Amman` unless the organizer chose otherwise.
     pub time_zone: String,
@@ -135,6 +141,7 @@ pub struct EventSummary {
 
 /// One page of the public event listing, soonest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -151,6 +158,7 @@ pub struct EventPage {
 /// Stable, machine-readable error codes. Each has a Fluent message `error-<code>` in locales/.
 /// Decoding maps codes this build does not know (from a newer server) to `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -286,6 +294,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
 
 /// The body of every error answer: a code to branch on and a message in the caller's language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     test,
     derive(ts_rs::TS),
@@ -297,6 +306,7 @@ pub struct ErrorBody {
     /// Machine-readable specifics (which field, which rule), when there are any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(type = "unknown", optional))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<serde_json::Value>))]
     pub details: Option<serde_json::Value>,
 }
 

@@ -90,13 +90,17 @@ struct ServeSettings {
 }
 
 fn data_dir(args: DataArgs, file: &FileConfig) -> PathBuf {
-    pick(args.data_dir, file.data_dir.clone(), || PathBuf::from(config::DEFAULT_DATA_DIR))
+    pick(args.data_dir, file.data_dir.clone(), || {
+        PathBuf::from(config::DEFAULT_DATA_DIR)
+    })
 }
 
 impl ServeSettings {
     fn resolve(args: ServeArgs, file: FileConfig) -> ServeSettings {
         ServeSettings {
-            addr: pick(args.addr, file.addr, || config::DEFAULT_ADDR.parse().expect("valid default")),
+            addr: pick(args.addr, file.addr, || {
+                config::DEFAULT_ADDR.parse().expect("valid default")
+            }),
             data_dir: data_dir(args.data, &file),
             demo: args.demo,
             public_url: args.public_url.or(file.public_url),
@@ -104,7 +108,9 @@ impl ServeSettings {
             smtp_host: args.smtp_host.or(file.smtp_host),
             smtp_port: pick(args.smtp_port, file.smtp_port, || config::DEFAULT_SMTP_PORT),
             smtp_username: args.smtp_username.or(file.smtp_username),
-            mail_from: pick(args.mail_from, file.mail_from, || config::DEFAULT_MAIL_FROM.to_owned()),
+            mail_from: pick(args.mail_from, file.mail_from, || {
+                config::DEFAULT_MAIL_FROM.to_owned()
+            }),
         }
     }
 }

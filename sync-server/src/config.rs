@@ -55,8 +55,15 @@ impl FileConfig {
         toml::from_str(&text).map_err(|e| ConfigError::Invalid {
             path: shown,
             // toml's message spans several lines with a source excerpt; keep the first.
-            reason: e.message().lines().next().unwrap_or("syntax error").to_owned()
-                + &e.span().map(|s| format!(" (at byte {})", s.start)).unwrap_or_default(),
+            reason: e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("syntax error")
+                .to_owned()
+                + &e.span()
+                    .map(|s| format!(" (at byte {})", s.start))
+                    .unwrap_or_default(),
         })
     }
 }
@@ -84,7 +91,11 @@ mod tests {
         let addr = pick(None, file.addr, || DEFAULT_ADDR.parse().unwrap());
         assert_eq!(addr.to_string(), "0.0.0.0:9000");
         let flag: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        assert_eq!(pick(Some(flag), file.addr, || DEFAULT_ADDR.parse().unwrap()), flag, "flags win");
+        assert_eq!(
+            pick(Some(flag), file.addr, || DEFAULT_ADDR.parse().unwrap()),
+            flag,
+            "flags win"
+        );
         let data_dir = pick(None, file.data_dir, || PathBuf::from(DEFAULT_DATA_DIR));
         assert_eq!(data_dir, PathBuf::from("./data"), "defaults last");
     }
@@ -93,10 +104,20 @@ mod tests {
     fn unknown_keys_bad_values_and_missing_files_are_clear_errors() {
         let (_dir, path) = write("adress = \"0.0.0.0:9000\"\n");
         let err = FileConfig::load(Some(&path)).unwrap_err().to_string();
-        assert!(err.contains("adress") && err.contains("hafla.toml"), "{err}");
+        assert!(
+            err.contains("adress") && err.contains("hafla.toml"),
+            "{err}"
+        );
         let (_dir, path) = write("smtp_port = \"not a port\"\n");
-        assert!(FileConfig::load(Some(&path)).unwrap_err().to_string().contains("not valid"));
-        let err = FileConfig::load(Some(Path::new("/nowhere/hafla.toml"))).unwrap_err().to_string();
+        assert!(
+            FileConfig::load(Some(&path))
+                .unwrap_err()
+                .to_string()
+                .contains("not valid")
+        );
+        let err = FileConfig::load(Some(Path::new("/nowhere/hafla.toml")))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cannot read") && !err.contains('\n'), "{err}");
     }
 }

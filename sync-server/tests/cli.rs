@@ -94,15 +94,32 @@ fn a_config_file_supplies_settings_and_flags_override_it() {
     let dir = tempfile::tempdir().unwrap();
     let from_file = dir.path().join("from-file");
     let config = dir.path().join("hafla.toml");
-    std::fs::write(&config, format!("data_dir = {:?}\n", from_file.to_str().unwrap())).unwrap();
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", from_file.to_str().unwrap()),
+    )
+    .unwrap();
     let config = config.to_str().unwrap();
     let output = hafla_server(&["--config", config, "migrate"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(from_file.join("hafla.db").is_file());
     let from_flag = dir.path().join("from-flag");
-    let output = hafla_server(&["--config", config, "migrate", "--data-dir", from_flag.to_str().unwrap()]);
+    let output = hafla_server(&[
+        "--config",
+        config,
+        "migrate",
+        "--data-dir",
+        from_flag.to_str().unwrap(),
+    ]);
     assert!(output.status.success());
-    assert!(from_flag.join("hafla.db").is_file(), "the flag wins over the file");
+    assert!(
+        from_flag.join("hafla.db").is_file(),
+        "the flag wins over the file"
+    );
 }
 
 #[test]
@@ -112,24 +129,54 @@ fn a_config_file_with_an_unknown_key_is_named_in_one_line() {
     std::fs::write(&config, "adress = \"0.0.0.0:80\"\n").unwrap();
     let output = hafla_server(&["--config", config.to_str().unwrap(), "migrate"]);
     let stderr = one_line_error(&output);
-    assert!(stderr.contains("adress") && stderr.contains("hafla.toml"), "{stderr}");
+    assert!(
+        stderr.contains("adress") && stderr.contains("hafla.toml"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn admin_create_makes_a_new_admin_or_promotes_an_existing_account() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
-    let without_password = hafla_server(&["admin", "create", "--email", "root@hafla.jo", "--data-dir", data_dir]);
+    let without_password = hafla_server(&[
+        "admin",
+        "create",
+        "--email",
+        "root@hafla.jo",
+        "--data-dir",
+        data_dir,
+    ]);
     let stderr = one_line_error(&without_password);
     assert!(stderr.contains("HAFLA_ADMIN_PASSWORD"), "{stderr}");
     let created = Command::new(env!("CARGO_BIN_EXE_hafla-server"))
-        .args(["admin", "create", "--email", "root@hafla.jo", "--data-dir", data_dir])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "root@hafla.jo",
+            "--data-dir",
+            data_dir,
+        ])
         .env("HAFLA_ADMIN_PASSWORD", "a very long admin passphrase")
         .output()
         .unwrap();
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    assert!(String::from_utf8_lossy(&created.stdout).contains("created platform admin root@hafla.jo"));
-    let again = hafla_server(&["admin", "create", "--email", "ROOT@hafla.jo", "--data-dir", data_dir]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&created.stdout).contains("created platform admin root@hafla.jo")
+    );
+    let again = hafla_server(&[
+        "admin",
+        "create",
+        "--email",
+        "ROOT@hafla.jo",
+        "--data-dir",
+        data_dir,
+    ]);
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("is now a platform admin"));
 }

@@ -28,13 +28,26 @@ fn start() -> Server {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
-    let url = line.split("listening on ").nth(1).and_then(|r| r.split_whitespace().next()).expect(&line).to_owned();
-    Server { child, url, data_dir, log }
+    let url = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect(&line)
+        .to_owned();
+    Server {
+        child,
+        url,
+        data_dir,
+        log,
+    }
 }
 
 async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
     let response = http.post(url).json(&body).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -51,10 +64,21 @@ async fn logs_are_json_lines_with_request_ids_and_never_carry_secrets() {
     assert_eq!(status, 201);
     let refresh = session["refresh_token"].as_str().unwrap().to_owned();
     let access = session["access_token"].as_str().unwrap().to_owned();
-    post(&http, format!("{}/api/v1/auth/phone/send", server.url), json!({ "phone": "0791112233" })).await;
+    post(
+        &http,
+        format!("{}/api/v1/auth/phone/send", server.url),
+        json!({ "phone": "0791112233" }),
+    )
+    .await;
     let outbox = std::fs::read_to_string(server.data_dir.path().join("sms-outbox.jsonl")).unwrap();
     let sms: Value = serde_json::from_str(outbox.lines().last().unwrap()).unwrap();
-    let otp: String = sms["body"].as_str().unwrap().chars().filter(|c| c.is_ascii_digit()).take(6).collect();
+    let otp: String = sms["body"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(6)
+        .collect();
     let (status, _) = post(
         &http,
         format!("{}/api/v1/auth/phone/verify", server.url),
@@ -62,9 +86,19 @@ async fn logs_are_json_lines_with_request_ids_and_never_carry_secrets() {
     )
     .await;
     assert_eq!(status, 200);
-    let metrics = http.get(format!("{}/metrics", server.url)).send().await.unwrap().text().await.unwrap();
+    let metrics = http
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
-    assert!(metrics.contains("route=\"/api/v1/auth/register\""), "{metrics}");
+    assert!(
+        metrics.contains("route=\"/api/v1/auth/register\""),
+        "{metrics}"
+    );
     assert!(metrics.contains("http_request_duration_seconds_bucket"));
     assert!(metrics.contains("db_query_seconds"));
     server.child.kill().unwrap();
@@ -102,7 +136,11 @@ async fn sigterm_lets_the_request_in_flight_finish_then_stops_cleanly() {
     // A client built and connected beforehand: building one reads the system's TLS roots,
     // which can take longer than the sign-in itself.
     let second = reqwest::Client::new();
-    second.get(format!("{}/healthz", server.url)).send().await.unwrap();
+    second
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     let login = tokio::spawn(async move {
         let body = json!({ "email": "slow@example.jo", "password": "a long enough password" });
@@ -110,10 +148,19 @@ async fn sigterm_lets_the_request_in_flight_finish_then_stops_cleanly() {
     });
     tokio::time::sleep(one_login / 3).await;
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let (status, _) = login.await.unwrap();
     assert_eq!(status, 200, "the in-flight sign-in completed");
-    assert!(started.elapsed() > one_login / 3, "the signal landed while the sign-in was in flight");
+    assert!(
+        started.elapsed() > one_login / 3,
+        "the signal landed while the sign-in was in flight"
+    );
     let exit = server.child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
 }

@@ -23,66 +23,84 @@ use uuid::Uuid;
 const VERIFY_LINK_HOURS: i64 = 48;
 const RESET_LINK_HOURS: i64 = 1;
 
-#[derive(Deserialize)]
+/// A new account by email and password.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(example = "layla@example.jo")]
     email: String,
+    /// 10 to 256 characters, not a common password, not containing the email.
+    #[schema(format = Password)]
     password: String,
+    /// Shown to organizers and door staff; trimmed and cut to 100 characters.
     #[serde(default)]
     display_name: String,
+    /// Language of the account's emails; Arabic when absent.
     #[serde(default)]
     lang: Option<Lang>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(example = "layla@example.jo")]
     email: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
-#[derive(Deserialize)]
+/// The token of an emailed link.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    #[schema(example = "layla@example.jo")]
     email: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirmRequest {
+    /// The token of the emailed reset link.
     token: String,
+    /// Same rules as at registration.
+    #[schema(format = Password)]
     new_password: String,
 }
 
 /// A signed-in session: a short-lived access token and the refresh token that renews it.
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
 pub struct SessionTokens {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
+    #[schema(example = "Bearer")]
     pub token_type: String,
+    /// Seconds until the access token expires.
     pub expires_in: i64,
+    /// Single use: `POST /api/v1/auth/refresh` trades it for a new pair.
     pub refresh_token: String,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
 pub struct MembershipView {
     pub organization_id: Uuid,
     pub name: Bilingual,
     pub role: OrgRole,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+/// The signed-in person and the organizations they belong to.
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
 pub struct MeView {
     pub id: Uuid,
     pub email: Option<String>,
@@ -190,6 +208,29 @@ async fn link(
 }
 
 /// `POST /api/v1/auth/register`
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    operation_id = "register",
+    tag = "auth",
+    summary = "Create an account with email and password",
+    description = "Signs the new account in and emails a verification link. Pending \
+                   invitations to the email are accepted.",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and signed in", body = SessionTokens),
+        (status = 400, description = "`malformed_json`, `invalid_email` or `weak_password` \
+            (`details.rule`: too_short, too_long, too_common, contains_identifier)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 409, description = "`email_taken`", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -241,6 +282,26 @@ pub async fn register(
 }
 
 /// `POST /api/v1/auth/login`
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    summary = "Sign in with email and password",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = SessionTokens),
+        (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`invalid_credentials` (unknown email or wrong password)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -264,6 +325,26 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/refresh`: rotates the refresh token; a reused one ends its sign-in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    operation_id = "refresh",
+    tag = "auth",
+    summary = "Trade a refresh token for a new token pair",
+    description = "Refresh tokens are single use. Presenting one a second time ends every \
+                   session of that sign-in (`token_reused`).",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New access and refresh tokens", body = SessionTokens),
+        (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`invalid_token`, `token_reused` or `unauthenticated` \
+            (the account is gone)", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -307,6 +388,22 @@ pub async fn refresh(
 }
 
 /// `POST /api/v1/auth/logout`: ends this sign-in on every device that shares it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    summary = "End this sign-in",
+    description = "Revokes the refresh tokens of the caller's sign-in. Access tokens already \
+                   issued stay valid until they expire.",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "`unauthenticated` or `token_expired`",
+            body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
     state
         .store
@@ -316,6 +413,20 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
 }
 
 /// `POST /api/v1/auth/logout-all`: ends every sign-in of the caller.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout-all",
+    operation_id = "logout_all",
+    tag = "auth",
+    summary = "End every sign-in of the caller",
+    responses(
+        (status = 204, description = "Signed out everywhere"),
+        (status = 401, description = "`unauthenticated` or `token_expired`",
+            body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn logout_all(
     State(state): State<AppState>,
     caller: Caller,
@@ -328,6 +439,23 @@ pub async fn logout_all(
 }
 
 /// `POST /api/v1/auth/verify-email`
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/verify-email",
+    operation_id = "verify_email",
+    tag = "auth",
+    summary = "Confirm an email address with the token of the emailed link",
+    request_body = TokenRequest,
+    responses(
+        (status = 204, description = "Email verified"),
+        (status = 400, description = "`malformed_json` or `invalid_token` (unknown, used or expired)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn verify_email(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<TokenRequest>,
@@ -343,6 +471,27 @@ pub async fn verify_email(
 }
 
 /// `POST /api/v1/auth/password-reset`: always 202, so nobody learns which emails have accounts.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset",
+    operation_id = "request_password_reset",
+    tag = "auth",
+    summary = "Email a password reset link",
+    description = "Answers 202 whether or not the email has an account, so nobody learns which \
+                   emails are registered. The link works for one hour.",
+    request_body = ResetRequest,
+    responses(
+        (status = 202, description = "A link was sent if the email has an account"),
+        (status = 400, description = "`malformed_json` or `invalid_email`",
+            body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn request_password_reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -371,6 +520,26 @@ pub async fn request_password_reset(
 }
 
 /// `POST /api/v1/auth/password-reset/confirm`: sets the password and ends every session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset/confirm",
+    operation_id = "confirm_password_reset",
+    tag = "auth",
+    summary = "Set a new password with the token of the emailed link",
+    description = "Ends every session of the account.",
+    request_body = ResetConfirmRequest,
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 400, description = "`malformed_json`, `invalid_token` or `weak_password`",
+            body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`not_found` (the account is gone)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn confirm_password_reset(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetConfirmRequest>,
@@ -402,6 +571,20 @@ pub async fn confirm_password_reset(
 }
 
 /// `GET /api/v1/me`
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = "auth",
+    summary = "The signed-in person and their organizations",
+    responses(
+        (status = 200, description = "The caller's account", body = MeView),
+        (status = 401, description = "`unauthenticated` or `token_expired`",
+            body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<MeView>, ApiError> {
     let user = state
         .store

@@ -12,9 +12,14 @@ pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 
 /// Raw query parameters, parsed by hand so each bad value gets its own clear error.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Events to skip.
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 1_000_000, default = 0)]
     offset: Option<String>,
+    /// Events per page.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     limit: Option<String>,
 }
 
@@ -41,6 +46,20 @@ fn parse_bounded(
 }
 
 /// `GET /api/v1/events?offset&limit`: upcoming published events, soonest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    operation_id = "list_events",
+    tag = "catalog",
+    summary = "Upcoming published events, soonest first",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of events", body = EventPage),
+        (status = 400, description = "`invalid_parameter`: `offset` or `limit` out of range",
+            body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,

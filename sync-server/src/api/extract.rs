@@ -61,3 +61,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .ok_or_else(ApiError::unauthenticated)
     }
 }
+
+/// Path parameters. A value of the wrong shape (e.g. not a UUID) → `invalid_parameter`
+/// naming the parameter, instead of axum's plain-text rejection.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                let reason = rejection.body_text();
+                Err(ApiError::invalid_parameter("path", reason))
+            }
+        }
+    }
+}

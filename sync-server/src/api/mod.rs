@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod metrics;
 mod oidc;
+mod openapi;
 mod orgs;
 mod phone;
 pub mod ratelimit;
@@ -56,6 +57,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     let api_v1 = Router::new()
         .route("/events", get(events::list))
+        .route("/openapi.json", get(openapi::document))
         .route("/auth/register", post(accounts::register))
         .route("/auth/login", post(accounts::login))
         .route("/auth/refresh", post(accounts::refresh))

@@ -8,12 +8,12 @@
 use super::AppState;
 use super::accounts::{SessionTokens, start_session};
 use super::error::ApiError;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use crate::auth::oidc::{OidcError, VerifiedIdentity};
 use crate::auth::tokens::token_hash;
 use crate::store::{SignupMethod, User};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use hafla_core::Lang;
 use hafla_core::wire::ErrorCode;
@@ -21,13 +21,17 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Serialize, Deserialize, Debug)]
+/// Where to send the person, and the state to post back with the code.
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
 pub struct OidcStart {
+    /// The provider's sign-in page; open it in the system browser.
+    #[schema(format = "uri")]
     pub authorization_url: String,
     pub state: String,
 }
 
-#[derive(Deserialize)]
+/// The `state` and `code` the provider put on the redirect.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackRequest {
     state: String,
@@ -35,6 +39,10 @@ pub struct CallbackRequest {
 }
 
 fn failed(provider: &str, e: &OidcError) -> ApiError {
+    if let OidcError::Randomness(reason) = e {
+        tracing::error!(%reason, "no randomness for an OpenID Connect sign-in");
+        return ApiError::internal();
+    }
     tracing::warn!(provider, error = %e, "OpenID Connect sign-in failed");
     let status = match e {
         OidcError::Discovery(_) | OidcError::Network(_) => StatusCode::BAD_GATEWAY,
@@ -49,9 +57,26 @@ fn unknown_provider() -> ApiError {
 }
 
 /// `POST /api/v1/auth/oidc/{provider}/start`
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/oidc/{provider}/start",
+    operation_id = "start_oidc_sign_in",
+    tag = "auth",
+    summary = "Start signing in with an OpenID Connect provider",
+    description = "Returns the provider's URL (authorization code flow with PKCE). The \
+                   provider redirects to the app with `code` and `state`, which the app posts \
+                   to `/api/v1/auth/oidc/callback`.",
+    params(("provider" = String, Path, description = "A configured provider, e.g. `google`")),
+    responses(
+        (status = 200, description = "Open `authorization_url`", body = OidcStart),
+        (status = 400, description = "`oidc_failed`", body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`unknown_provider`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn start(
     State(state): State<AppState>,
-    Path(provider): Path<String>,
+    ApiPath(provider): ApiPath<String>,
 ) -> Result<Json<OidcStart>, ApiError> {
     let client = state.oidc.get(&provider).ok_or_else(unknown_provider)?;
     let request = client
@@ -69,6 +94,29 @@ pub async fn start(
 }
 
 /// `POST /api/v1/auth/oidc/callback`
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/oidc/callback",
+    operation_id = "finish_oidc_sign_in",
+    tag = "auth",
+    summary = "Finish signing in with an OpenID Connect provider",
+    description = "Redeems the code and verifies the ID token. The identity signs in to the \
+                   account it is linked to, or to the account with its verified email, or to a \
+                   new account.",
+    request_body = CallbackRequest,
+    responses(
+        (status = 200, description = "Signed in", body = SessionTokens),
+        (status = 400, description = "`malformed_json`, `invalid_token` (unknown or used `state`) \
+            or `oidc_failed`", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`oidc_failed`: the ID token was refused", body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`unknown_provider`", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+        (status = 502, description = "`oidc_failed`: the provider could not be reached", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn callback(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CallbackRequest>,

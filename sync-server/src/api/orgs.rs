@@ -4,32 +4,33 @@
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiPath, Caller};
 use crate::auth::phone::PhoneNumber;
 use crate::mail::EmailAddress;
 use crate::store::{Invite, NewOrganization, OrgRole};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use hafla_core::Bilingual;
 use hafla_core::wire::ErrorCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrgRequest {
     name: Bilingual,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
 pub struct OrgView {
     pub id: Uuid,
     pub name: Bilingual,
+    /// The caller's role; `null` for a platform admin who is not a member.
     pub your_role: Option<OrgRole>,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
 pub struct MemberView {
     pub user_id: Uuid,
     pub role: OrgRole,
@@ -38,41 +39,65 @@ pub struct MemberView {
     pub phone: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Who to invite (an email, a phone number or both) and with which role.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     #[serde(default)]
+    #[schema(example = "omar@example.jo")]
     email: Option<String>,
+    /// A Jordanian mobile number, local or international form.
     #[serde(default)]
+    #[schema(example = "+962791234567")]
     phone: Option<String>,
+    /// Not `owner` (ownership is transferred); managers may grant `door_staff` and `analyst`.
     role: OrgRole,
 }
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
 pub struct InviteView {
     pub id: Uuid,
     pub role: OrgRole,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
     role: OrgRole,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
+    /// The new owner, already a member; the old owner becomes a manager.
     user_id: Uuid,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminRequest {
     is_admin: bool,
 }
 
 /// `POST /api/v1/orgs`: the caller becomes its owner.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs",
+    operation_id = "create_organization",
+    tag = "organizations",
+    summary = "Create an organization; the caller becomes its owner",
+    request_body = CreateOrgRequest,
+    responses(
+        (status = 201, description = "Organization created", body = OrgView),
+        (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,10 +124,27 @@ pub async fn create(
 }
 
 /// `GET /api/v1/orgs/{org_id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}",
+    operation_id = "get_organization",
+    tag = "organizations",
+    summary = "An organization and the caller's role in it",
+    params(("org_id" = Uuid, Path, description = "The organization")),
+    responses(
+        (status = 200, description = "The organization", body = OrgView),
+        (status = 400, description = "`invalid_parameter` (`org_id` is not a UUID)", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 403, description = "`forbidden`: not a member (platform admins pass)", body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`not_found`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(org_id): Path<Uuid>,
+    ApiPath(org_id): ApiPath<Uuid>,
 ) -> Result<Json<OrgView>, ApiError> {
     let memberships = state.store.memberships(caller.user_id).await?;
     let your_role = memberships
@@ -142,9 +184,26 @@ pub async fn get(
 }
 
 /// `GET /api/v1/orgs/{org_id}/members`
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/members",
+    operation_id = "list_members",
+    tag = "organizations",
+    summary = "The members of an organization",
+    description = "For owners, managers and analysts (and platform admins).",
+    params(("org_id" = Uuid, Path, description = "The organization")),
+    responses(
+        (status = 200, description = "Every member with their role", body = Vec<MemberView>),
+        (status = 400, description = "`invalid_parameter` (`org_id` is not a UUID)", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 403, description = "`forbidden`: not an owner, manager or analyst of the organization", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn members(
     State(state): State<AppState>,
-    Path(org_id): Path<Uuid>,
+    ApiPath(org_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<MemberView>>, ApiError> {
     let members = state.store.members(org_id).await?;
     Ok(Json(
@@ -189,10 +248,37 @@ async fn may_grant(
 
 /// `POST /api/v1/orgs/{org_id}/invites`: by email or phone; joins when that person signs up
 /// or signs in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/invites",
+    operation_id = "invite_member",
+    tag = "organizations",
+    summary = "Invite someone by email or phone",
+    description = "The person joins with the role when they sign up or sign in with that email \
+                   or phone number. Owners may grant any role but owner; managers may grant \
+                   `door_staff` and `analyst`.",
+    params(("org_id" = Uuid, Path, description = "The organization")),
+    request_body = InviteRequest,
+    responses(
+        (status = 201, description = "Invitation created", body = InviteView),
+        (status = 400, description = "`malformed_json`, `invalid_email`, or \
+            `invalid_parameter` (`org_id` is not a UUID, or the phone number is invalid)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 403, description = "`forbidden`: not an owner or manager, or a manager granting a role above theirs", body = hafla_core::wire::ErrorBody),
+        (status = 409, description = "`owner_required`: the role is `owner`", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`, also when neither email nor phone is given",
+            body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
-    Path(org_id): Path<Uuid>,
+    ApiPath(org_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<InviteRequest>,
 ) -> Result<(StatusCode, Json<InviteView>), ApiError> {
     may_grant(&state, &caller, org_id, body.role).await?;
@@ -207,7 +293,7 @@ pub async fn invite(
         .as_deref()
         .map(PhoneNumber::parse)
         .transpose()
-        .map_err(|e| ApiError::invalid_parameter("phone", e.to_string()))?;
+        .map_err(super::phone::phone_error)?;
     if email.is_none() && phone.is_none() {
         return Err(ApiError::invalid_body(
             "an invitation needs an email or a phone number",
@@ -236,10 +322,39 @@ pub async fn invite(
 }
 
 /// `PUT /api/v1/orgs/{org_id}/members/{user_id}/role`
+#[utoipa::path(
+    put,
+    path = "/api/v1/orgs/{org_id}/members/{user_id}/role",
+    operation_id = "set_member_role",
+    tag = "organizations",
+    summary = "Change a member's role",
+    description = "Not to or from `owner` (that is a transfer of ownership). Managers change \
+                   only door staff and analysts.",
+    params(
+        ("org_id" = Uuid, Path, description = "The organization"),
+        ("user_id" = Uuid, Path, description = "The member"),
+    ),
+    request_body = RoleRequest,
+    responses(
+        (status = 204, description = "Role changed"),
+        (status = 400, description = "`malformed_json` or `invalid_parameter` (`org_id` is not a UUID)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 403, description = "`forbidden`: not an owner or manager, or a manager changing a role above theirs", body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`not_found`: not a member", body = hafla_core::wire::ErrorBody),
+        (status = 409, description = "`owner_required`: the change would make or unmake the owner",
+            body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn set_role(
     State(state): State<AppState>,
     caller: Caller,
-    Path((org_id, user_id)): Path<(Uuid, Uuid)>,
+    ApiPath((org_id, user_id)): ApiPath<(Uuid, Uuid)>,
     ApiJson(body): ApiJson<RoleRequest>,
 ) -> Result<StatusCode, ApiError> {
     may_grant(&state, &caller, org_id, body.role).await?;
@@ -265,10 +380,33 @@ pub async fn set_role(
 }
 
 /// `DELETE /api/v1/orgs/{org_id}/members/{user_id}`
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/members/{user_id}",
+    operation_id = "remove_member",
+    tag = "organizations",
+    summary = "Remove a member",
+    description = "The owner cannot be removed (transfer ownership first). Managers remove only \
+                   door staff and analysts.",
+    params(
+        ("org_id" = Uuid, Path, description = "The organization"),
+        ("user_id" = Uuid, Path, description = "The member"),
+    ),
+    responses(
+        (status = 204, description = "Member removed"),
+        (status = 400, description = "`invalid_parameter` (`org_id` is not a UUID)", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 403, description = "`forbidden`: not an owner or manager, or a manager removing someone above their role", body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`not_found`: not a member", body = hafla_core::wire::ErrorBody),
+        (status = 409, description = "`owner_required`: the member is the owner", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path((org_id, user_id)): Path<(Uuid, Uuid)>,
+    ApiPath((org_id, user_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     let current = state
         .store
@@ -289,9 +427,33 @@ pub async fn remove(
 }
 
 /// `POST /api/v1/orgs/{org_id}/transfer-ownership`: the new owner must already be a member.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/transfer-ownership",
+    operation_id = "transfer_ownership",
+    tag = "organizations",
+    summary = "Make another member the owner",
+    description = "The new owner must already be a member; the previous owner becomes a manager.",
+    params(("org_id" = Uuid, Path, description = "The organization")),
+    request_body = TransferRequest,
+    responses(
+        (status = 204, description = "Ownership transferred"),
+        (status = 400, description = "`malformed_json` or `invalid_parameter` (`org_id` is not a UUID)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 403, description = "`forbidden`: not the owner (platform admins pass)", body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`not_found`: no such organization, or the person is not a member",
+            body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn transfer(
     State(state): State<AppState>,
-    Path(org_id): Path<Uuid>,
+    ApiPath(org_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<TransferRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.store.transfer_ownership(org_id, body.user_id).await?;
@@ -299,9 +461,32 @@ pub async fn transfer(
 }
 
 /// `PUT /api/v1/admin/users/{user_id}/admin`
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/users/{user_id}/admin",
+    operation_id = "set_platform_admin",
+    tag = "admin",
+    summary = "Grant or revoke platform admin rights",
+    description = "Takes effect at the person's next sign-in or token refresh (admin rights \
+                   ride in the access token).",
+    params(("user_id" = Uuid, Path, description = "The person")),
+    request_body = AdminRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 403, description = "`forbidden`: not a platform admin", body = hafla_core::wire::ErrorBody),
+        (status = 404, description = "`not_found`: no such person", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn set_admin(
     State(state): State<AppState>,
-    Path(user_id): Path<Uuid>,
+    ApiPath(user_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<AdminRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.store.set_admin(user_id, body.is_admin).await?;

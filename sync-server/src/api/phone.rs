@@ -20,19 +20,24 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use uuid::Uuid;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendCodeRequest {
+    /// A Jordanian mobile number, local or international form.
+    #[schema(example = "0791234567")]
     phone: String,
     /// Language of the SMS (defaults to Arabic).
     #[serde(default)]
     lang: Option<Lang>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyCodeRequest {
+    #[schema(example = "0791234567")]
     phone: String,
+    /// The 6 digits of the SMS.
+    #[schema(example = "123456")]
     code: String,
 }
 
@@ -69,6 +74,29 @@ fn otp_error(e: OtpError) -> ApiError {
 }
 
 /// `POST /api/v1/auth/phone/send`: texts a 6-digit code valid for 5 minutes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/phone/send",
+    operation_id = "send_phone_code",
+    tag = "auth",
+    summary = "Text a one-time sign-in code to a mobile number",
+    description = "The 6-digit code is valid for 5 minutes. Asking again too soon, or too often, \
+                   answers 429 with `Retry-After`.",
+    request_body = SendCodeRequest,
+    responses(
+        (status = 202, description = "The code was handed to the SMS provider"),
+        (status = 400, description = "`malformed_json` or `invalid_phone` (`details.reason`: \
+            empty, too_long, invalid_characters, not_mobile, invalid)", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`, or `sms_rejected` (the SMS provider refused the number)",
+            body = hafla_core::wire::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+        (status = 503, description = "`sms_unavailable`: try again shortly", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn send_code(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -115,6 +143,27 @@ pub async fn send_code(
 
 /// `POST /api/v1/auth/phone/verify`: a right code signs in (creating the account on first
 /// use); wrong codes count against the code's 5 attempts.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/phone/verify",
+    operation_id = "verify_phone_code",
+    tag = "auth",
+    summary = "Sign in with a texted code",
+    description = "The first sign-in with a number creates the account; pending invitations to \
+                   the number are accepted. Each code allows 5 attempts.",
+    request_body = VerifyCodeRequest,
+    responses(
+        (status = 200, description = "Signed in", body = SessionTokens),
+        (status = 400, description = "`malformed_json`, `invalid_phone`, `otp_wrong` \
+            (`details.attempts_left`), `otp_locked` or `otp_expired`", body = hafla_core::wire::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
+        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
+    )
+)]
 pub async fn verify_code(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

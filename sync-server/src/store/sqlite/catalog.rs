@@ -17,7 +17,9 @@ impl CatalogStore for SqliteStore {
             let version: u32 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
             let latest = super::MIGRATIONS.last().map_or(0, |m| m.version);
             if version != latest {
-                return Err(StoreError::Corrupt(format!("schema version {version}, expected {latest}")));
+                return Err(StoreError::Corrupt(format!(
+                    "schema version {version}, expected {latest}"
+                )));
             }
             Ok(())
         })

@@ -1,0 +1,211 @@
+//! The API contract as an OpenAPI 3.1 document, generated from the handlers' annotations and
+//! served at `GET /api/v1/openapi.json`. `tests/openapi.rs` fails when a route of
+//! `authz::ROUTES` is missing from it.
+
+use super::{accounts, events, oidc, orgs, phone};
+use axum::Json;
+use hafla_core::wire::ErrorBody;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+const DESCRIPTION: &str = "\
+Hafla's REST API: the public event catalog, accounts and sign-in, and organizations.
+
+**Language.** Send `Accept-Language` (`ar` or `en`, q-values honoured); Arabic when absent or \
+unsupported. Error messages (and `Content-Language`) follow it.
+
+**Errors.** Every error answers with a JSON body `{code, message, details?}` (`ErrorBody`): \
+`code` is a stable snake_case identifier to branch on (treat codes you do not know as \
+`unknown`), `message` is meant for people and is in the caller's language, and `details`, \
+when present, holds machine-readable specifics (which field, which rule).
+
+**Authentication.** Routes marked with the `bearer` security scheme need \
+`Authorization: Bearer <access_token>`; tokens come from the sign-in routes and are renewed \
+with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthenticated`, or \
+`token_expired`), and 403 (`forbidden`) when the caller lacks the role. Other routes are public.";
+
+/// The OpenAPI document of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hafla API",
+        version = env!("CARGO_PKG_VERSION"),
+        description = DESCRIPTION,
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    paths(
+        events::list,
+        accounts::register,
+        accounts::login,
+        accounts::refresh,
+        accounts::verify_email,
+        accounts::request_password_reset,
+        accounts::confirm_password_reset,
+        phone::send_code,
+        phone::verify_code,
+        oidc::start,
+        oidc::callback,
+        accounts::logout,
+        accounts::logout_all,
+        accounts::me,
+        orgs::create,
+        orgs::get,
+        orgs::members,
+        orgs::invite,
+        orgs::set_role,
+        orgs::remove,
+        orgs::transfer,
+        orgs::set_admin,
+        document,
+    ),
+    components(schemas(
+        hafla_core::Bilingual,
+        hafla_core::Lang,
+        hafla_core::Money,
+        hafla_core::Currency,
+        hafla_core::places::City,
+        hafla_core::places::GeoPoint,
+        hafla_core::wire::Category,
+        hafla_core::wire::Venue,
+        hafla_core::wire::EventSummary,
+        hafla_core::wire::EventPage,
+        hafla_core::wire::ErrorCode,
+        ErrorBody,
+        crate::store::OrgRole,
+        accounts::RegisterRequest,
+        accounts::LoginRequest,
+        accounts::RefreshRequest,
+        accounts::TokenRequest,
+        accounts::ResetRequest,
+        accounts::ResetConfirmRequest,
+        accounts::SessionTokens,
+        accounts::MembershipView,
+        accounts::MeView,
+        phone::SendCodeRequest,
+        phone::VerifyCodeRequest,
+        oidc::OidcStart,
+        oidc::CallbackRequest,
+        orgs::CreateOrgRequest,
+        orgs::OrgView,
+        orgs::MemberView,
+        orgs::InviteRequest,
+        orgs::InviteView,
+        orgs::RoleRequest,
+        orgs::TransferRequest,
+        orgs::AdminRequest,
+    )),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "catalog", description = "Published events, for everyone"),
+        (name = "auth", description = "Accounts, sign-in by email, SMS code or OpenID Connect, sessions"),
+        (name = "organizations", description = "Organizations and the roles of their members"),
+        (name = "admin", description = "Platform administration"),
+        (name = "meta", description = "This document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the `bearer` security scheme that signed-in routes name.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `access_token` of a sign-in; renew it with `/api/v1/auth/refresh`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`: the API contract (built once).
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "openapi_document",
+    tag = "meta",
+    summary = "This OpenAPI 3.1 document",
+    responses(
+        (status = 200, description = "The OpenAPI document", body = Object,
+            content_type = "application/json"),
+    )
+)]
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    Json(DOCUMENT.get_or_init(ApiDoc::openapi).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = ApiDoc::openapi();
+        let mut seen = HashSet::new();
+        for (path, item) in &doc.paths.paths {
+            let ops = [
+                &item.get,
+                &item.put,
+                &item.post,
+                &item.delete,
+                &item.options,
+                &item.head,
+                &item.patch,
+                &item.trace,
+            ];
+            for op in ops.into_iter().flatten() {
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(
+                    seen.insert(id.clone()),
+                    "{path}: duplicate operationId {id}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_listing_limits_match_the_handler() {
+        let json = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let params = json["paths"]["/api/v1/events"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
+        assert_eq!(limit["schema"]["maximum"], events::MAX_LIMIT);
+        assert_eq!(limit["schema"]["default"], events::DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn error_codes_are_a_snake_case_string_enum() {
+        let json = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schema = &json["components"]["schemas"]["ErrorCode"];
+        assert_eq!(schema["type"], "string");
+        let codes: Vec<&str> = schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = hafla_core::wire::ErrorCode::ALL
+            .iter()
+            .map(|c| {
+                serde_json::to_value(c)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(codes, expected);
+    }
+}
