@@ -157,8 +157,19 @@ async fn an_organization_needs_a_name_in_arabic_or_english() {
 async fn a_malformed_id_in_the_path_is_a_specific_error_not_plain_text() {
     let app = spawn_app().await;
     let owner = app.register("owner2@x.jo").await.access_token;
-    let (_, org) = app.post("/api/v1/orgs", Some(&owner), json!({ "name": { "ar": "منظمة", "en": "" } })).await;
-    let path = format!("/api/v1/orgs/{}/members/not-a-uuid", org["id"].as_str().unwrap());
-    let (status, body) = app.call(reqwest::Method::DELETE, &path, Some(&owner), None).await;
+    let (_, org) = app
+        .post(
+            "/api/v1/orgs",
+            Some(&owner),
+            json!({ "name": { "ar": "منظمة", "en": "" } }),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/orgs/{}/members/not-a-uuid",
+        org["id"].as_str().unwrap()
+    );
+    let (status, body) = app
+        .call(reqwest::Method::DELETE, &path, Some(&owner), None)
+        .await;
     assert_eq!((status, code(&body)), (400, "invalid_parameter"), "{body}");
 }
