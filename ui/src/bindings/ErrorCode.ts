@@ -4,4 +4,4 @@
  * Stable, machine-readable error codes. Each has a Fluent message `error-<code>` in locales/.
  * Decoding maps codes this build does not know (from a newer server) to `Unknown`.
  */
-export type ErrorCode = "invalid_parameter" | "malformed_json" | "invalid_body" | "unsupported_media_type" | "not_found" | "payload_too_large" | "unauthenticated" | "forbidden" | "invalid_credentials" | "token_expired" | "token_reused" | "invalid_token" | "invalid_email" | "weak_password" | "email_taken" | "owner_required" | "rate_limited" | "internal" | "server_unreachable" | "bad_response" | "unknown";
+export type ErrorCode = "invalid_parameter" | "malformed_json" | "invalid_body" | "unsupported_media_type" | "not_found" | "payload_too_large" | "unauthenticated" | "forbidden" | "invalid_credentials" | "token_expired" | "token_reused" | "invalid_token" | "invalid_email" | "weak_password" | "email_taken" | "owner_required" | "invalid_phone" | "otp_wrong" | "otp_expired" | "otp_locked" | "sms_unavailable" | "sms_rejected" | "unknown_provider" | "oidc_failed" | "rate_limited" | "internal" | "server_unreachable" | "bad_response" | "unknown";
