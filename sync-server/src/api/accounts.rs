@@ -134,18 +134,27 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal()
 }
 
-/// Argon2 is deliberately slow: keep it off the async runtime's threads.
+/// Argon2 runs at most this many hashes at once (each holds 19 MiB): a burst of sign-ins
+/// from many addresses queues instead of exhausting memory or the blocking pool.
+const CONCURRENT_HASHES: usize = 4;
+
+/// Runs an argon2 computation off the async runtime's threads, within the concurrency cap.
+async fn with_argon2<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+    let _permit = PERMITS.acquire().await.map_err(internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(internal)
+}
+
 async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(internal)?
+    with_argon2(move || password::hash(&password))
+        .await?
         .map_err(internal)
 }
 
 async fn verify_password(password: String, phc: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || password::verify(&password, &phc))
-        .await
-        .map_err(internal)
+    with_argon2(move || password::verify(&password, &phc)).await
 }
 
 /// Starts a new sign-in (refresh-token family) for `user`.

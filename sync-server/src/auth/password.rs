@@ -1,7 +1,7 @@
 //! Password hashing (argon2id) and the rules a new password must meet.
 //!
 //! Parameters: argon2id, m = 19 MiB, t = 2, p = 1 — OWASP's recommended minimum, about
-//! 25–40 ms per hash on one core of a 2-core server (see BENCHMARKS.md), which bounds
+//! 11 ms per hash on one core of a 2-core server (see BENCHMARKS.md), which bounds
 //! password guessing while keeping sign-in quick. Hashes are PHC strings, so parameters can
 //! be raised later and old hashes still verify.
 
