@@ -232,12 +232,8 @@ async fn link(
             (`details.rule`: too_short, too_long, too_common, contains_identifier)",
             body = hafla_core::wire::ErrorBody),
         (status = 409, description = "`email_taken`", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
         (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn register(
@@ -303,12 +299,8 @@ pub async fn register(
         (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
         (status = 401, description = "`invalid_credentials` (unknown email or wrong password)",
             body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
         (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn login(
@@ -348,10 +340,6 @@ pub async fn login(
         (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
         (status = 401, description = "`invalid_token`, `token_reused` or `unauthenticated` \
             (the account is gone)", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn refresh(
@@ -407,9 +395,6 @@ pub async fn refresh(
                    issued stay valid until they expire.",
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "`unauthenticated` or `token_expired`",
-            body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -430,9 +415,6 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
     summary = "End every sign-in of the caller",
     responses(
         (status = 204, description = "Signed out everywhere"),
-        (status = 401, description = "`unauthenticated` or `token_expired`",
-            body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -459,10 +441,6 @@ pub async fn logout_all(
         (status = 204, description = "Email verified"),
         (status = 400, description = "`malformed_json` or `invalid_token` (unknown, used or expired)",
             body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn verify_email(
@@ -493,12 +471,8 @@ pub async fn verify_email(
         (status = 202, description = "A link was sent if the email has an account"),
         (status = 400, description = "`malformed_json` or `invalid_email`",
             body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
         (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn request_password_reset(
@@ -543,10 +517,6 @@ pub async fn request_password_reset(
             body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`not_found` (the account is gone)",
             body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn confirm_password_reset(
@@ -588,9 +558,6 @@ pub async fn confirm_password_reset(
     summary = "The signed-in person and their organizations",
     responses(
         (status = 200, description = "The caller's account", body = MeView),
-        (status = 401, description = "`unauthenticated` or `token_expired`",
-            body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -57,7 +57,6 @@ fn parse_bounded(
         (status = 200, description = "One page of events", body = EventPage),
         (status = 400, description = "`invalid_parameter`: `offset` or `limit` out of range",
             body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn list(

@@ -71,7 +71,6 @@ fn unknown_provider() -> ApiError {
         (status = 200, description = "Open `authorization_url`", body = OidcStart),
         (status = 400, description = "`oidc_failed`", body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`unknown_provider`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn start(
@@ -110,10 +109,6 @@ pub async fn start(
             or `oidc_failed`", body = hafla_core::wire::ErrorBody),
         (status = 401, description = "`oidc_failed`: the ID token was refused", body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`unknown_provider`", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
         (status = 502, description = "`oidc_failed`: the provider could not be reached", body = hafla_core::wire::ErrorBody),
     )
 )]

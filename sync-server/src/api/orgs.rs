@@ -90,11 +90,6 @@ pub struct AdminRequest {
     responses(
         (status = 201, description = "Organization created", body = OrgView),
         (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -134,10 +129,8 @@ pub async fn create(
     responses(
         (status = 200, description = "The organization", body = OrgView),
         (status = 400, description = "`invalid_parameter` (`org_id` is not a UUID)", body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
         (status = 403, description = "`forbidden`: not a member (platform admins pass)", body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`not_found`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -195,9 +188,7 @@ pub async fn get(
     responses(
         (status = 200, description = "Every member with their role", body = Vec<MemberView>),
         (status = 400, description = "`invalid_parameter` (`org_id` is not a UUID)", body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
         (status = 403, description = "`forbidden`: not an owner, manager or analyst of the organization", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -264,14 +255,10 @@ async fn may_grant(
         (status = 400, description = "`malformed_json`, `invalid_email`, or \
             `invalid_parameter` (`org_id` is not a UUID, or the phone number is invalid)",
             body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
         (status = 403, description = "`forbidden`: not an owner or manager, or a manager granting a role above theirs", body = hafla_core::wire::ErrorBody),
         (status = 409, description = "`owner_required`: the role is `owner`", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
         (status = 422, description = "`invalid_body`, also when neither email nor phone is given",
             body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -339,15 +326,10 @@ pub async fn invite(
         (status = 204, description = "Role changed"),
         (status = 400, description = "`malformed_json` or `invalid_parameter` (`org_id` is not a UUID)",
             body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
         (status = 403, description = "`forbidden`: not an owner or manager, or a manager changing a role above theirs", body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`not_found`: not a member", body = hafla_core::wire::ErrorBody),
         (status = 409, description = "`owner_required`: the change would make or unmake the owner",
             body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -395,11 +377,9 @@ pub async fn set_role(
     responses(
         (status = 204, description = "Member removed"),
         (status = 400, description = "`invalid_parameter` (`org_id` is not a UUID)", body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
         (status = 403, description = "`forbidden`: not an owner or manager, or a manager removing someone above their role", body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`not_found`: not a member", body = hafla_core::wire::ErrorBody),
         (status = 409, description = "`owner_required`: the member is the owner", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -440,14 +420,9 @@ pub async fn remove(
         (status = 204, description = "Ownership transferred"),
         (status = 400, description = "`malformed_json` or `invalid_parameter` (`org_id` is not a UUID)",
             body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
         (status = 403, description = "`forbidden`: not the owner (platform admins pass)", body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`not_found`: no such organization, or the person is not a member",
             body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -474,13 +449,8 @@ pub async fn transfer(
     responses(
         (status = 204, description = "Changed"),
         (status = 400, description = "`malformed_json`", body = hafla_core::wire::ErrorBody),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = hafla_core::wire::ErrorBody),
         (status = 403, description = "`forbidden`: not a platform admin", body = hafla_core::wire::ErrorBody),
         (status = 404, description = "`not_found`: no such person", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -87,13 +87,10 @@ fn otp_error(e: OtpError) -> ApiError {
         (status = 202, description = "The code was handed to the SMS provider"),
         (status = 400, description = "`malformed_json` or `invalid_phone` (`details.reason`: \
             empty, too_long, invalid_characters, not_mobile, invalid)", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
         (status = 422, description = "`invalid_body`, or `sms_rejected` (the SMS provider refused the number)",
             body = hafla_core::wire::ErrorBody),
         (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
         (status = 503, description = "`sms_unavailable`: try again shortly", body = hafla_core::wire::ErrorBody),
     )
 )]
@@ -156,12 +153,8 @@ pub async fn send_code(
         (status = 200, description = "Signed in", body = SessionTokens),
         (status = 400, description = "`malformed_json`, `invalid_phone`, `otp_wrong` \
             (`details.attempts_left`), `otp_locked` or `otp_expired`", body = hafla_core::wire::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = hafla_core::wire::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = hafla_core::wire::ErrorBody),
-        (status = 422, description = "`invalid_body`", body = hafla_core::wire::ErrorBody),
         (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 500, description = "`internal`", body = hafla_core::wire::ErrorBody),
     )
 )]
 pub async fn verify_code(
