@@ -62,6 +62,44 @@ ensure_test_peers() {
   fi
 }
 
+# A PostgreSQL server for the PostgreSQL store's tests, on 127.0.0.1: uses one that is
+# running, else starts an installed cluster, else installs PostgreSQL and starts it. Then
+# makes sure the test role exists (hafla/hafla, CREATEDB: each test creates and drops its
+# own database) and exports HAFLA_TEST_DATABASE_URL.
+ensure_postgres() {
+  local port=5432
+  if ! pg_isready -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
+    if ! command -v pg_lsclusters >/dev/null 2>&1 || [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+      ensure_apt_packages postgresql
+    fi
+    # The first cluster listed (version, name, port); the package's postinst made one.
+    local version name
+    read -r version name port _ < <(pg_lsclusters -h | head -n 1)
+    if ! pg_isready -q -h 127.0.0.1 -p "$port"; then
+      step "starting PostgreSQL $version/$name on port $port"
+      as_root pg_ctlcluster "$version" "$name" start
+    fi
+    local waited=0
+    until pg_isready -q -h 127.0.0.1 -p "$port"; do
+      if [ "$waited" -ge 30 ]; then
+        echo "PostgreSQL $version/$name did not answer on 127.0.0.1:$port within 30 s" >&2
+        return 1
+      fi
+      sleep 1
+      waited=$((waited + 1))
+    done
+  fi
+  # As the postgres superuser over the local socket (peer authentication). A server run by
+  # someone else (no local postgres account) must already have the role.
+  local psql=(as_root runuser -u postgres -- psql -X -q -p "$port" -d postgres -v ON_ERROR_STOP=1)
+  if id postgres >/dev/null 2>&1 &&
+    [ "$( (cd / && "${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'hafla'") )" != "1" ]; then
+    step "creating the PostgreSQL test role hafla"
+    (cd / && "${psql[@]}" -c "CREATE ROLE hafla LOGIN PASSWORD 'hafla' CREATEDB")
+  fi
+  export HAFLA_TEST_DATABASE_URL="postgres://hafla:hafla@127.0.0.1:$port/postgres"
+}
+
 build_ui() {
   step "building the UI"
   (cd ui && npm run --silent build)

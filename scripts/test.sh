@@ -17,6 +17,7 @@ ensure_node
 ensure_cargo_tool tauri-driver tauri-driver "^2"
 ensure_ui_packages
 ensure_test_peers
+ensure_postgres
 
 step "UI type check"
 (cd ui && npm run --silent typecheck)
