@@ -31,6 +31,8 @@ pub enum StoreError {
     Migration(#[from] hafla_core::sqlite_migrations::MigrationError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] sqlx::Error),
     /// A unique value (email, phone, member) is already taken.
     #[error("{0} is already in use")]
     Conflict(&'static str),
