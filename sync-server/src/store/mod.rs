@@ -6,9 +6,11 @@
 //! are object-safe (`async_trait`) so handlers hold an `Arc<dyn Store>`.
 
 mod conformance;
+pub mod postgres;
 mod sqlite;
 
 pub use conformance::run_conformance_suite;
+pub use postgres::{PgOptions, PgStore};
 pub use sqlite::SqliteStore;
 
 use crate::auth::oidc::PendingLogin;

@@ -1,0 +1,206 @@
+//! The public catalog in PostgreSQL.
+
+use super::{PgStore, migrate, secs};
+use crate::store::{CatalogStore, NewEvent, NewOrganization, StoreError};
+use async_trait::async_trait;
+use hafla_core::Bilingual;
+use hafla_core::money::{Currency, Money};
+use hafla_core::places::{City, GeoPoint};
+use hafla_core::wire::{Category, EventPage, EventStatus, EventSummary, Venue};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+#[async_trait]
+impl CatalogStore for PgStore {
+    /// Whether the database answers with every migration applied; for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError> {
+        let version = migrate::current_version(self.pool()).await?;
+        let latest = migrate::latest();
+        if version != latest {
+            return Err(StoreError::Corrupt(format!(
+                "schema version {version}, expected {latest}"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn count_organizations(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM organizations")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(count.try_into().unwrap_or(0))
+    }
+
+    /// Creates organizations and events (with their ticket types) in one transaction.
+    async fn insert_catalog(
+        &self,
+        organizations: Vec<NewOrganization>,
+        events: Vec<NewEvent>,
+    ) -> Result<(), StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        let mut tx = self.pool().begin().await?;
+        for org in &organizations {
+            sqlx::query(
+                "INSERT INTO organizations (id, name_ar, name_en, created_at)
+                 VALUES ($1, $2, $3, to_timestamp($4))",
+            )
+            .bind(org.id)
+            .bind(&org.name.ar)
+            .bind(&org.name.en)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for e in &events {
+            sqlx::query(
+                "INSERT INTO events (id, organization_id, status, title_ar, title_en,
+                    description_ar, description_en, category, venue_name_ar, venue_name_en,
+                    venue_address_ar, venue_address_en, city, lat, lng, starts_at, ends_at,
+                    time_zone, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                    to_timestamp($16), to_timestamp($17), $18, to_timestamp($19),
+                    to_timestamp($19))",
+            )
+            .bind(e.id)
+            .bind(e.organization_id)
+            .bind(e.status.key())
+            .bind(&e.title.ar)
+            .bind(&e.title.en)
+            .bind(&e.description.ar)
+            .bind(&e.description.en)
+            .bind(e.category.key())
+            .bind(&e.venue.name.ar)
+            .bind(&e.venue.name.en)
+            .bind(&e.venue.address.ar)
+            .bind(&e.venue.address.en)
+            .bind(e.venue.city.key())
+            .bind(e.venue.location.lat)
+            .bind(e.venue.location.lng)
+            .bind(secs(e.starts_at))
+            .bind(secs(e.ends_at))
+            .bind(&e.time_zone)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            for (position, t) in e.ticket_types.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor,
+                        currency, capacity, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(t.id)
+                .bind(e.id)
+                .bind(&t.name.ar)
+                .bind(&t.name.en)
+                .bind(t.price.minor)
+                .bind(t.price.currency.code())
+                .bind(i64::from(t.capacity))
+                .bind(position as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Published events that have not ended by `now`, soonest first.
+    async fn list_published_events(
+        &self,
+        now: jiff::Timestamp,
+        offset: u32,
+        limit: u32,
+    ) -> Result<EventPage, StoreError> {
+        let published = EventStatus::Published.key();
+        // One snapshot for the count and the page, as SQLite's single read gives.
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE status = $1 AND ends_at >= to_timestamp($2)",
+        )
+        .bind(published)
+        .bind(secs(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT e.id, e.title_ar, e.title_en, e.description_ar, e.description_en,
+                    e.category, o.name_ar, o.name_en, e.venue_name_ar, e.venue_name_en,
+                    e.venue_address_ar, e.venue_address_en, e.city, e.lat, e.lng,
+                    extract(epoch from e.starts_at)::bigint, extract(epoch from e.ends_at)::bigint,
+                    e.time_zone,
+                    (SELECT min(t.price_minor) FROM ticket_types t WHERE t.event_id = e.id),
+                    (SELECT t.currency FROM ticket_types t WHERE t.event_id = e.id
+                       ORDER BY t.price_minor LIMIT 1)
+             FROM events e JOIN organizations o ON o.id = e.organization_id
+             WHERE e.status = $1 AND e.ends_at >= to_timestamp($2)
+             ORDER BY e.starts_at, e.id
+             LIMIT $3 OFFSET $4",
+        )
+        .bind(published)
+        .bind(secs(now))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let events = rows
+            .iter()
+            .map(event_summary)
+            .collect::<Result<Vec<_>, _>>()?;
+        let total = u32::try_from(total).unwrap_or(u32::MAX);
+        let seen = offset + events.len() as u32;
+        Ok(EventPage {
+            events,
+            total,
+            next_offset: (seen < total).then_some(seen),
+        })
+    }
+}
+
+fn event_summary(row: &PgRow) -> Result<EventSummary, StoreError> {
+    let text = |i: usize| row.try_get::<String, _>(i);
+    let pair = |ar: usize, en: usize| -> Result<Bilingual, StoreError> {
+        Ok(Bilingual {
+            ar: text(ar)?,
+            en: text(en)?,
+        })
+    };
+    let corrupt = |what: &str, value: String| StoreError::Corrupt(format!("{what} {value:?}"));
+    let category = text(5)?;
+    let city = text(12)?;
+    let timestamp = |i: usize| -> Result<jiff::Timestamp, StoreError> {
+        super::timestamp(row.try_get::<i64, _>(i)?)
+    };
+    let price_from = match (
+        row.try_get::<Option<i64>, _>(18)?,
+        row.try_get::<Option<String>, _>(19)?,
+    ) {
+        (Some(minor), Some(code)) => Some(Money {
+            minor,
+            currency: Currency::from_code(&code).ok_or_else(|| corrupt("currency", code))?,
+        }),
+        _ => None,
+    };
+    Ok(EventSummary {
+        id: row.try_get(0)?,
+        title: pair(1, 2)?,
+        description: pair(3, 4)?,
+        category: Category::from_key(&category).ok_or_else(|| corrupt("category", category))?,
+        organizer: pair(6, 7)?,
+        venue: Venue {
+            name: pair(8, 9)?,
+            address: pair(10, 11)?,
+            city: City::from_key(&city).ok_or_else(|| corrupt("city", city))?,
+            location: GeoPoint {
+                lat: row.try_get(13)?,
+                lng: row.try_get(14)?,
+            },
+        },
+        starts_at: timestamp(15)?,
+        ends_at: timestamp(16)?,
+        time_zone: text(17)?,
+        price_from,
+    })
+}
