@@ -127,3 +127,5 @@ pub(super) fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError>
         .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
+#[cfg(test)]
+mod tests;

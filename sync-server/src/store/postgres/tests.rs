@@ -1,0 +1,316 @@
+//! Tests against a real PostgreSQL: each on a database of its own, created through
+//! `HAFLA_TEST_DATABASE_URL` (scripts/test.sh starts the server and sets it) and dropped at
+//! the end, so they run in parallel.
+
+use super::*;
+use crate::store::{
+    AccountStore, CatalogStore, RefreshOutcome, RefreshRecord, SessionStore, Store, TokenPurpose,
+};
+use hafla_core::sqlite_migrations::{self, MigrationError};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+const URL_VAR: &str = "HAFLA_TEST_DATABASE_URL";
+
+fn admin_url() -> String {
+    std::env::var(URL_VAR).unwrap_or_else(|_| {
+        panic!(
+            "{URL_VAR} is not set, so the PostgreSQL store cannot be tested. Run scripts/test.sh \
+             (it starts PostgreSQL and sets it), or set it to a database URL whose role may \
+             CREATE DATABASE, e.g. postgres://hafla:hafla@127.0.0.1:5432/postgres"
+        )
+    })
+}
+
+/// An empty database of its own, dropped (best effort) when this is dropped.
+struct TestDb {
+    name: String,
+    url: String,
+    admin_url: String,
+}
+
+impl TestDb {
+    async fn create() -> TestDb {
+        let admin_url = admin_url();
+        let name = format!("hafla_test_{}", Uuid::now_v7().simple());
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", redact_url(&admin_url)));
+        // The name is made of hex digits only: safe to splice in.
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        let _ = admin.close().await;
+        let mut url = url::Url::parse(&admin_url).expect("database URL");
+        url.set_path(&name);
+        TestDb {
+            name,
+            url: url.into(),
+            admin_url,
+        }
+    }
+
+    async fn connect(&self) -> PgStore {
+        PgStore::connect(&self.url, test_options())
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::query(AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+fn test_options() -> PgOptions {
+    PgOptions {
+        max_connections: 4,
+        ..PgOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn the_postgres_store_passes_the_conformance_suite() {
+    let databases = Arc::new(Mutex::new(Vec::new()));
+    crate::store::run_conformance_suite(|| {
+        let databases = databases.clone();
+        async move {
+            let db = TestDb::create().await;
+            let store = db.connect().await;
+            databases.lock().unwrap().push(db);
+            Arc::new(store) as Arc<dyn Store>
+        }
+    })
+    .await;
+}
+
+#[test]
+fn the_embedded_migrations_match_the_folder() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server/postgres");
+    let files = sqlite_migrations::files_in(&dir).unwrap();
+    let embedded: Vec<(u32, String)> = MIGRATIONS
+        .iter()
+        .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
+        .collect();
+    assert_eq!(files, embedded);
+}
+
+async fn schema_versions(store: &PgStore) -> Vec<i32> {
+    sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+}
+
+fn all_versions() -> Vec<i32> {
+    MIGRATIONS.iter().map(|m| m.version as i32).collect()
+}
+
+#[tokio::test]
+async fn a_second_connect_on_a_migrated_database_applies_nothing() {
+    let db = TestDb::create().await;
+    let first = db.connect().await;
+    let applied_at: Vec<i64> = sqlx::query_scalar(
+        "SELECT extract(epoch from applied_at)::bigint FROM schema_migrations ORDER BY version",
+    )
+    .fetch_all(first.pool())
+    .await
+    .unwrap();
+    let second = db.connect().await;
+    second.ping().await.expect("ping");
+    let applied = migrate::apply(second.pool()).await.expect("migrate");
+    assert_eq!(applied, Vec::<u32>::new());
+    assert_eq!(schema_versions(&second).await, all_versions());
+    let again: Vec<i64> = sqlx::query_scalar(
+        "SELECT extract(epoch from applied_at)::bigint FROM schema_migrations ORDER BY version",
+    )
+    .fetch_all(second.pool())
+    .await
+    .unwrap();
+    assert_eq!(again, applied_at, "no migration ran again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_connects_racing_on_a_fresh_database_both_succeed() {
+    let db = TestDb::create().await;
+    let (a, b) = tokio::join!(
+        PgStore::connect(&db.url, test_options()),
+        PgStore::connect(&db.url, test_options())
+    );
+    let (a, b) = (a.expect("first connect"), b.expect("second connect"));
+    a.ping().await.expect("ping a");
+    b.ping().await.expect("ping b");
+    assert_eq!(schema_versions(&a).await, all_versions());
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_build_is_refused() {
+    let db = TestDb::create().await;
+    let store = db.connect().await;
+    sqlx::query("INSERT INTO schema_migrations (version, name) VALUES (99, 'future')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let err = PgStore::connect(&db.url, test_options())
+        .await
+        .expect_err("must refuse");
+    let known = MIGRATIONS.last().unwrap().version;
+    assert!(
+        matches!(
+            err,
+            StoreError::Migration(MigrationError::DatabaseIsNewer { found: 99, known: k }) if k == known
+        ),
+        "{err}"
+    );
+    assert!(store.ping().await.is_err(), "ping sees the wrong version");
+}
+
+#[tokio::test]
+async fn ping_fails_when_the_schema_is_behind() {
+    let db = TestDb::create().await;
+    let store = db.connect().await;
+    store.ping().await.expect("ping");
+    let latest = MIGRATIONS.last().unwrap().version as i32;
+    sqlx::query("DELETE FROM schema_migrations WHERE version = $1")
+        .bind(latest)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let err = store.ping().await.expect_err("behind");
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+}
+
+#[tokio::test]
+async fn every_connection_has_the_statement_timeout() {
+    let db = TestDb::create().await;
+    let store = PgStore::connect(
+        &db.url,
+        PgOptions {
+            statement_timeout: std::time::Duration::from_millis(1500),
+            ..test_options()
+        },
+    )
+    .await
+    .unwrap();
+    let shown: String = sqlx::query_scalar("SHOW statement_timeout")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(shown, "1500ms");
+    let err = sqlx::query("SELECT pg_sleep(3)")
+        .execute(store.pool())
+        .await
+        .expect_err("cancelled");
+    assert!(err.to_string().contains("statement timeout"), "{err}");
+}
+
+#[tokio::test]
+async fn connect_errors_name_the_database_without_its_password() {
+    let url = "postgres://hafla:s3cret-pw@127.0.0.1:1/hafla?sslmode=disable";
+    let err = PgStore::connect(
+        url,
+        PgOptions {
+            acquire_timeout: std::time::Duration::from_secs(2),
+            ..PgOptions::default()
+        },
+    )
+    .await
+    .expect_err("nothing listens on port 1");
+    let shown = err.to_string();
+    assert!(matches!(err, StoreError::Open { .. }), "{shown}");
+    assert!(shown.contains("postgres://127.0.0.1:1/hafla"), "{shown}");
+    assert!(!shown.contains("s3cret-pw"), "{shown}");
+}
+
+#[test]
+fn redacted_urls_keep_scheme_host_port_and_database_only() {
+    assert_eq!(
+        redact_url("postgres://hafla:pw@db.example:5433/hafla?password=x&sslmode=require"),
+        "postgres://db.example:5433/hafla"
+    );
+    assert_eq!(
+        redact_url("postgresql://localhost/hafla"),
+        "postgresql://localhost/hafla"
+    );
+    assert_eq!(redact_url("not a url pw"), "<unparseable database URL>");
+}
+
+fn refresh(user_id: Uuid, hash: u8) -> RefreshRecord {
+    let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    RefreshRecord {
+        token_hash: [hash; 32],
+        family_id: Uuid::now_v7(),
+        user_id,
+        created_at: now,
+        expires_at: now + jiff::SignedDuration::from_hours(1),
+    }
+}
+
+/// Unlike SQLite, PostgreSQL runs writes side by side: the row locks must make racing
+/// requests behave as if one came after the other. Several rounds, since a race is won or
+/// lost by timing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_requests_use_a_token_once() {
+    let db = TestDb::create().await;
+    let store = Arc::new(db.connect().await);
+    let u = crate::store::conformance::user(Some("race@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let later = now + jiff::SignedDuration::from_hours(1);
+    let verify = TokenPurpose::VerifyEmail;
+    for round in 0..10u8 {
+        let (token, next_a, next_b) = (3 * round, 3 * round + 1, 3 * round + 2);
+        store
+            .insert_refresh_token(refresh(u.id, token))
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            store.rotate_refresh_token([token; 32], [next_a; 32], later, now),
+            store.rotate_refresh_token([token; 32], [next_b; 32], later, now),
+        );
+        let mut outcomes = [a.unwrap(), b.unwrap()]
+            .map(|o| match o {
+                RefreshOutcome::Rotated { .. } => "rotated",
+                RefreshOutcome::Reused { .. } => "reused",
+                RefreshOutcome::Invalid => "invalid",
+            })
+            .to_vec();
+        outcomes.sort();
+        assert_eq!(outcomes, ["reused", "rotated"], "round {round}");
+
+        store
+            .insert_one_time_token([token; 32], u.id, verify, later)
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            store.consume_one_time_token([token; 32], verify, now),
+            store.consume_one_time_token([token; 32], verify, now),
+        );
+        let used: Vec<Uuid> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(used, [u.id], "round {round}");
+    }
+}
