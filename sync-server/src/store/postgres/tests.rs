@@ -314,3 +314,54 @@ async fn racing_requests_use_a_token_once() {
         assert_eq!(used, [u.id], "round {round}");
     }
 }
+
+/// The conformance suite leaves the catalog out, so compare it with SQLite's directly:
+/// the demo catalog, read back page by page, must be the same from both stores.
+#[tokio::test]
+async fn the_catalog_reads_back_as_from_sqlite() {
+    use crate::store::SqliteStore;
+    let today = jiff::civil::date(2026, 11, 25);
+    let (organizations, events) = crate::demo::build(today).expect("demo catalog");
+    let db = TestDb::create().await;
+    let pg = db.connect().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(dir.path()).unwrap();
+    pg.insert_catalog(organizations.clone(), events.clone())
+        .await
+        .unwrap();
+    sqlite.insert_catalog(organizations, events).await.unwrap();
+    assert_eq!(
+        pg.count_organizations().await.unwrap(),
+        sqlite.count_organizations().await.unwrap()
+    );
+    // Noon two days in: the first events have ended.
+    let now: jiff::Timestamp = "2026-11-27T10:00:00Z".parse().unwrap();
+    let everything = sqlite.list_published_events(now, 0, 1000).await.unwrap();
+    assert!(everything.total > 5, "{}", everything.total);
+    assert!(everything.events.iter().any(|e| e.price_from.is_some()));
+    for (offset, limit) in [(0, 1000), (0, 5), (5, 5), (10, 7), (1000, 5)] {
+        assert_eq!(
+            pg.list_published_events(now, offset, limit).await.unwrap(),
+            sqlite
+                .list_published_events(now, offset, limit)
+                .await
+                .unwrap(),
+            "offset {offset} limit {limit}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_catalog_that_fails_half_way_leaves_nothing_behind() {
+    let db = TestDb::create().await;
+    let store = db.connect().await;
+    let (organizations, mut events) =
+        crate::demo::build(jiff::civil::date(2026, 11, 25)).expect("demo catalog");
+    events[1].organization_id = Uuid::now_v7();
+    let err = store
+        .insert_catalog(organizations, events)
+        .await
+        .expect_err("unknown organization");
+    assert!(matches!(err, StoreError::Postgres(_)), "{err}");
+    assert_eq!(store.count_organizations().await.unwrap(), 0);
+}
