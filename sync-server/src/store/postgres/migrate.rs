@@ -30,7 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.
-const LOCK_KEY: i64 = 0x6861_666c_616d_6967;
+pub(super) const LOCK_KEY: i64 = 0x6861_666c_616d_6967;
 
 #[derive(Debug)]
 pub(super) enum Error {
@@ -65,6 +65,11 @@ pub(super) async fn current_version<'e>(
 /// and returns it with the current version.
 async fn locked(pool: &PgPool) -> Result<(Transaction<'static, Postgres>, u32), Error> {
     let mut tx = pool.begin().await?;
+    // The pool's statement timeout bounds requests, not this: waiting for another instance
+    // to finish migrating, or a migration rewriting a large table, may take longer.
+    sqlx::query("SET LOCAL statement_timeout = 0")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(LOCK_KEY)
         .execute(&mut *tx)

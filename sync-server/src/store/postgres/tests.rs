@@ -365,3 +365,34 @@ async fn a_catalog_that_fails_half_way_leaves_nothing_behind() {
     assert!(matches!(err, StoreError::Postgres(_)), "{err}");
     assert_eq!(store.count_organizations().await.unwrap(), 0);
 }
+
+/// Another instance migrating for longer than the statement timeout: `connect` waits for
+/// it instead of failing.
+#[tokio::test]
+async fn connect_waits_for_a_migration_longer_than_the_statement_timeout() {
+    let db = TestDb::create().await;
+    let mut other = PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(migrate::LOCK_KEY)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let options = PgOptions {
+        statement_timeout: std::time::Duration::from_millis(300),
+        ..test_options()
+    };
+    let url = db.url.clone();
+    let connecting = tokio::spawn(async move { PgStore::connect(&url, options).await });
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert!(
+        !connecting.is_finished(),
+        "connect did not wait for the lock"
+    );
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    let store = connecting
+        .await
+        .unwrap()
+        .expect("connect after the lock is released");
+    store.ping().await.expect("ping");
+}
