@@ -187,6 +187,7 @@ pub enum ErrorCode {
     InvalidEmail,
     WeakPassword,
     EmailTaken,
+    PhoneTaken,
     /// The change would leave an organization without exactly one owner.
     OwnerRequired,
     InvalidPhone,
@@ -214,7 +215,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -230,6 +231,7 @@ impl ErrorCode {
         ErrorCode::InvalidEmail,
         ErrorCode::WeakPassword,
         ErrorCode::EmailTaken,
+        ErrorCode::PhoneTaken,
         ErrorCode::OwnerRequired,
         ErrorCode::InvalidPhone,
         ErrorCode::OtpWrong,
@@ -264,6 +266,7 @@ impl ErrorCode {
             ErrorCode::InvalidEmail => "error-invalid-email",
             ErrorCode::WeakPassword => "error-weak-password",
             ErrorCode::EmailTaken => "error-email-taken",
+            ErrorCode::PhoneTaken => "error-phone-taken",
             ErrorCode::OwnerRequired => "error-owner-required",
             ErrorCode::InvalidPhone => "error-invalid-phone",
             ErrorCode::OtpWrong => "error-otp-wrong",

@@ -143,3 +143,4 @@ error-sms-unavailable = تعذّر إرسال الرسالة النصية الآ
 error-sms-rejected = تعذّر إرسال رسالة نصية إلى هذا الرقم.
 error-unknown-provider = خيار تسجيل الدخول هذا غير متاح.
 error-oidc-failed = لم ينجح تسجيل الدخول عبر { $provider }. حاول مرة أخرى.
+error-phone-taken = يوجد حساب بهذا الرقم. سجّل الدخول برمز يُرسل إليه.

@@ -137,3 +137,4 @@ error-sms-unavailable = We couldn't send the text message right now. Please try 
 error-sms-rejected = We couldn't send a text message to this number.
 error-unknown-provider = This sign-in option is not available.
 error-oidc-failed = Signing in with { $provider } didn't work. Please try again.
+error-phone-taken = An account with this phone number already exists. Sign in with a code sent to it.

@@ -139,36 +139,13 @@ pub async fn get(
     caller: Caller,
     ApiPath(org_id): ApiPath<Uuid>,
 ) -> Result<Json<OrgView>, ApiError> {
-    let memberships = state.store.memberships(caller.user_id).await?;
-    let your_role = memberships
-        .iter()
-        .find(|m| m.organization_id == org_id)
-        .map(|m| m.role);
-    let members = state.store.members(org_id).await?;
-    if members.is_empty() {
-        return Err(ApiError::not_found());
-    }
-    let name = match memberships
-        .into_iter()
-        .find(|m| m.organization_id == org_id)
-    {
-        Some(m) => m.name,
-        // An admin looking at someone else's organization: read the name via its owner.
-        None => {
-            let owner = members
-                .iter()
-                .find(|m| m.role == OrgRole::Owner)
-                .ok_or_else(ApiError::not_found)?;
-            state
-                .store
-                .memberships(owner.user_id)
-                .await?
-                .into_iter()
-                .find(|m| m.organization_id == org_id)
-                .map(|m| m.name)
-                .ok_or_else(ApiError::not_found)?
-        }
-    };
+    let name = state
+        .store
+        .organization_name(org_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    // Platform admins may look at organizations they are not members of.
+    let your_role = state.store.role_in(org_id, caller.user_id).await?;
     Ok(Json(OrgView {
         id: org_id,
         name,

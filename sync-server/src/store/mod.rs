@@ -327,6 +327,11 @@ pub trait OrgStore: Send + Sync {
         owner: Uuid,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError>;
+    /// The organization's name, if it exists.
+    async fn organization_name(
+        &self,
+        organization_id: Uuid,
+    ) -> Result<Option<Bilingual>, StoreError>;
     async fn role_in(
         &self,
         organization_id: Uuid,

@@ -99,6 +99,18 @@ impl OrgStore for PgStore {
         Ok(())
     }
 
+    async fn organization_name(
+        &self,
+        organization_id: Uuid,
+    ) -> Result<Option<Bilingual>, StoreError> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT name_ar, name_en FROM organizations WHERE id = $1")
+                .bind(organization_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(ar, en)| Bilingual { ar, en }))
+    }
+
     async fn role_in(
         &self,
         organization_id: Uuid,

@@ -68,6 +68,26 @@ impl OrgStore for SqliteStore {
         .await
     }
 
+    async fn organization_name(
+        &self,
+        organization_id: Uuid,
+    ) -> Result<Option<Bilingual>, StoreError> {
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT name_ar, name_en FROM organizations WHERE id = ?1",
+                [organization_id],
+                |r| {
+                    Ok(Bilingual {
+                        ar: r.get(0)?,
+                        en: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
     async fn role_in(
         &self,
         organization_id: Uuid,
