@@ -17,6 +17,7 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Arc<dyn Store>>,
 {
+    the_catalog_lists_published_events_that_have_not_ended(fresh().await).await;
     users_are_unique_by_email_and_phone(fresh().await).await;
     account_updates_apply_to_existing_users_only(fresh().await).await;
     one_time_tokens_are_used_at_most_once_before_expiry(fresh().await).await;
@@ -482,4 +483,68 @@ async fn pending_logins_are_taken_once_and_identities_link_to_users(store: Arc<d
             .unwrap()
             .is_none()
     );
+}
+
+async fn the_catalog_lists_published_events_that_have_not_ended(store: Arc<dyn Store>) {
+    use super::{NewEvent, NewTicketType};
+    use hafla_core::money::Money;
+    use hafla_core::places::{City, GeoPoint};
+    use hafla_core::wire::{Category, EventStatus, Venue};
+    let o = org();
+    let text = |en: &str| Bilingual::new(format!("{en} بالعربية"), en).expect("text");
+    let event = |status, starts: Timestamp, prices: &[i64]| NewEvent {
+        id: Uuid::now_v7(),
+        organization_id: o.id,
+        status,
+        title: text("Event"),
+        description: text("About"),
+        category: Category::Music,
+        venue: Venue {
+            name: text("Venue"),
+            address: text("Street"),
+            city: City::Irbid,
+            location: GeoPoint {
+                lat: 32.55,
+                lng: 35.85,
+            },
+        },
+        starts_at: starts,
+        ends_at: starts + SignedDuration::from_hours(3),
+        time_zone: "Asia/Amman".into(),
+        ticket_types: prices
+            .iter()
+            .map(|p| NewTicketType {
+                id: Uuid::now_v7(),
+                name: text("Seat"),
+                price: Money::jod_fils(*p),
+                capacity: 50,
+            })
+            .collect(),
+    };
+    let day = SignedDuration::from_hours(24);
+    let later = event(EventStatus::Published, now() + day + day, &[]);
+    let soon = event(EventStatus::Published, now() + day, &[12_500, 7_000]);
+    let over = event(EventStatus::Published, now() - day, &[1_000]);
+    let draft = event(EventStatus::Draft, now() + day, &[1_000]);
+    let (soon_id, later_id) = (soon.id, later.id);
+    store
+        .insert_catalog(vec![o.clone()], vec![later, soon, over, draft])
+        .await
+        .unwrap();
+    assert_eq!(store.count_organizations().await.unwrap(), 1);
+    let page = store.list_published_events(now(), 0, 10).await.unwrap();
+    assert_eq!(
+        page.events.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![soon_id, later_id]
+    );
+    assert_eq!((page.total, page.next_offset), (2, None));
+    assert_eq!(
+        page.events[0].price_from,
+        Some(Money::jod_fils(7_000)),
+        "the cheapest ticket"
+    );
+    assert_eq!(page.events[1].price_from, None, "no ticket types yet");
+    assert_eq!(page.events[0].title, text("Event"));
+    let first = store.list_published_events(now(), 0, 1).await.unwrap();
+    assert_eq!((first.events.len(), first.next_offset), (1, Some(1)));
 }
