@@ -8,6 +8,12 @@ TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Node's TLS uses its own CA list; where the system's bundle has extra roots (a proxy's),
+# npm needs them too.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
@@ -44,7 +50,7 @@ ensure_cargo_tool() {
 ensure_ui_packages() {
   if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
     step "installing UI packages"
-    (cd ui && npm ci --no-audit --no-fund)
+    (cd ui && npm ci --no-audit --no-fund --prefer-offline)
   fi
 }
 
@@ -58,7 +64,7 @@ ensure_test_peers() {
   local mock=sync-server/tests/support/oidc-mock
   if [ ! -f "$mock/node_modules/.package-lock.json" ] || [ "$mock/package-lock.json" -nt "$mock/node_modules/.package-lock.json" ]; then
     step "installing oauth2-mock-server (a real OIDC provider for the sign-in tests)"
-    npm ci --prefix "$mock" --no-audit --no-fund
+    npm ci --prefix "$mock" --no-audit --no-fund --prefer-offline
   fi
 }
 
