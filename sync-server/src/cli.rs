@@ -7,12 +7,13 @@
 use crate::api::{AppState, app};
 use crate::config::{self, ConfigError, FileConfig, pick};
 use crate::demo::{self, DemoError, SeedOutcome};
-use crate::store::{SqliteStore, StoreError};
+use crate::store::{self, PgOptions, Store, StoreError};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(name = "hafla-server", version, about = "Hafla's sync server")]
@@ -42,6 +43,17 @@ struct DataArgs {
     /// Folder holding the SQLite database (created if missing) [default: ./data].
     #[arg(long, env = "HAFLA_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB` (`?sslmode=require` for
+    /// TLS; the password belongs in the URL only via the environment variable). Without
+    /// it: SQLite in the data folder.
+    #[arg(long, env = "HAFLA_DATABASE_URL")]
+    database_url: Option<String>,
+    /// PostgreSQL: most connections open at once [default: 10].
+    #[arg(long, env = "HAFLA_DB_MAX_CONNECTIONS")]
+    db_max_connections: Option<u32>,
+    /// PostgreSQL: longest a statement may run, in seconds [default: 5].
+    #[arg(long, env = "HAFLA_DB_STATEMENT_TIMEOUT_SECS")]
+    db_statement_timeout_secs: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -79,7 +91,7 @@ struct ServeArgs {
 /// `serve`'s settings once flags, environment, file and defaults are merged.
 struct ServeSettings {
     addr: SocketAddr,
-    data_dir: PathBuf,
+    database: Database,
     demo: bool,
     public_url: Option<String>,
     token_key_file: Option<PathBuf>,
@@ -89,10 +101,40 @@ struct ServeSettings {
     mail_from: String,
 }
 
-fn data_dir(args: DataArgs, file: &FileConfig) -> PathBuf {
-    pick(args.data_dir, file.data_dir.clone(), || {
-        PathBuf::from(config::DEFAULT_DATA_DIR)
-    })
+/// Where the data lives, once flags, environment, file and defaults are merged.
+struct Database {
+    url: Option<String>,
+    data_dir: PathBuf,
+    pg: PgOptions,
+}
+
+impl Database {
+    fn resolve(args: DataArgs, file: &FileConfig) -> Database {
+        let defaults = PgOptions::default();
+        let timeout = pick(
+            args.db_statement_timeout_secs,
+            file.db_statement_timeout_secs,
+            || defaults.statement_timeout.as_secs(),
+        );
+        Database {
+            url: args.database_url.or_else(|| file.database_url.clone()),
+            data_dir: pick(args.data_dir, file.data_dir.clone(), || {
+                PathBuf::from(config::DEFAULT_DATA_DIR)
+            }),
+            pg: PgOptions {
+                max_connections: pick(args.db_max_connections, file.db_max_connections, || {
+                    defaults.max_connections
+                }),
+                statement_timeout: std::time::Duration::from_secs(timeout),
+                ..defaults
+            },
+        }
+    }
+
+    /// Opens the store (see `store::open`) and how to name it in messages.
+    async fn open(&self) -> Result<(Arc<dyn Store>, String), CliError> {
+        Ok(store::open(self.url.as_deref(), &self.data_dir, self.pg.clone()).await?)
+    }
 }
 
 impl ServeSettings {
@@ -101,7 +143,7 @@ impl ServeSettings {
             addr: pick(args.addr, file.addr, || {
                 config::DEFAULT_ADDR.parse().expect("valid default")
             }),
-            data_dir: data_dir(args.data, &file),
+            database: Database::resolve(args.data, &file),
             demo: args.demo,
             public_url: args.public_url.or(file.public_url),
             token_key_file: args.token_key_file.or(file.token_key_file),
@@ -203,19 +245,19 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let file = FileConfig::load(cli.config.as_deref())?;
     match cli.command {
         Command::Migrate(args) => {
-            let store = SqliteStore::open(&data_dir(args, &file))?;
-            println!("database {} is up to date", store.path().display());
+            let (_, name) = Database::resolve(args, &file).open().await?;
+            println!("database {name} is up to date");
             Ok(())
         }
         Command::Demo(args) => {
-            let store = SqliteStore::open(&data_dir(args, &file))?;
-            report_seed(&store).await
+            let (store, name) = Database::resolve(args, &file).open().await?;
+            report_seed(&*store, &name).await
         }
         Command::Serve(args) => serve(ServeSettings::resolve(args, file)).await,
         Command::Admin(AdminCommand::Create { email, data }) => {
-            let store = SqliteStore::open(&data_dir(data, &file))?;
+            let (store, _) = Database::resolve(data, &file).open().await?;
             let message = crate::admin::create_admin(
-                &store,
+                &*store,
                 &email,
                 std::env::var("HAFLA_ADMIN_PASSWORD").ok(),
             )
@@ -227,29 +269,23 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn report_seed(store: &SqliteStore) -> Result<(), CliError> {
+async fn report_seed(store: &dyn Store, name: &str) -> Result<(), CliError> {
     match demo::seed(store, demo::today_in_amman()?).await? {
         SeedOutcome::Seeded {
             organizations,
             events,
-        } => println!(
-            "seeded {events} demo events from {organizations} organizers into {}",
-            store.path().display()
-        ),
+        } => println!("seeded {events} demo events from {organizations} organizers into {name}"),
         SeedOutcome::AlreadyPresent => {
-            println!(
-                "{} already has data; demo seeding skipped",
-                store.path().display()
-            )
+            println!("{name} already has data; demo seeding skipped")
         }
     }
     Ok(())
 }
 
 async fn serve(args: ServeSettings) -> Result<(), CliError> {
-    let store = SqliteStore::open(&args.data_dir)?;
+    let (store, database_name) = args.database.open().await?;
     if args.demo {
-        report_seed(&store).await?;
+        report_seed(&*store, &database_name).await?;
     }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -258,7 +294,7 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
             reason: e.to_string(),
         })?;
     let local = listener.local_addr()?;
-    let data_dir = &args.data_dir;
+    let data_dir = &args.database.data_dir;
     let token_seed = server_key(
         args.token_key_file.as_deref(),
         "HAFLA_TOKEN_KEY",
@@ -278,7 +314,7 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}")),
-        store: std::sync::Arc::new(store.clone()),
+        store,
         limits: std::sync::Arc::new(crate::api::ratelimit::RateLimits::default()),
     };
     let limits = state.limits.clone();
@@ -290,10 +326,7 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
         }
     });
     // Scripts and tests read this line to learn the port.
-    println!(
-        "hafla-server listening on http://{local} (database {})",
-        store.path().display()
-    );
+    println!("hafla-server listening on http://{local} (database {database_name})");
     std::io::stdout().flush()?;
     axum::serve(
         listener,
@@ -438,7 +471,7 @@ fn mailer(args: &ServeSettings) -> Result<std::sync::Arc<dyn crate::mail::Mailer
     })?;
     let Some(host) = &args.smtp_host else {
         return Ok(std::sync::Arc::new(crate::mail::OutboxMailer::new(
-            args.data_dir.join("outbox"),
+            args.database.data_dir.join("outbox"),
             from,
         )));
     };

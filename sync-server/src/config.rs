@@ -25,6 +25,9 @@ pub const DEFAULT_MAIL_FROM: &str = "Hafla <no-reply@hafla.jo>";
 pub struct FileConfig {
     pub addr: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub db_max_connections: Option<u32>,
+    pub db_statement_timeout_secs: Option<u64>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

@@ -180,3 +180,56 @@ fn admin_create_makes_a_new_admin_or_promotes_an_existing_account() {
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("is now a platform admin"));
 }
+
+#[test]
+fn a_sqlite_database_url_names_the_file_and_an_unknown_scheme_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("elsewhere/custom.db");
+    let url = format!("sqlite://{}", file.display());
+    let output = hafla_server(&["demo", "--database-url", &url]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(file.is_file());
+    let output = hafla_server(&["migrate", "--database-url", "mysql://root:secret@db/hafla"]);
+    let stderr = one_line_error(&output);
+    assert!(
+        stderr.contains("unsupported database URL") && !stderr.contains("secret"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_server_runs_on_postgresql_when_the_url_says_so() {
+    let Ok(admin_url) = std::env::var("HAFLA_TEST_DATABASE_URL") else {
+        panic!("HAFLA_TEST_DATABASE_URL is not set: run scripts/test.sh, which starts PostgreSQL");
+    };
+    let db = format!("hafla_cli_{}", uuid::Uuid::now_v7().simple());
+    let psql = |sql: &str| {
+        let status = Command::new("psql")
+            .args([admin_url.as_str(), "-qc", sql])
+            .status()
+            .expect("psql");
+        assert!(status.success(), "{sql}");
+    };
+    psql(&format!("CREATE DATABASE {db}"));
+    let url = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| format!("{base}/{db}"))
+        .unwrap();
+    let demo = hafla_server(&["demo", "--database-url", &url]);
+    let stdout = String::from_utf8_lossy(&demo.stdout).into_owned();
+    psql(&format!("DROP DATABASE {db} WITH (FORCE)"));
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    assert!(stdout.contains("seeded 41 demo events"), "{stdout}");
+    assert!(
+        !stdout.contains(":hafla@"),
+        "the password is not printed: {stdout}"
+    );
+}

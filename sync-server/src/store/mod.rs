@@ -392,6 +392,38 @@ pub trait SignInStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// Opens the backend a database URL names: none → SQLite `hafla.db` in `data_dir`;
+/// `sqlite://PATH` → that SQLite file; `postgres://…` → PostgreSQL with `pg`. Returns the
+/// store and how to name it in messages (a PostgreSQL URL without its password).
+pub async fn open(
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+    pg: PgOptions,
+) -> Result<(std::sync::Arc<dyn Store>, String), StoreError> {
+    let sqlite = |store: SqliteStore| {
+        let name = store.path().display().to_string();
+        (
+            std::sync::Arc::new(store) as std::sync::Arc<dyn Store>,
+            name,
+        )
+    };
+    match database_url {
+        None => Ok(sqlite(SqliteStore::open(data_dir)?)),
+        Some(url) if url.starts_with("sqlite://") => {
+            let path = &url["sqlite://".len()..];
+            Ok(sqlite(SqliteStore::open_file(std::path::Path::new(path))?))
+        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store = PgStore::connect(url, pg).await?;
+            Ok((std::sync::Arc::new(store), postgres::redact_url(url)))
+        }
+        Some(url) => Err(StoreError::Open {
+            path: postgres::redact_url(url),
+            reason: "unsupported database URL: use sqlite://PATH or postgres://…".into(),
+        }),
+    }
+}
+
 /// Everything the server stores.
 pub trait Store: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore {}
 

@@ -58,11 +58,20 @@ struct Inner {
 impl SqliteStore {
     /// Creates the data directory if needed, opens `hafla.db` in it and applies migrations.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::DataDir {
-            path: data_dir.display().to_string(),
+        Self::open_file(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens (creating it and its folder if needed) the database file `path`.
+    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder).map_err(|e| StoreError::DataDir {
+            path: folder.display().to_string(),
             reason: e.to_string(),
         })?;
-        let path = data_dir.join(DB_FILE);
+        let path = path.to_path_buf();
         let mut writer = open_connection(&path)?;
         // WAL lets readers proceed during a write; NORMAL syncs at checkpoints, durable
         // against process crashes.
