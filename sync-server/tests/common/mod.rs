@@ -26,9 +26,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server that also signs in with the given OpenID Connect providers.
 pub async fn spawn_app_with(oidc: HashMap<String, Arc<OidcClient>>) -> TestApp {
-    let sms = Arc::new(MemorySms::new());
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    spawn_app_on(store, oidc, dir).await
+}
+
+/// A server on the given store (e.g. PostgreSQL).
+pub async fn spawn_app_on(
+    store: Arc<dyn Store>,
+    oidc: HashMap<String, Arc<OidcClient>>,
+    dir: tempfile::TempDir,
+) -> TestApp {
+    let sms = Arc::new(MemorySms::new());
     let mail = Arc::new(MemoryMailer::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
