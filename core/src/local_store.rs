@@ -92,11 +92,7 @@ mod tests {
     fn the_embedded_migrations_match_the_folder() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/client");
         let files = sqlite_migrations::files_in(&dir).unwrap();
-        let embedded: Vec<(u32, String)> = MIGRATIONS
-            .iter()
-            .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
-            .collect();
-        assert_eq!(files, embedded);
+        assert_eq!(files, sqlite_migrations::file_names(MIGRATIONS));
     }
 
     #[test]

@@ -57,6 +57,15 @@ pub fn apply(conn: &mut Connection, migrations: &[Migration]) -> Result<Vec<u32>
     Ok(applied)
 }
 
+/// The file names an embedded list stands for, as (version, `NNNN_name.sql`); compared
+/// with [`files_in`] by tests to prove the list matches its folder.
+pub fn file_names(migrations: &[Migration]) -> Vec<(u32, String)> {
+    migrations
+        .iter()
+        .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
+        .collect()
+}
+
 /// The `NNNN_name.sql` files of a migrations folder, as (version, file name), sorted.
 /// Used by tests to prove an embedded list matches its folder.
 pub fn files_in(dir: &std::path::Path) -> std::io::Result<Vec<(u32, String)>> {

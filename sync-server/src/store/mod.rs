@@ -7,6 +7,7 @@
 
 mod conformance;
 pub mod postgres;
+mod rows;
 mod sqlite;
 
 pub use conformance::run_conformance_suite;

@@ -1,12 +1,11 @@
 //! The public catalog in PostgreSQL.
 
 use super::{PgStore, migrate, secs};
+use crate::store::rows::{EventRow, event_page};
 use crate::store::{CatalogStore, NewEvent, NewOrganization, StoreError};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
-use hafla_core::money::{Currency, Money};
-use hafla_core::places::{City, GeoPoint};
-use hafla_core::wire::{Category, EventPage, EventStatus, EventSummary, Venue};
+use hafla_core::wire::{EventPage, EventStatus};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -145,62 +144,33 @@ impl CatalogStore for PgStore {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        let events = rows
-            .iter()
-            .map(event_summary)
-            .collect::<Result<Vec<_>, _>>()?;
-        let total = u32::try_from(total).unwrap_or(u32::MAX);
-        let seen = offset + events.len() as u32;
-        Ok(EventPage {
-            events,
-            total,
-            next_offset: (seen < total).then_some(seen),
-        })
+        let rows = rows.iter().map(event_row).collect::<Result<Vec<_>, _>>()?;
+        event_page(rows, u32::try_from(total).unwrap_or(u32::MAX), offset)
     }
 }
 
-fn event_summary(row: &PgRow) -> Result<EventSummary, StoreError> {
-    let text = |i: usize| row.try_get::<String, _>(i);
-    let pair = |ar: usize, en: usize| -> Result<Bilingual, StoreError> {
+fn event_row(row: &PgRow) -> Result<EventRow, sqlx::Error> {
+    let pair = |ar: usize, en: usize| -> Result<Bilingual, sqlx::Error> {
         Ok(Bilingual {
-            ar: text(ar)?,
-            en: text(en)?,
+            ar: row.try_get(ar)?,
+            en: row.try_get(en)?,
         })
     };
-    let corrupt = |what: &str, value: String| StoreError::Corrupt(format!("{what} {value:?}"));
-    let category = text(5)?;
-    let city = text(12)?;
-    let timestamp = |i: usize| -> Result<jiff::Timestamp, StoreError> {
-        super::timestamp(row.try_get::<i64, _>(i)?)
-    };
-    let price_from = match (
-        row.try_get::<Option<i64>, _>(18)?,
-        row.try_get::<Option<String>, _>(19)?,
-    ) {
-        (Some(minor), Some(code)) => Some(Money {
-            minor,
-            currency: Currency::from_code(&code).ok_or_else(|| corrupt("currency", code))?,
-        }),
-        _ => None,
-    };
-    Ok(EventSummary {
+    Ok(EventRow {
         id: row.try_get(0)?,
         title: pair(1, 2)?,
         description: pair(3, 4)?,
-        category: Category::from_key(&category).ok_or_else(|| corrupt("category", category))?,
+        category: row.try_get(5)?,
         organizer: pair(6, 7)?,
-        venue: Venue {
-            name: pair(8, 9)?,
-            address: pair(10, 11)?,
-            city: City::from_key(&city).ok_or_else(|| corrupt("city", city))?,
-            location: GeoPoint {
-                lat: row.try_get(13)?,
-                lng: row.try_get(14)?,
-            },
-        },
-        starts_at: timestamp(15)?,
-        ends_at: timestamp(16)?,
-        time_zone: text(17)?,
-        price_from,
+        venue_name: pair(8, 9)?,
+        venue_address: pair(10, 11)?,
+        city: row.try_get(12)?,
+        lat: row.try_get(13)?,
+        lng: row.try_get(14)?,
+        starts_at: row.try_get(15)?,
+        ends_at: row.try_get(16)?,
+        time_zone: row.try_get(17)?,
+        price_minor: row.try_get(18)?,
+        currency: row.try_get(19)?,
     })
 }

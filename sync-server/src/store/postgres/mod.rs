@@ -110,15 +110,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// A timestamp as whole Unix seconds, bound as `to_timestamp($n)`.
-pub(super) fn secs(t: jiff::Timestamp) -> i64 {
-    t.as_second()
-}
-
-/// Whole Unix seconds (read as `extract(epoch from col)::bigint`) back into a timestamp.
-pub(super) fn timestamp(secs: i64) -> Result<jiff::Timestamp, StoreError> {
-    jiff::Timestamp::from_second(secs).map_err(|_| StoreError::Corrupt(format!("timestamp {secs}")))
-}
+pub(super) use crate::store::rows::{secs, timestamp};
 
 /// A 32-byte hash read from a `BYTEA` column.
 pub(super) fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {

@@ -6,15 +6,12 @@
 //! owner or two.
 
 use super::{PgStore, secs};
+use crate::store::rows::role;
 use crate::store::{Invite, Member, Membership, NewOrganization, OrgRole, OrgStore, StoreError};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
-
-fn role(key: String) -> Result<OrgRole, StoreError> {
-    OrgRole::from_key(&key).ok_or_else(|| StoreError::Corrupt(format!("role {key:?}")))
-}
 
 /// Opens a transaction holding the organization's row lock (a missing organization locks
 /// nothing; the statements that follow then find no members).

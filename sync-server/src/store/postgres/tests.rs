@@ -112,11 +112,7 @@ async fn the_postgres_store_passes_the_conformance_suite() {
 fn the_embedded_migrations_match_the_folder() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server/postgres");
     let files = sqlite_migrations::files_in(&dir).unwrap();
-    let embedded: Vec<(u32, String)> = MIGRATIONS
-        .iter()
-        .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
-        .collect();
-    assert_eq!(files, embedded);
+    assert_eq!(files, sqlite_migrations::file_names(MIGRATIONS));
 }
 
 async fn schema_versions(store: &PgStore) -> Vec<i32> {

@@ -1,12 +1,11 @@
 //! The public catalog in SQLite.
 
 use super::SqliteStore;
+use crate::store::rows::{EventRow, event_page};
 use crate::store::{CatalogStore, NewEvent, NewOrganization, StoreError};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
-use hafla_core::money::{Currency, Money};
-use hafla_core::places::{City, GeoPoint};
-use hafla_core::wire::{Category, EventPage, EventStatus, EventSummary, Venue};
+use hafla_core::wire::{EventPage, EventStatus};
 use rusqlite::{Row, params};
 
 #[async_trait]
@@ -126,66 +125,37 @@ impl CatalogStore for SqliteStore {
                  ORDER BY e.starts_at, e.id
                  LIMIT ?3 OFFSET ?4",
             )?;
-            let rows = stmt.query_map(params![published, now, limit, offset], |row| {
-                Ok(event_summary(row))
-            })?;
-            let events = rows
-                .map(|r| r.map_err(StoreError::from).and_then(|e| e))
+            let rows = stmt
+                .query_map(params![published, now, limit, offset], event_row)?
                 .collect::<Result<Vec<_>, _>>()?;
-            let seen = offset + events.len() as u32;
-            Ok(EventPage {
-                events,
-                total,
-                next_offset: (seen < total).then_some(seen),
-            })
+            event_page(rows, total, offset)
         })
         .await
     }
 }
 
-fn event_summary(row: &Row<'_>) -> Result<EventSummary, StoreError> {
-    let text = |i: usize| row.get::<_, String>(i);
-    let pair = |ar: usize, en: usize| -> Result<Bilingual, StoreError> {
+fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
+    let pair = |ar: usize, en: usize| -> rusqlite::Result<Bilingual> {
         Ok(Bilingual {
-            ar: text(ar)?,
-            en: text(en)?,
+            ar: row.get(ar)?,
+            en: row.get(en)?,
         })
     };
-    let corrupt = |what: &str, value: String| StoreError::Corrupt(format!("{what} {value:?}"));
-    let category = text(5)?;
-    let city = text(12)?;
-    let timestamp = |i: usize| -> Result<jiff::Timestamp, StoreError> {
-        let secs: i64 = row.get(i)?;
-        jiff::Timestamp::from_second(secs).map_err(|_| corrupt("timestamp", secs.to_string()))
-    };
-    let price_from = match (
-        row.get::<_, Option<i64>>(18)?,
-        row.get::<_, Option<String>>(19)?,
-    ) {
-        (Some(minor), Some(code)) => Some(Money {
-            minor,
-            currency: Currency::from_code(&code).ok_or_else(|| corrupt("currency", code))?,
-        }),
-        _ => None,
-    };
-    Ok(EventSummary {
+    Ok(EventRow {
         id: row.get(0)?,
         title: pair(1, 2)?,
         description: pair(3, 4)?,
-        category: Category::from_key(&category).ok_or_else(|| corrupt("category", category))?,
+        category: row.get(5)?,
         organizer: pair(6, 7)?,
-        venue: Venue {
-            name: pair(8, 9)?,
-            address: pair(10, 11)?,
-            city: City::from_key(&city).ok_or_else(|| corrupt("city", city))?,
-            location: GeoPoint {
-                lat: row.get(13)?,
-                lng: row.get(14)?,
-            },
-        },
-        starts_at: timestamp(15)?,
-        ends_at: timestamp(16)?,
-        time_zone: text(17)?,
-        price_from,
+        venue_name: pair(8, 9)?,
+        venue_address: pair(10, 11)?,
+        city: row.get(12)?,
+        lat: row.get(13)?,
+        lng: row.get(14)?,
+        starts_at: row.get(15)?,
+        ends_at: row.get(16)?,
+        time_zone: row.get(17)?,
+        price_minor: row.get(18)?,
+        currency: row.get(19)?,
     })
 }

@@ -171,15 +171,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Stores a timestamp as whole seconds.
-pub(super) fn secs(t: jiff::Timestamp) -> i64 {
-    t.as_second()
-}
-
-/// Reads whole seconds back into a timestamp.
-pub(super) fn timestamp(secs: i64) -> Result<jiff::Timestamp, StoreError> {
-    jiff::Timestamp::from_second(secs).map_err(|_| StoreError::Corrupt(format!("timestamp {secs}")))
-}
+pub(super) use crate::store::rows::{secs, timestamp};
 
 #[cfg(test)]
 mod tests {
@@ -204,11 +196,7 @@ mod tests {
     fn the_embedded_migrations_match_the_folder() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server/sqlite");
         let files = sqlite_migrations::files_in(&dir).unwrap();
-        let embedded: Vec<(u32, String)> = MIGRATIONS
-            .iter()
-            .map(|m| (m.version, format!("{:04}_{}.sql", m.version, m.name)))
-            .collect();
-        assert_eq!(files, embedded);
+        assert_eq!(files, sqlite_migrations::file_names(MIGRATIONS));
     }
 
     #[test]

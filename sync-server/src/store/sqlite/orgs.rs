@@ -1,15 +1,12 @@
 //! Organizations, members and invitations in SQLite.
 
 use super::{SqliteStore, secs};
+use crate::store::rows::role;
 use crate::store::{Invite, Member, Membership, NewOrganization, OrgRole, OrgStore, StoreError};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
-
-fn role(key: String) -> Result<OrgRole, StoreError> {
-    OrgRole::from_key(&key).ok_or_else(|| StoreError::Corrupt(format!("role {key:?}")))
-}
 
 fn owner_of(tx: &Transaction<'_>, organization_id: Uuid) -> Result<Option<Uuid>, StoreError> {
     Ok(tx
