@@ -3,8 +3,7 @@
 //! Run: cargo bench -p hafla-server --bench auth
 
 use criterion::Criterion;
-use hafla_server::api::ratelimit::RateLimits;
-use hafla_server::api::{AppState, app};
+use hafla_server::api::{AppState, Services, app};
 use hafla_server::auth::otp::OtpHasher;
 use hafla_server::auth::password;
 use hafla_server::auth::tokens::TokenKeys;
@@ -74,16 +73,17 @@ fn start_server(runtime: &Runtime, data_dir: &std::path::Path) -> Server {
         hafla_server::demo::seed(&store, hafla_server::demo::today_in_amman().unwrap())
             .await
             .unwrap();
-        let state = AppState {
-            store: Arc::new(store),
-            tokens: Arc::new(TokenKeys::from_seed(&SEED).unwrap()),
-            mailer: Arc::new(MemoryMailer::new()),
-            public_url: "http://127.0.0.1".into(),
-            limits: Arc::new(RateLimits::default()),
-            sms: Arc::new(MemorySms::new()),
-            otp: Arc::new(OtpHasher::new([5; 32])),
-            oidc: Arc::new(HashMap::new()),
-        };
+        let state = AppState::new(
+            Arc::new(store),
+            Services {
+                tokens: Arc::new(TokenKeys::from_seed(&SEED).unwrap()),
+                mailer: Arc::new(MemoryMailer::new()),
+                public_url: "http://127.0.0.1".into(),
+                sms: Arc::new(MemorySms::new()),
+                otp: Arc::new(OtpHasher::new([5; 32])),
+                oidc: HashMap::new(),
+            },
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         // As `hafla-server serve` does: with the peer address, which the rate limits key on.

@@ -86,6 +86,10 @@ struct ServeArgs {
     /// Sender of outgoing mail [default: Hafla <no-reply@hafla.jo>].
     #[arg(long, env = "HAFLA_MAIL_FROM")]
     mail_from: Option<String>,
+    /// How often expired sign-in state, tokens and rate-limit rows are deleted, once for all
+    /// instances on the database [default: 600].
+    #[arg(long, env = "HAFLA_PURGE_INTERVAL_SECS")]
+    purge_interval_secs: Option<u64>,
 }
 
 /// `serve`'s settings once flags, environment, file and defaults are merged.
@@ -99,6 +103,7 @@ struct ServeSettings {
     smtp_port: u16,
     smtp_username: Option<String>,
     mail_from: String,
+    purge_interval: std::time::Duration,
 }
 
 /// Where the data lives, once flags, environment, file and defaults are merged.
@@ -153,6 +158,12 @@ impl ServeSettings {
             mail_from: pick(args.mail_from, file.mail_from, || {
                 config::DEFAULT_MAIL_FROM.to_owned()
             }),
+            purge_interval: std::time::Duration::from_secs(
+                pick(args.purge_interval_secs, file.purge_interval_secs, || {
+                    config::DEFAULT_PURGE_INTERVAL_SECS
+                })
+                .max(1),
+            ),
         }
     }
 }
@@ -304,27 +315,24 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
     let tokens = crate::auth::tokens::TokenKeys::from_seed(&token_seed)
         .map_err(|e| CliError::Config(e.to_string()))?;
     let otp_key = server_key(None, "HAFLA_OTP_KEY", data_dir, "otp-key")?;
-    let state = AppState {
+    let services = crate::api::Services {
         tokens: std::sync::Arc::new(tokens),
         sms: sms_sender(data_dir)?,
         otp: std::sync::Arc::new(crate::auth::otp::OtpHasher::new(otp_key)),
-        oidc: std::sync::Arc::new(oidc_providers().await?),
+        oidc: oidc_providers().await?,
         mailer: mailer(&args)?,
         public_url: args
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}")),
-        store,
-        limits: std::sync::Arc::new(crate::api::ratelimit::RateLimits::default()),
     };
-    let limits = state.limits.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            every.tick().await;
-            limits.shrink();
-        }
-    });
+    let state = AppState::new(store.clone(), services);
+    crate::jobs::spawn(
+        store,
+        crate::jobs::Job::Purge,
+        args.purge_interval,
+        crate::jobs::instance_name(),
+    );
     // Scripts and tests read this line to learn the port.
     println!("hafla-server listening on http://{local} (database {database_name})");
     std::io::stdout().flush()?;

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_SMTP_PORT: u16 = 587;
+pub const DEFAULT_PURGE_INTERVAL_SECS: u64 = 600;
 pub const DEFAULT_MAIL_FROM: &str = "Hafla <no-reply@hafla.jo>";
 
 /// The settings a config file may hold (every key optional; unknown keys are an error, so a
@@ -28,6 +29,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub db_max_connections: Option<u32>,
     pub db_statement_timeout_secs: Option<u64>,
+    pub purge_interval_secs: Option<u64>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

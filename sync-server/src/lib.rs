@@ -3,9 +3,11 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod jobs;
 pub mod mail;
 pub mod sms;
 pub mod store;

@@ -20,18 +20,19 @@ async fn spawn_server() -> TestServer {
     let store = SqliteStore::open(dir.path()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(AppState {
-        store: std::sync::Arc::new(store.clone()),
-        tokens: std::sync::Arc::new(
-            hafla_server::auth::tokens::TokenKeys::from_seed(&[7; 32]).unwrap(),
-        ),
-        mailer: std::sync::Arc::new(hafla_server::mail::MemoryMailer::new()),
-        public_url: "https://hafla.test".into(),
-        limits: std::sync::Arc::new(hafla_server::api::ratelimit::RateLimits::default()),
-        sms: std::sync::Arc::new(hafla_server::sms::MemorySms::new()),
-        otp: std::sync::Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
-        oidc: std::sync::Arc::new(Default::default()),
-    });
+    let router = app(AppState::new(
+        std::sync::Arc::new(store.clone()),
+        hafla_server::api::Services {
+            tokens: std::sync::Arc::new(
+                hafla_server::auth::tokens::TokenKeys::from_seed(&[7; 32]).unwrap(),
+            ),
+            mailer: std::sync::Arc::new(hafla_server::mail::MemoryMailer::new()),
+            public_url: "https://hafla.test".into(),
+            sms: std::sync::Arc::new(hafla_server::sms::MemorySms::new()),
+            otp: std::sync::Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
+            oidc: Default::default(),
+        },
+    ));
     tokio::spawn(async move {
         axum::serve(
             listener,

@@ -241,7 +241,10 @@ pub async fn register(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<SessionTokens>), ApiError> {
-    state.limits.check(Action::Register, ip, &body.email)?;
+    state
+        .limits
+        .check(Action::Register, ip, &body.email)
+        .await?;
     let email = parse_email(&body.email)?;
     password::check_rules(&body.password, &[email.as_str()]).map_err(weak_password)?;
     let lang = body.lang.unwrap_or_default();
@@ -308,7 +311,7 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<SessionTokens>, ApiError> {
-    state.limits.check(Action::Login, ip, &body.email)?;
+    state.limits.check(Action::Login, ip, &body.email).await?;
     let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
     let email = EmailAddress::parse(&body.email).map_err(|_| invalid())?;
     let user = state.store.user_by_email(email.as_str()).await?;
@@ -480,7 +483,10 @@ pub async fn request_password_reset(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    state.limits.check(Action::PasswordReset, ip, &body.email)?;
+    state
+        .limits
+        .check(Action::PasswordReset, ip, &body.email)
+        .await?;
     let email = parse_email(&body.email)?;
     if let Some(user) = state.store.user_by_email(email.as_str()).await? {
         let link = link(

@@ -180,7 +180,11 @@ async fn check(state: &AppState, request: Request) -> Result<Request, ApiError> 
                 .find(|(name, _)| *name == "org_id")
                 .and_then(|(_, value)| Uuid::parse_str(value).ok())
                 .ok_or_else(|| ApiError::invalid_parameter("org_id", "not a UUID"))?;
-            match state.store.role_in(org_id, c.user_id).await? {
+            match state
+                .roles
+                .role_in(&*state.store, org_id, c.user_id)
+                .await?
+            {
                 Some(role) if roles.contains(&role) => {}
                 _ => return Err(ApiError::forbidden()),
             }

@@ -46,11 +46,40 @@ pub struct AppState {
     /// Where links in emails point, e.g. `https://hafla.jo`.
     pub public_url: String,
     pub limits: Arc<ratelimit::RateLimits>,
+    /// Roles in organizations, as authorization reads them.
+    pub roles: Arc<crate::cache::RoleCache>,
     pub sms: Arc<dyn SmsSender>,
     /// Hashes one-time codes with the server's OTP key.
     pub otp: Arc<OtpHasher>,
     /// Configured OpenID Connect providers by name (e.g. "google").
     pub oidc: Arc<HashMap<String, Arc<OidcClient>>>,
+}
+
+/// The services a server is made of; [`AppState::new`] adds what derives from the store.
+pub struct Services {
+    pub tokens: Arc<TokenKeys>,
+    pub mailer: Arc<dyn Mailer>,
+    pub public_url: String,
+    pub sms: Arc<dyn SmsSender>,
+    pub otp: Arc<OtpHasher>,
+    pub oidc: HashMap<String, Arc<OidcClient>>,
+}
+
+impl AppState {
+    /// The state on `store`, with the rate limits and caches that live in or listen to it.
+    pub fn new(store: Arc<dyn Store>, services: Services) -> AppState {
+        AppState {
+            limits: Arc::new(ratelimit::RateLimits::new(store.clone())),
+            roles: crate::cache::RoleCache::new(store.subscribe_changes()),
+            store,
+            tokens: services.tokens,
+            mailer: services.mailer,
+            public_url: services.public_url,
+            sms: services.sms,
+            otp: services.otp,
+            oidc: Arc::new(services.oidc),
+        }
+    }
 }
 
 /// The whole application, without a socket: `main` serves it, tests drive it directly.

@@ -100,7 +100,10 @@ pub async fn send_code(
     ApiJson(body): ApiJson<SendCodeRequest>,
 ) -> Result<StatusCode, ApiError> {
     let phone = PhoneNumber::parse(&body.phone).map_err(phone_error)?;
-    state.limits.check(Action::OtpSend, ip, phone.as_e164())?;
+    state
+        .limits
+        .check(Action::OtpSend, ip, phone.as_e164())
+        .await?;
     let policy = OtpPolicy::default();
     let now = Timestamp::now();
     let code = generate_code(policy.code_len).map_err(otp_error)?;
@@ -163,7 +166,10 @@ pub async fn verify_code(
     ApiJson(body): ApiJson<VerifyCodeRequest>,
 ) -> Result<Json<SessionTokens>, ApiError> {
     let phone = PhoneNumber::parse(&body.phone).map_err(phone_error)?;
-    state.limits.check(Action::OtpVerify, ip, phone.as_e164())?;
+    state
+        .limits
+        .check(Action::OtpVerify, ip, phone.as_e164())
+        .await?;
     let policy = OtpPolicy::default();
     let now = Timestamp::now();
     let expired = || ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::OtpExpired);

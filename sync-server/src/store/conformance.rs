@@ -2,8 +2,8 @@
 //! scenario. `SqliteStore`'s tests run it; the PostgreSQL store's tests run it unchanged.
 
 use super::{
-    Invite, NewOrganization, OrgRole, RefreshOutcome, RefreshRecord, SignupMethod, Store,
-    StoreError, TokenPurpose, User,
+    Change, Invite, NewOrganization, OrgRole, RateRule, RefreshOutcome, RefreshRecord,
+    SignupMethod, Store, StoreError, TokenPurpose, User,
 };
 use hafla_core::{Bilingual, Lang};
 use jiff::{SignedDuration, Timestamp};
@@ -27,6 +27,11 @@ where
     invitations_become_memberships_once(fresh().await).await;
     otp_challenges_are_kept_per_phone_until_deleted(fresh().await).await;
     pending_logins_are_taken_once_and_identities_link_to_users(fresh().await).await;
+    concurrent_rotations_of_one_refresh_token_let_exactly_one_through(fresh().await).await;
+    a_rate_limit_budget_is_never_overspent_by_concurrent_attempts(fresh().await).await;
+    a_job_period_is_claimed_by_exactly_one_of_many_concurrent_claimants(fresh().await).await;
+    purging_deletes_what_has_expired_and_keeps_the_rest(fresh().await).await;
+    committed_organization_changes_are_announced_and_failed_ones_are_not(fresh().await).await;
 }
 
 fn now() -> Timestamp {
@@ -547,4 +552,227 @@ async fn the_catalog_lists_published_events_that_have_not_ended(store: Arc<dyn S
     assert_eq!(page.events[0].title, text("Event"));
     let first = store.list_published_events(now(), 0, 1).await.unwrap();
     assert_eq!((first.events.len(), first.next_offset), (1, Some(1)));
+}
+
+/// Runs `n` copies of `task` at once, each on its own tokio task, and returns their results.
+async fn all_at_once<T, F, Fut>(n: usize, task: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(task(i))).collect();
+    let mut results = Vec::with_capacity(n);
+    for handle in handles {
+        results.push(handle.await.expect("task"));
+    }
+    results
+}
+
+async fn concurrent_rotations_of_one_refresh_token_let_exactly_one_through(store: Arc<dyn Store>) {
+    let u = user(Some("race@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    store
+        .insert_refresh_token(refresh(u.id, 1, Uuid::now_v7()))
+        .await
+        .unwrap();
+    let outcomes = all_at_once(8, |i| {
+        let store = store.clone();
+        async move {
+            let next = [10 + i as u8; 32];
+            store
+                .rotate_refresh_token([1; 32], next, month(), now())
+                .await
+        }
+    })
+    .await;
+    let rotated = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(RefreshOutcome::Rotated { .. })))
+        .count();
+    assert_eq!(rotated, 1, "{outcomes:?}");
+    // The first loser reveals a copy and burns the family; later ones find it burnt.
+    assert!(
+        outcomes.iter().all(|o| matches!(
+            o,
+            Ok(RefreshOutcome::Rotated { .. }
+                | RefreshOutcome::Reused { .. }
+                | RefreshOutcome::Invalid)
+        )),
+        "{outcomes:?}"
+    );
+    for i in 0..8u8 {
+        let successor = store.refresh_family([10 + i; 32], now()).await.unwrap();
+        assert_eq!(
+            successor, None,
+            "the winner's successor was revoked with its family"
+        );
+    }
+}
+
+async fn a_rate_limit_budget_is_never_overspent_by_concurrent_attempts(store: Arc<dyn Store>) {
+    let rule = RateRule {
+        emission_ms: 60_000,
+        burst: 10,
+    };
+    let t0 = now().as_millisecond();
+    let waits = all_at_once(30, |_| {
+        let store = store.clone();
+        async move { store.take_rate_limit([7; 32], rule, t0).await.unwrap() }
+    })
+    .await;
+    assert_eq!(waits.iter().filter(|w| w.is_none()).count(), 10);
+    // Refused attempts spend nothing: the next one fits exactly one emission later.
+    assert!(waits.iter().flatten().all(|&w| w == 60_000), "{waits:?}");
+    let early = store
+        .take_rate_limit([7; 32], rule, t0 + 59_999)
+        .await
+        .unwrap();
+    assert_eq!(early, Some(1));
+    let on_time = store
+        .take_rate_limit([7; 32], rule, t0 + 60_000)
+        .await
+        .unwrap();
+    assert_eq!(on_time, None);
+    let other_key = store.take_rate_limit([8; 32], rule, t0).await.unwrap();
+    assert_eq!(other_key, None, "budgets are per key");
+}
+
+async fn a_job_period_is_claimed_by_exactly_one_of_many_concurrent_claimants(
+    store: Arc<dyn Store>,
+) {
+    let claims = all_at_once(16, |i| {
+        let store = store.clone();
+        async move {
+            let holder = format!("instance-{i}");
+            store
+                .claim_job_run("purge", 42, &holder, now())
+                .await
+                .unwrap()
+        }
+    })
+    .await;
+    assert_eq!(claims.iter().filter(|c| **c).count(), 1, "{claims:?}");
+    store
+        .finish_job_run("purge", 42, "deleted 0 rows", now())
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .claim_job_run("purge", 42, "late", now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_job_run("purge", 43, "next", now())
+            .await
+            .unwrap()
+    );
+    assert!(store.claim_job_run("other", 42, "x", now()).await.unwrap());
+}
+
+async fn purging_deletes_what_has_expired_and_keeps_the_rest(store: Arc<dyn Store>) {
+    use crate::auth::otp::{OtpChallenge, OtpPolicy};
+    let rule = RateRule {
+        emission_ms: 1_000,
+        burst: 1,
+    };
+    let t = now().as_millisecond();
+    store
+        .take_rate_limit([1; 32], rule, t - 10_000)
+        .await
+        .unwrap();
+    store.take_rate_limit([2; 32], rule, t).await.unwrap();
+    let old_phone = crate::auth::phone::PhoneNumber::parse("0791111111").expect("phone");
+    let new_phone = crate::auth::phone::PhoneNumber::parse("0792222222").expect("phone");
+    let long_ago = now() - SignedDuration::from_hours(3);
+    let old = OtpChallenge::issue(old_phone.clone(), [3; 32], &OtpPolicy::default(), long_ago);
+    let fresh = OtpChallenge::issue(new_phone.clone(), [3; 32], &OtpPolicy::default(), now());
+    store.save_otp_challenge(old).await.unwrap();
+    store.save_otp_challenge(fresh).await.unwrap();
+    let u = user(Some("purge@example.jo"), None);
+    store.create_user(u.clone()).await.unwrap();
+    let expired = RefreshRecord {
+        expires_at: now() - SignedDuration::from_secs(1),
+        ..refresh(u.id, 4, Uuid::now_v7())
+    };
+    store.insert_refresh_token(expired).await.unwrap();
+    store
+        .insert_refresh_token(refresh(u.id, 5, Uuid::now_v7()))
+        .await
+        .unwrap();
+    let last_month = now() - SignedDuration::from_hours(24 * 31);
+    assert!(
+        store
+            .claim_job_run("purge", 1, "a", last_month)
+            .await
+            .unwrap()
+    );
+    assert!(store.claim_job_run("purge", 2, "a", now()).await.unwrap());
+
+    assert_eq!(store.purge_expired(now()).await.unwrap(), 4);
+    assert!(store.otp_challenge(&old_phone).await.unwrap().is_none());
+    assert!(store.otp_challenge(&new_phone).await.unwrap().is_some());
+    assert!(
+        store
+            .refresh_family([5; 32], now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The spent budget of key 2 is still there; key 1's was forgotten (its time had passed).
+    assert!(
+        store
+            .take_rate_limit([2; 32], rule, t)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(!store.claim_job_run("purge", 2, "b", now()).await.unwrap());
+    assert!(store.claim_job_run("purge", 1, "b", now()).await.unwrap());
+    assert_eq!(
+        store.purge_expired(now()).await.unwrap(),
+        0,
+        "nothing left to purge"
+    );
+}
+
+async fn committed_organization_changes_are_announced_and_failed_ones_are_not(
+    store: Arc<dyn Store>,
+) {
+    let mut changes = store.subscribe_changes();
+    let owner = user(Some("owner@example.jo"), None);
+    store.create_user(owner.clone()).await.unwrap();
+    let o = org();
+    let org_id = o.id;
+    store.create_organization(o, owner.id, now()).await.unwrap();
+    assert_eq!(
+        next_change(&mut changes).await,
+        Some(Change::Organization(org_id))
+    );
+    let stranger = Uuid::now_v7();
+    assert!(matches!(
+        store.set_role(org_id, stranger, OrgRole::Manager).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.remove_member(org_id, owner.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.insert_catalog(vec![], vec![]).await.unwrap();
+    // The failed changes announced nothing: the next announcement is the catalog's.
+    assert_eq!(next_change(&mut changes).await, Some(Change::Catalog));
+}
+
+/// The next announcement other than a reconnect's `Everything`, waiting up to 5 s.
+async fn next_change(changes: &mut tokio::sync::broadcast::Receiver<Change>) -> Option<Change> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, changes.recv()).await {
+            Ok(Ok(Change::Everything)) => continue,
+            Ok(Ok(change)) => return Some(change),
+            _ => return None,
+        }
+    }
 }

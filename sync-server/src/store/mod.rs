@@ -393,6 +393,120 @@ pub trait SignInStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// A change that in-process caches of every server instance must hear about. On PostgreSQL
+/// it travels by `NOTIFY` inside the transaction that made it, so it is announced exactly
+/// when (and only if) the change commits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Members or roles of this organization changed.
+    Organization(Uuid),
+    /// Events were created or changed.
+    Catalog,
+    /// Announcements may have been missed (the listener lost its connection): drop all.
+    Everything,
+}
+
+impl Change {
+    /// The text form sent through PostgreSQL notifications.
+    pub fn payload(&self) -> String {
+        match self {
+            Change::Organization(id) => format!("org:{id}"),
+            Change::Catalog => "catalog".into(),
+            Change::Everything => "everything".into(),
+        }
+    }
+
+    /// Reads [`Change::payload`]; anything unknown (from a newer instance during a rolling
+    /// upgrade) is treated as [`Change::Everything`], the safe side.
+    pub fn from_payload(payload: &str) -> Change {
+        match payload.split_once(':') {
+            Some(("org", id)) => {
+                Uuid::parse_str(id).map_or(Change::Everything, Change::Organization)
+            }
+            _ if payload == "catalog" => Change::Catalog,
+            _ => Change::Everything,
+        }
+    }
+}
+
+/// A rate-limit budget in GCRA terms: one attempt is earned back every `emission_ms`, and
+/// at most `burst` may be spent at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateRule {
+    pub emission_ms: i64,
+    pub burst: u32,
+}
+
+impl RateRule {
+    /// How long until one more attempt fits, given the budget's theoretical arrival time.
+    pub fn wait_ms(self, tat_ms: i64, now_ms: i64) -> i64 {
+        let tolerance = self.emission_ms.saturating_mul(i64::from(self.burst));
+        (tat_ms.max(now_ms) + self.emission_ms - now_ms - tolerance).max(1)
+    }
+}
+
+/// Up to when [`CoordinationStore::purge_expired`] deletes, per kind of row (Unix seconds,
+/// except rate limits in milliseconds). Both backends use these figures.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PurgeCutoffs {
+    pub rate_limits_ms: i64,
+    /// Send times are counted for an hour after a challenge expires.
+    pub otp_challenges: i64,
+    pub pending_logins: i64,
+    pub tokens: i64,
+    pub job_runs: i64,
+}
+
+impl PurgeCutoffs {
+    pub fn at(now: jiff::Timestamp) -> PurgeCutoffs {
+        let secs = now.as_second();
+        PurgeCutoffs {
+            rate_limits_ms: now.as_millisecond(),
+            otp_challenges: secs - 3600,
+            pending_logins: secs - crate::auth::oidc::PENDING_LOGIN_TTL.as_secs(),
+            tokens: secs,
+            job_runs: secs - 30 * 86_400,
+        }
+    }
+}
+
+/// What the server instances coordinate through their shared database: rate-limit
+/// budgets, run-once background jobs and the announcement of changes.
+#[async_trait]
+pub trait CoordinationStore: Send + Sync {
+    /// Spends one attempt of the budget `key_hash` under `rule` at `now_ms` (Unix ms), or,
+    /// when it is spent, changes nothing and returns how many milliseconds to wait.
+    async fn take_rate_limit(
+        &self,
+        key_hash: [u8; 32],
+        rule: RateRule,
+        now_ms: i64,
+    ) -> Result<Option<i64>, StoreError>;
+    /// Claims run `period` of job `name` for `holder`. Exactly one caller per
+    /// (name, period) gets `true`, whichever instance it is.
+    async fn claim_job_run(
+        &self,
+        name: &str,
+        period: i64,
+        holder: &str,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Records how a claimed run ended.
+    async fn finish_job_run(
+        &self,
+        name: &str,
+        period: i64,
+        outcome: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Deletes what has expired for good: spent rate-limit rows, OTP challenges and pending
+    /// logins past use, expired link and refresh tokens, job runs older than 30 days.
+    /// Returns the number of rows deleted.
+    async fn purge_expired(&self, now: jiff::Timestamp) -> Result<u64, StoreError>;
+    /// Announcements of changes committed by any instance (including this one).
+    fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<Change>;
+}
+
 /// Opens the backend a database URL names: none → SQLite `hafla.db` in `data_dir`;
 /// `sqlite://PATH` → that SQLite file; `postgres://…` → PostgreSQL with `pg`. Returns the
 /// store and how to name it in messages (a PostgreSQL URL without its password).
@@ -426,6 +540,12 @@ pub async fn open(
 }
 
 /// Everything the server stores.
-pub trait Store: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore {}
+pub trait Store:
+    CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
+{
+}
 
-impl<T: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore> Store for T {}
+impl<T> Store for T where
+    T: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
+{
+}

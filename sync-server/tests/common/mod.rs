@@ -1,7 +1,7 @@
 //! A real server on a free port with a fresh SQLite file, and a typed client for it.
 #![allow(dead_code)]
 
-use hafla_server::api::{AppState, SessionTokens, app};
+use hafla_server::api::{AppState, Services, SessionTokens, app};
 use hafla_server::auth::oidc::OidcClient;
 use hafla_server::auth::tokens::TokenKeys;
 use hafla_server::mail::MemoryMailer;
@@ -41,16 +41,17 @@ pub async fn spawn_app_on(
     let mail = Arc::new(MemoryMailer::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        store: store.clone(),
-        tokens: Arc::new(TokenKeys::from_seed(&[7; 32]).unwrap()),
-        mailer: mail.clone(),
-        public_url: "https://hafla.test".into(),
-        limits: Arc::new(hafla_server::api::ratelimit::RateLimits::default()),
-        sms: sms.clone(),
-        otp: Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
-        oidc: Arc::new(oidc),
-    };
+    let state = AppState::new(
+        store.clone(),
+        Services {
+            tokens: Arc::new(TokenKeys::from_seed(&[7; 32]).unwrap()),
+            mailer: mail.clone(),
+            public_url: "https://hafla.test".into(),
+            sms: sms.clone(),
+            otp: Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
+            oidc,
+        },
+    );
     tokio::spawn(async move {
         axum::serve(
             listener,

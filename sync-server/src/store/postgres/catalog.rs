@@ -2,7 +2,7 @@
 
 use super::{PgStore, migrate, secs};
 use crate::store::rows::{EventRow, event_page};
-use crate::store::{CatalogStore, NewEvent, NewOrganization, StoreError};
+use crate::store::{CatalogStore, Change, NewEvent, NewOrganization, StoreError};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use hafla_core::wire::{EventPage, EventStatus};
@@ -99,7 +99,7 @@ impl CatalogStore for PgStore {
                 .await?;
             }
         }
-        tx.commit().await?;
+        self.commit_announcing(tx, &[Change::Catalog]).await?;
         Ok(())
     }
 

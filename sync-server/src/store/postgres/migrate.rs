@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sign_in",
         sql: include_str!("../../../../migrations/server/postgres/0003_sign_in.sql"),
     },
+    Migration {
+        version: 4,
+        name: "coordination",
+        sql: include_str!("../../../../migrations/server/postgres/0004_coordination.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod catalog;
+mod coordination;
 mod migrate;
 mod orgs;
 mod sessions;
@@ -20,6 +21,9 @@ use super::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// Announcements a slow cache may fall behind by before it must drop everything.
+const CHANGE_BACKLOG: usize = 1024;
 
 /// How [`PgStore::connect`] sizes and bounds its pool.
 #[derive(Clone, Debug)]
@@ -46,6 +50,8 @@ impl Default for PgOptions {
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// Changes heard from every instance; see [`coordination`].
+    changes: tokio::sync::broadcast::Sender<crate::store::Change>,
 }
 
 impl PgStore {
@@ -83,7 +89,9 @@ impl PgStore {
         if !applied.is_empty() {
             tracing::info!(?applied, database = %redact_url(url), "applied migrations");
         }
-        Ok(PgStore { pool })
+        let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
+        coordination::spawn_listener(pool.clone(), changes.clone());
+        Ok(PgStore { pool, changes })
     }
 
     pub(super) fn pool(&self) -> &PgPool {

@@ -7,7 +7,9 @@
 
 use super::{PgStore, secs};
 use crate::store::rows::role;
-use crate::store::{Invite, Member, Membership, NewOrganization, OrgRole, OrgStore, StoreError};
+use crate::store::{
+    Change, Invite, Member, Membership, NewOrganization, OrgRole, OrgStore, StoreError,
+};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use sqlx::{PgConnection, Postgres, Transaction};
@@ -92,8 +94,8 @@ impl OrgStore for PgStore {
         .bind(secs(now))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(())
+        self.commit_announcing(tx, &[Change::Organization(org.id)])
+            .await
     }
 
     async fn organization_name(
@@ -176,8 +178,8 @@ impl OrgStore for PgStore {
             }
             0 => Err(StoreError::NotFound("member")),
             _ => {
-                tx.commit().await?;
-                Ok(())
+                self.commit_announcing(tx, &[Change::Organization(organization_id)])
+                    .await
             }
         }
     }
@@ -198,8 +200,8 @@ impl OrgStore for PgStore {
         if removed == 0 {
             return Err(StoreError::NotFound("member"));
         }
-        tx.commit().await?;
-        Ok(())
+        self.commit_announcing(tx, &[Change::Organization(organization_id)])
+            .await
     }
 
     async fn transfer_ownership(&self, organization_id: Uuid, to: Uuid) -> Result<(), StoreError> {
@@ -230,8 +232,8 @@ impl OrgStore for PgStore {
         .bind(owner)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(())
+        self.commit_announcing(tx, &[Change::Organization(organization_id)])
+            .await
     }
 
     async fn create_invite(&self, i: Invite) -> Result<(), StoreError> {
@@ -274,7 +276,9 @@ impl OrgStore for PgStore {
         .bind(phone)
         .fetch_all(&mut *tx)
         .await?;
+        let mut changes = Vec::with_capacity(invites.len());
         for (id, organization_id, key) in invites {
+            changes.push(Change::Organization(organization_id));
             sqlx::query(
                 "INSERT INTO organization_members (organization_id, user_id, role, added_at)
                  VALUES ($1, $2, $3, to_timestamp($4)) ON CONFLICT DO NOTHING",
@@ -294,7 +298,7 @@ impl OrgStore for PgStore {
             .await?;
         }
         let memberships = memberships_in(&mut *tx, user_id).await?;
-        tx.commit().await?;
+        self.commit_announcing(tx, &changes).await?;
         Ok(memberships)
     }
 }

@@ -2,7 +2,7 @@
 
 use super::SqliteStore;
 use crate::store::rows::{EventRow, event_page};
-use crate::store::{CatalogStore, NewEvent, NewOrganization, StoreError};
+use crate::store::{CatalogStore, Change, NewEvent, NewOrganization, StoreError};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use hafla_core::wire::{EventPage, EventStatus};
@@ -94,7 +94,9 @@ impl CatalogStore for SqliteStore {
             }
             Ok(())
         })
-        .await
+        .await?;
+        self.announce(Change::Catalog);
+        Ok(())
     }
 
     /// Published events that have not ended by `now`, soonest first.

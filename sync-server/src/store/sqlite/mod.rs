@@ -2,11 +2,12 @@
 
 mod accounts;
 mod catalog;
+mod coordination;
 mod orgs;
 mod sessions;
 mod sign_in;
 
-use super::StoreError;
+use super::{Change, StoreError};
 use hafla_core::sqlite_migrations::{self, Migration};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -29,10 +30,18 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sign_in",
         sql: include_str!("../../../../migrations/server/sqlite/0003_sign_in.sql"),
     },
+    Migration {
+        version: 4,
+        name: "coordination",
+        sql: include_str!("../../../../migrations/server/sqlite/0004_coordination.sql"),
+    },
 ];
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "hafla.db";
+
+/// Announcements a slow cache may fall behind by before it must drop everything.
+const CHANGE_BACKLOG: usize = 1024;
 
 /// Readers kept open for reuse; more are opened on demand under load.
 const IDLE_READERS: usize = 4;
@@ -53,6 +62,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Changes committed through this store (the only writer: SQLite serves one instance).
+    changes: tokio::sync::broadcast::Sender<Change>,
 }
 
 impl SqliteStore {
@@ -84,12 +95,19 @@ impl SqliteStore {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                changes: tokio::sync::broadcast::channel(CHANGE_BACKLOG).0,
             }),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Tells this instance's caches about a committed change.
+    pub(super) fn announce(&self, change: Change) {
+        // No receiver yet is fine: nothing is cached.
+        let _ = self.inner.changes.send(change);
     }
 
     /// Runs `f` inside one IMMEDIATE transaction on the writer, on the blocking pool.

@@ -2,7 +2,9 @@
 
 use super::{SqliteStore, secs};
 use crate::store::rows::role;
-use crate::store::{Invite, Member, Membership, NewOrganization, OrgRole, OrgStore, StoreError};
+use crate::store::{
+    Change, Invite, Member, Membership, NewOrganization, OrgRole, OrgStore, StoreError,
+};
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -62,7 +64,9 @@ impl OrgStore for SqliteStore {
             )?;
             Ok(())
         })
-        .await
+        .await?;
+        self.announce(Change::Organization(org.id));
+        Ok(())
     }
 
     async fn organization_name(
@@ -153,7 +157,9 @@ impl OrgStore for SqliteStore {
                 _ => Ok(()),
             }
         })
-        .await
+        .await?;
+        self.announce(Change::Organization(organization_id));
+        Ok(())
     }
 
     async fn remove_member(&self, organization_id: Uuid, user_id: Uuid) -> Result<(), StoreError> {
@@ -169,7 +175,9 @@ impl OrgStore for SqliteStore {
                 _ => Ok(()),
             }
         })
-        .await
+        .await?;
+        self.announce(Change::Organization(organization_id));
+        Ok(())
     }
 
     async fn transfer_ownership(&self, organization_id: Uuid, to: Uuid) -> Result<(), StoreError> {
@@ -191,7 +199,9 @@ impl OrgStore for SqliteStore {
             )?;
             Ok(())
         })
-        .await
+        .await?;
+        self.announce(Change::Organization(organization_id));
+        Ok(())
     }
 
     async fn create_invite(&self, i: Invite) -> Result<(), StoreError> {
@@ -223,7 +233,7 @@ impl OrgStore for SqliteStore {
     ) -> Result<Vec<Membership>, StoreError> {
         let email = email.map(str::to_lowercase);
         let phone = phone.map(str::to_owned);
-        self.write(move |tx| {
+        let (memberships, joined) = self.write(move |tx| {
             let mut stmt = tx.prepare_cached(
                 "SELECT id, organization_id, role FROM organization_invites
                  WHERE accepted_at IS NULL AND ((?1 IS NOT NULL AND email = ?1) OR (?2 IS NOT NULL AND phone = ?2))
@@ -233,7 +243,9 @@ impl OrgStore for SqliteStore {
                 .query_map(params![email, phone], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
             drop(stmt);
+            let mut joined = Vec::with_capacity(invites.len());
             for (id, organization_id, key) in invites {
+                joined.push(organization_id);
                 tx.execute(
                     "INSERT INTO organization_members (organization_id, user_id, role, added_at)
                      VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
@@ -241,8 +253,12 @@ impl OrgStore for SqliteStore {
                 )?;
                 tx.execute("UPDATE organization_invites SET accepted_at = ?2 WHERE id = ?1", params![id, secs(now)])?;
             }
-            memberships_in(tx, user_id)
+            Ok((memberships_in(tx, user_id)?, joined))
         })
-        .await
+        .await?;
+        for organization_id in joined {
+            self.announce(Change::Organization(organization_id));
+        }
+        Ok(memberships)
     }
 }
