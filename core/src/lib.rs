@@ -1,9 +1,9 @@
 //! hafla-core: the domain shared by the Hafla app and the sync server.
 //!
-//! Always built: money, bilingual text, places, i18n and the wire types that cross the
-//! network. Behind features: `sqlite` (the migration runner both sides use), `local-store`
-//! (the app's offline SQLite copy) and `client` (the HTTP client of the sync server). The
-//! server builds this crate without `client` and `local-store`.
+//! Always built: money, bilingual text, places, i18n, search text normalization and the wire
+//! types that cross the network. Behind features: `sqlite` (the migration runner both sides
+//! use), `local-store` (the app's offline SQLite copy) and `client` (the HTTP client of the
+//! sync server). The server builds this crate without `client` and `local-store`.
 //!
 //! Architecture invariant: nothing here depends on axum or tauri.
 
@@ -13,6 +13,7 @@ pub mod door;
 pub mod i18n;
 pub mod money;
 pub mod places;
+pub mod search_text;
 pub mod wire;
 
 #[cfg(feature = "client")]

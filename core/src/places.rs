@@ -99,6 +99,32 @@ impl City {
         }
     }
 
+    /// Every way people commonly write the city's name, in both scripts, as they type it:
+    /// search normalizes these, so vowel marks, hamza and ta marbuta variants need no entry
+    /// of their own. What is listed is what differs in letters: Latin transliterations, the
+    /// Arabic article written or not, a dropped final hamza, Petra for the town beside it.
+    pub fn spellings(self) -> &'static [&'static str] {
+        match self {
+            City::Amman => &["عمّان", "Amman"],
+            City::Irbid => &["إربد", "Irbid", "Irbed"],
+            City::Zarqa => &["الزرقاء", "الزرقا", "Zarqa", "Zarka", "Al-Zarqa"],
+            City::Aqaba => &["العقبة", "Aqaba", "Akaba"],
+            City::Madaba => &["مادبا", "Madaba"],
+            City::Jerash => &["جرش", "Jerash", "Jarash"],
+            City::Salt => &["السلط", "Salt", "As-Salt", "Al-Salt"],
+            City::Karak => &["الكرك", "Karak", "Kerak", "Al-Karak"],
+            City::WadiMusa => &[
+                "وادي موسى",
+                "البتراء",
+                "البترا",
+                "Wadi Musa",
+                "Wadi Mousa",
+                "Petra",
+            ],
+            City::WadiRum => &["وادي رم", "Wadi Rum", "Wadi Ram"],
+        }
+    }
+
     /// The city centre (for Wadi Musa, the town beside Petra's visitor centre).
     pub fn centre(self) -> GeoPoint {
         let (lat, lng) = match self {
