@@ -2,51 +2,10 @@
 
 mod common;
 
-use common::{TestApp, spawn_app, spawn_app_on};
+use common::{FreshDatabase, TestApp, spawn_app, spawn_app_on};
 use hafla_server::store::{PgOptions, PgStore, Store};
 use serde_json::{Value, json};
-use std::process::Command;
 use std::sync::Arc;
-
-/// A fresh PostgreSQL database, dropped when the test ends.
-struct FreshDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl FreshDatabase {
-    fn create() -> FreshDatabase {
-        let admin_url = std::env::var("HAFLA_TEST_DATABASE_URL").expect(
-            "HAFLA_TEST_DATABASE_URL is not set: run scripts/test.sh, which starts PostgreSQL",
-        );
-        let name = format!("hafla_api_{}", uuid::Uuid::now_v7().simple());
-        let db = FreshDatabase { admin_url, name };
-        db.psql(&format!("CREATE DATABASE {}", db.name));
-        db
-    }
-
-    fn url(&self) -> String {
-        let (base, _) = self.admin_url.rsplit_once('/').expect("a database URL");
-        format!("{base}/{}", self.name)
-    }
-
-    fn psql(&self, sql: &str) {
-        let status = Command::new("psql")
-            .args([self.admin_url.as_str(), "-qc", sql])
-            .status()
-            .expect("psql");
-        assert!(status.success(), "{sql}");
-    }
-}
-
-impl Drop for FreshDatabase {
-    fn drop(&mut self) {
-        self.psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
 
 /// Replaces what differs by nature between two runs (ids, tokens, times) with its kind.
 fn normalize(value: Value) -> Value {

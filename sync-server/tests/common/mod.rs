@@ -9,6 +9,7 @@ use hafla_server::sms::MemorySms;
 use hafla_server::store::{SqliteStore, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::process::Command;
 use std::sync::Arc;
 
 pub struct TestApp {
@@ -69,6 +70,33 @@ pub async fn spawn_app_on(
     }
 }
 
+/// One request in English; the answer's status and JSON body (or its text as a string).
+pub async fn call(
+    http: &reqwest::Client,
+    base_url: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = http
+        .request(method, format!("{base_url}{path}"))
+        .header("accept-language", "en");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
 impl TestApp {
     pub async fn call(
         &self,
@@ -77,23 +105,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .header("accept-language", "en");
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        call(&self.http, &self.url, method, path, token, body).await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
@@ -131,5 +143,129 @@ impl TestApp {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect()
+    }
+}
+
+/// A fresh PostgreSQL database, dropped when the test ends.
+pub struct FreshDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl FreshDatabase {
+    pub fn create() -> FreshDatabase {
+        let admin_url = std::env::var("HAFLA_TEST_DATABASE_URL").expect(
+            "HAFLA_TEST_DATABASE_URL is not set: run scripts/test.sh, which starts PostgreSQL",
+        );
+        let name = format!("hafla_api_{}", uuid::Uuid::now_v7().simple());
+        let db = FreshDatabase { admin_url, name };
+        db.psql(&format!("CREATE DATABASE {}", db.name));
+        db
+    }
+
+    pub fn url(&self) -> String {
+        let (base, _) = self.admin_url.rsplit_once('/').expect("a database URL");
+        format!("{base}/{}", self.name)
+    }
+
+    /// The rows of a one-column query, as text, in this database.
+    pub fn query(&self, sql: &str) -> Vec<String> {
+        let output = Command::new("psql")
+            .args([self.url().as_str(), "-Atc", sql])
+            .output()
+            .expect("psql");
+        assert!(output.status.success(), "{sql}: {output:?}");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    pub fn psql(&self, sql: &str) {
+        let status = Command::new("psql")
+            .args([self.admin_url.as_str(), "-qc", sql])
+            .status()
+            .expect("psql");
+        assert!(status.success(), "{sql}");
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        self.psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// A real `hafla-server serve` process on a free port, killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub url: String,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts `serve` with `args` and `env` (on top of a data folder of its own and the
+    /// port 0) and waits for the line that says where it listens.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
+        use std::io::BufRead;
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hafla-server"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir.path())
+            .args(args)
+            .envs(env.iter().copied())
+            .env_remove("HAFLA_CONFIG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(data_dir.path().join("server.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let Some(url) = line
+            .split("listening on ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+        else {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(data_dir.path().join("server.log"));
+            panic!(
+                "the server did not start: {line}{}",
+                log.unwrap_or_default()
+            );
+        };
+        ServerProcess {
+            url: url.to_owned(),
+            child,
+            data_dir,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        call(
+            &reqwest::Client::new(),
+            &self.url,
+            method,
+            path,
+            token,
+            body,
+        )
+        .await
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
