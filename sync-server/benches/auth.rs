@@ -82,6 +82,7 @@ fn start_server(runtime: &Runtime, data_dir: &std::path::Path) -> Server {
                 sms: Arc::new(MemorySms::new()),
                 otp: Arc::new(OtpHasher::new([5; 32])),
                 oidc: HashMap::new(),
+                trusted_proxies: Default::default(),
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -4,6 +4,7 @@
 //! then defaults (see `config`). Every failure ends in one line on stderr and a non-zero
 //! exit, never a panic trace.
 
+use crate::api::client_ip::TrustedProxies;
 use crate::api::{AppState, app};
 use crate::config::{self, ConfigError, FileConfig, pick};
 use crate::demo::{self, DemoError, SeedOutcome};
@@ -90,6 +91,11 @@ struct ServeArgs {
     /// instances on the database [default: 600].
     #[arg(long, env = "HAFLA_PURGE_INTERVAL_SECS")]
     purge_interval_secs: Option<u64>,
+    /// Reverse proxies or load balancers in front of the server, as a comma-separated list
+    /// of addresses or networks (e.g. 10.0.0.0/8). Their X-Forwarded-For names the client
+    /// for rate limits; nobody else's is believed [default: none].
+    #[arg(long, env = "HAFLA_TRUSTED_PROXIES")]
+    trusted_proxies: Option<String>,
 }
 
 /// `serve`'s settings once flags, environment, file and defaults are merged.
@@ -104,6 +110,7 @@ struct ServeSettings {
     smtp_username: Option<String>,
     mail_from: String,
     purge_interval: std::time::Duration,
+    trusted_proxies: Option<String>,
 }
 
 /// Where the data lives, once flags, environment, file and defaults are merged.
@@ -164,6 +171,9 @@ impl ServeSettings {
                 })
                 .max(1),
             ),
+            trusted_proxies: args
+                .trusted_proxies
+                .or_else(|| file.trusted_proxies.map(|list| list.join(","))),
         }
     }
 }
@@ -325,6 +335,8 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}")),
+        trusted_proxies: TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or(""))
+            .map_err(|e| CliError::Config(format!("trusted proxies: {e}")))?,
     };
     let state = AppState::new(store.clone(), services);
     crate::jobs::spawn(

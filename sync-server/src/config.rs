@@ -30,6 +30,8 @@ pub struct FileConfig {
     pub db_max_connections: Option<u32>,
     pub db_statement_timeout_secs: Option<u64>,
     pub purge_interval_secs: Option<u64>,
+    /// Addresses or networks of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<Vec<String>>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

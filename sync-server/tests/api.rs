@@ -31,6 +31,7 @@ async fn spawn_server() -> TestServer {
             sms: std::sync::Arc::new(hafla_server::sms::MemorySms::new()),
             otp: std::sync::Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
             oidc: Default::default(),
+            trusted_proxies: Default::default(),
         },
     ));
     tokio::spawn(async move {

@@ -17,7 +17,15 @@ fn two_instances(database: &FreshDatabase) -> (ServerProcess, ServerProcess) {
     let url = database.url();
     let start = || {
         ServerProcess::start(
-            &["--database-url", &url, "--purge-interval-secs", "1"],
+            &[
+                "--database-url",
+                &url,
+                "--purge-interval-secs",
+                "1",
+                // As behind a reverse proxy on this machine.
+                "--trusted-proxies",
+                "127.0.0.1",
+            ],
             &[("HAFLA_TOKEN_KEY", TOKEN_KEY), ("HAFLA_OTP_KEY", OTP_KEY)],
         )
     };
@@ -192,5 +200,32 @@ async fn the_purge_job_runs_once_per_period_between_instances() {
         runs.iter()
             .all(|r| r.contains("deleted ") || r.ends_with(" -")),
         "every finished run purged: {runs:?}"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget_across_instances() {
+    let database = FreshDatabase::create();
+    let (a, b) = two_instances(&database);
+    let http = reqwest::Client::new();
+    let sign_up = |on: &ServerProcess, client: &str, n: u32| {
+        http.post(format!("{}/api/v1/auth/register", on.url))
+            .header("x-forwarded-for", client)
+            .json(&json!({ "email": format!("fan{n}@example.jo"), "password": "a long enough password" }))
+            .send()
+    };
+    for n in 0..20 {
+        let on = if n % 2 == 0 { &a } else { &b };
+        let response = sign_up(on, "203.0.113.9", n).await.unwrap();
+        assert_eq!(response.status(), 201, "sign-up {n}");
+    }
+    // Twenty sign-ups per address per hour, counted over both instances.
+    let refused = sign_up(&b, "203.0.113.9", 20).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let neighbour = sign_up(&a, "198.51.100.4", 21).await.unwrap();
+    assert_eq!(
+        neighbour.status(),
+        201,
+        "another client behind the same proxy"
     );
 }

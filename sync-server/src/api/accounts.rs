@@ -1,9 +1,10 @@
 //! Sign-up, sign-in and sessions by email and password. Permissions are in `authz::ROUTES`.
 
 use super::AppState;
+use super::client_ip::ClientIp;
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller};
-use super::ratelimit::{Action, ClientIp};
+use super::ratelimit::Action;
 use crate::auth::password::{self, PasswordRuleError};
 use crate::auth::tokens::{ACCESS_TTL_SECS, REFRESH_TTL_DAYS, new_opaque_token, token_hash};
 use crate::mail::{EmailAddress, password_reset_email, verification_email};

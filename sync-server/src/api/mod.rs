@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod authz;
+pub mod client_ip;
 mod error;
 mod events;
 mod extract;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::RateLimits>,
     /// Roles in organizations, as authorization reads them.
     pub roles: Arc<crate::cache::RoleCache>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<client_ip::TrustedProxies>,
     pub sms: Arc<dyn SmsSender>,
     /// Hashes one-time codes with the server's OTP key.
     pub otp: Arc<OtpHasher>,
@@ -63,6 +66,7 @@ pub struct Services {
     pub sms: Arc<dyn SmsSender>,
     pub otp: Arc<OtpHasher>,
     pub oidc: HashMap<String, Arc<OidcClient>>,
+    pub trusted_proxies: client_ip::TrustedProxies,
 }
 
 impl AppState {
@@ -78,6 +82,7 @@ impl AppState {
             sms: services.sms,
             otp: services.otp,
             oidc: Arc::new(services.oidc),
+            trusted_proxies: Arc::new(services.trusted_proxies),
         }
     }
 }

@@ -3,9 +3,10 @@
 
 use super::AppState;
 use super::accounts::{SessionTokens, start_session};
+use super::client_ip::ClientIp;
 use super::error::ApiError;
 use super::extract::ApiJson;
-use super::ratelimit::{Action, ClientIp};
+use super::ratelimit::Action;
 use crate::auth::otp::{OtpChallenge, OtpError, OtpOutcome, OtpPolicy, generate_code};
 use crate::auth::phone::{PhoneError, PhoneNumber};
 use crate::sms::{SmsError, SmsMessage};

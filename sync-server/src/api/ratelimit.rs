@@ -8,12 +8,10 @@
 
 use super::error::ApiError;
 use crate::store::{RateRule, Store};
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use hafla_core::wire::ErrorCode;
 use sha2::{Digest, Sha256};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// What is being limited.
@@ -108,27 +106,11 @@ impl RateLimits {
     }
 }
 
-/// The client's address as the TCP connection shows it (put a trusted proxy's
-/// X-Forwarded-For handling in front of this when deploying behind one).
-pub struct ClientIp(pub IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        Ok(ClientIp(ip))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::SqliteStore;
+    use std::net::Ipv4Addr;
 
     fn limits() -> (RateLimits, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();

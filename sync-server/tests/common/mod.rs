@@ -51,6 +51,7 @@ pub async fn spawn_app_on(
             sms: sms.clone(),
             otp: Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
             oidc,
+            trusted_proxies: Default::default(),
         },
     );
     tokio::spawn(async move {
