@@ -201,6 +201,26 @@ fn fold(chars: impl Iterator<Item = char>, capacity: usize) -> String {
     out
 }
 
+/// The searchable text of an event, as the tokens an index stores, joined by spaces: its
+/// title, description, venue and tags in both languages, plus every spelling of its city
+/// (see [`city_tokens`]). The server's index and the app's offline copy both store this.
+pub fn event_document(
+    texts: &[&crate::bilingual::Bilingual],
+    tags: &[String],
+    city: City,
+) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for text in texts {
+        words.extend(tokens(&text.ar));
+        words.extend(tokens(&text.en));
+    }
+    for tag in tags {
+        words.extend(tokens(tag));
+    }
+    words.extend(city_tokens(city));
+    words.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,5 +611,16 @@ mod tests {
         ) {
             prop_assert_eq!(tokens(&format!("{article}{word}")), tokens(&word));
         }
+    }
+
+    #[test]
+    fn an_event_document_holds_both_languages_tags_and_every_city_spelling() {
+        let title = crate::bilingual::Bilingual::new("حفلةُ العقبة", "Aqaba Night").unwrap();
+        let doc = event_document(&[&title], &["جاز".to_owned()], City::Aqaba);
+        let words: Vec<&str> = doc.split(' ').collect();
+        for want in ["حفله", "عقبه", "aqaba", "night", "جاز", "akaba"] {
+            assert!(words.contains(&want), "{want} missing from {doc}");
+        }
+        assert_eq!(doc, normalize(&doc), "already normalized");
     }
 }

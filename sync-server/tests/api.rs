@@ -92,19 +92,10 @@ fn event(
         starts_at: starts,
         ends_at: starts + jiff::SignedDuration::from_hours(hours),
         time_zone: "Asia/Amman".into(),
+        tags: vec![],
         ticket_types: vec![
-            NewTicketType {
-                id: Uuid::now_v7(),
-                name: text("VIP"),
-                price: Money::jod_fils(price * 2),
-                capacity: 10,
-            },
-            NewTicketType {
-                id: Uuid::now_v7(),
-                name: text("General"),
-                price: Money::jod_fils(price),
-                capacity: 100,
-            },
+            NewTicketType::simple(Uuid::now_v7(), text("VIP"), Money::jod_fils(price * 2), 10),
+            NewTicketType::simple(Uuid::now_v7(), text("General"), Money::jod_fils(price), 100),
         ],
     }
 }

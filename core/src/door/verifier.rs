@@ -40,6 +40,12 @@ impl Direction {
 
 /// How often a ticket of a type may enter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryPolicy {
     /// One entry, ever (the default: a copied ticket gets in once).

@@ -103,12 +103,12 @@ pub fn build(today: Date) -> Result<(Vec<NewOrganization>, Vec<NewEvent>), DemoE
             .ticket_types
             .iter()
             .map(|t| {
-                Ok(NewTicketType {
-                    id: Uuid::now_v7(),
-                    name: bilingual(t.name_ar, t.name_en)?,
-                    price: Money::jod_fils(t.price_fils),
-                    capacity: t.capacity,
-                })
+                Ok(NewTicketType::simple(
+                    Uuid::now_v7(),
+                    bilingual(t.name_ar, t.name_en)?,
+                    Money::jod_fils(t.price_fils),
+                    t.capacity,
+                ))
             })
             .collect::<Result<_, DemoError>>()?;
         events.push(NewEvent {
@@ -130,6 +130,7 @@ pub fn build(today: Date) -> Result<(Vec<NewOrganization>, Vec<NewEvent>), DemoE
             starts_at: starts.timestamp(),
             ends_at: ends.timestamp(),
             time_zone: DEMO_TIME_ZONE.to_owned(),
+            tags: vec![],
             ticket_types,
         });
     }

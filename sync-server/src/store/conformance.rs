@@ -516,14 +516,10 @@ async fn the_catalog_lists_published_events_that_have_not_ended(store: Arc<dyn S
         starts_at: starts,
         ends_at: starts + SignedDuration::from_hours(3),
         time_zone: "Asia/Amman".into(),
+        tags: vec![],
         ticket_types: prices
             .iter()
-            .map(|p| NewTicketType {
-                id: Uuid::now_v7(),
-                name: text("Seat"),
-                price: Money::jod_fils(*p),
-                capacity: 50,
-            })
+            .map(|p| NewTicketType::simple(Uuid::now_v7(), text("Seat"), Money::jod_fils(*p), 50))
             .collect(),
     };
     let day = SignedDuration::from_hours(24);

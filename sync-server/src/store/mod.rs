@@ -19,6 +19,7 @@ use crate::auth::otp::OtpChallenge;
 use crate::auth::phone::PhoneNumber;
 use async_trait::async_trait;
 use hafla_core::Bilingual;
+use hafla_core::door::verifier::EntryPolicy;
 use hafla_core::money::Money;
 use hafla_core::wire::{Category, EventPage, EventStatus, Venue};
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,29 @@ pub struct NewTicketType {
     pub name: Bilingual,
     pub price: Money,
     pub capacity: u32,
+    /// When sales open; `None`: at once.
+    pub sales_start: Option<jiff::Timestamp>,
+    /// When sales close; `None`: when the event ends.
+    pub sales_end: Option<jiff::Timestamp>,
+    /// Most tickets of this type in one order (1–100).
+    pub per_order_limit: u32,
+    pub entry_policy: EntryPolicy,
+}
+
+impl NewTicketType {
+    /// A ticket type on sale at once until the event ends, 10 per order, single entry.
+    pub fn simple(id: Uuid, name: Bilingual, price: Money, capacity: u32) -> NewTicketType {
+        NewTicketType {
+            id,
+            name,
+            price,
+            capacity,
+            sales_start: None,
+            sales_end: None,
+            per_order_limit: 10,
+            entry_policy: EntryPolicy::SingleEntry,
+        }
+    }
 }
 
 /// An event to create, with its ticket types.
@@ -76,7 +100,29 @@ pub struct NewEvent {
     pub starts_at: jiff::Timestamp,
     pub ends_at: jiff::Timestamp,
     pub time_zone: String,
+    pub tags: Vec<String>,
     pub ticket_types: Vec<NewTicketType>,
+}
+
+impl NewEvent {
+    /// What the search index stores for this event (see `hafla_core::search_text`).
+    pub fn search_text(&self) -> String {
+        hafla_core::search_text::event_document(
+            &[
+                &self.title,
+                &self.description,
+                &self.venue.name,
+                &self.venue.address,
+            ],
+            &self.tags,
+            self.venue.city,
+        )
+    }
+
+    /// The cheapest ticket type's price in minor units; `None` without ticket types.
+    pub fn price_min_minor(&self) -> Option<i64> {
+        self.ticket_types.iter().map(|t| t.price.minor).min()
+    }
 }
 
 /// How an account was first created (for sign-up analytics).

@@ -51,53 +51,7 @@ impl CatalogStore for PgStore {
             .await?;
         }
         for e in &events {
-            sqlx::query(
-                "INSERT INTO events (id, organization_id, status, title_ar, title_en,
-                    description_ar, description_en, category, venue_name_ar, venue_name_en,
-                    venue_address_ar, venue_address_en, city, lat, lng, starts_at, ends_at,
-                    time_zone, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                    to_timestamp($16), to_timestamp($17), $18, to_timestamp($19),
-                    to_timestamp($19))",
-            )
-            .bind(e.id)
-            .bind(e.organization_id)
-            .bind(e.status.key())
-            .bind(&e.title.ar)
-            .bind(&e.title.en)
-            .bind(&e.description.ar)
-            .bind(&e.description.en)
-            .bind(e.category.key())
-            .bind(&e.venue.name.ar)
-            .bind(&e.venue.name.en)
-            .bind(&e.venue.address.ar)
-            .bind(&e.venue.address.en)
-            .bind(e.venue.city.key())
-            .bind(e.venue.location.lat)
-            .bind(e.venue.location.lng)
-            .bind(secs(e.starts_at))
-            .bind(secs(e.ends_at))
-            .bind(&e.time_zone)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            for (position, t) in e.ticket_types.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor,
-                        currency, capacity, position)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(t.id)
-                .bind(e.id)
-                .bind(&t.name.ar)
-                .bind(&t.name.en)
-                .bind(t.price.minor)
-                .bind(t.price.currency.code())
-                .bind(i64::from(t.capacity))
-                .bind(position as i64)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_event(&mut tx, e, now).await?;
         }
         self.commit_announcing(tx, &[Change::Catalog]).await?;
         Ok(())
@@ -173,4 +127,70 @@ fn event_row(row: &PgRow) -> Result<EventRow, sqlx::Error> {
         price_minor: row.try_get(18)?,
         currency: row.try_get(19)?,
     })
+}
+
+/// Writes a new event and its ticket types, with the derived columns search reads.
+pub(super) async fn insert_event(
+    tx: &mut sqlx::PgConnection,
+    e: &NewEvent,
+    now: i64,
+) -> Result<(), StoreError> {
+    let tags =
+        serde_json::to_string(&e.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    sqlx::query(
+        "INSERT INTO events (id, organization_id, status, title_ar, title_en,
+            description_ar, description_en, category, venue_name_ar, venue_name_en,
+            venue_address_ar, venue_address_en, city, lat, lng, starts_at, ends_at,
+            time_zone, created_at, updated_at, tags, search_text, price_min_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+            to_timestamp($16), to_timestamp($17), $18, to_timestamp($19),
+            to_timestamp($19), $20, $21, $22)",
+    )
+    .bind(e.id)
+    .bind(e.organization_id)
+    .bind(e.status.key())
+    .bind(&e.title.ar)
+    .bind(&e.title.en)
+    .bind(&e.description.ar)
+    .bind(&e.description.en)
+    .bind(e.category.key())
+    .bind(&e.venue.name.ar)
+    .bind(&e.venue.name.en)
+    .bind(&e.venue.address.ar)
+    .bind(&e.venue.address.en)
+    .bind(e.venue.city.key())
+    .bind(e.venue.location.lat)
+    .bind(e.venue.location.lng)
+    .bind(secs(e.starts_at))
+    .bind(secs(e.ends_at))
+    .bind(&e.time_zone)
+    .bind(now)
+    .bind(tags)
+    .bind(e.search_text())
+    .bind(e.price_min_minor())
+    .execute(&mut *tx)
+    .await?;
+    for (position, t) in e.ticket_types.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor, currency,
+                capacity, position, sales_start, sales_end, per_order_limit, entry_policy)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9), to_timestamp($10),
+                $11, $12)",
+        )
+        .bind(t.id)
+        .bind(e.id)
+        .bind(&t.name.ar)
+        .bind(&t.name.en)
+        .bind(t.price.minor)
+        .bind(t.price.currency.code())
+        .bind(i64::from(t.capacity))
+        .bind(position as i64)
+        .bind(t.sales_start.map(secs))
+        .bind(t.sales_end.map(secs))
+        .bind(i64::from(t.per_order_limit))
+        .bind(t.entry_policy.key())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }

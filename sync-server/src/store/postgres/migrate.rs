@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "coordination",
         sql: include_str!("../../../../migrations/server/postgres/0004_coordination.sql"),
     },
+    Migration {
+        version: 5,
+        name: "event_authoring",
+        sql: include_str!("../../../../migrations/server/postgres/0005_event_authoring.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

@@ -1,6 +1,6 @@
 //! The public catalog in SQLite.
 
-use super::SqliteStore;
+use super::{SqliteStore, secs};
 use crate::store::rows::{EventRow, event_page};
 use crate::store::{CatalogStore, Change, NewEvent, NewOrganization, StoreError};
 use async_trait::async_trait;
@@ -45,52 +45,7 @@ impl CatalogStore for SqliteStore {
                 )?;
             }
             for e in &events {
-                tx.execute(
-                    "INSERT INTO events (id, organization_id, status, title_ar, title_en,
-                        description_ar, description_en, category, venue_name_ar, venue_name_en,
-                        venue_address_ar, venue_address_en, city, lat, lng, starts_at, ends_at,
-                        time_zone, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                        ?16, ?17, ?18, ?19, ?19)",
-                    params![
-                        e.id,
-                        e.organization_id,
-                        e.status.key(),
-                        e.title.ar,
-                        e.title.en,
-                        e.description.ar,
-                        e.description.en,
-                        e.category.key(),
-                        e.venue.name.ar,
-                        e.venue.name.en,
-                        e.venue.address.ar,
-                        e.venue.address.en,
-                        e.venue.city.key(),
-                        e.venue.location.lat,
-                        e.venue.location.lng,
-                        e.starts_at.as_second(),
-                        e.ends_at.as_second(),
-                        e.time_zone,
-                        now,
-                    ],
-                )?;
-                for (position, t) in e.ticket_types.iter().enumerate() {
-                    tx.execute(
-                        "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor,
-                            currency, capacity, position)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        params![
-                            t.id,
-                            e.id,
-                            t.name.ar,
-                            t.name.en,
-                            t.price.minor,
-                            t.price.currency.code(),
-                            t.capacity,
-                            position as i64,
-                        ],
-                    )?;
-                }
+                insert_event(tx, e, now)?;
             }
             Ok(())
         })
@@ -160,4 +115,68 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
         price_minor: row.get(18)?,
         currency: row.get(19)?,
     })
+}
+
+/// Writes a new event and its ticket types, with the derived columns search reads.
+pub(super) fn insert_event(
+    tx: &rusqlite::Transaction<'_>,
+    e: &NewEvent,
+    now: i64,
+) -> Result<(), StoreError> {
+    let tags =
+        serde_json::to_string(&e.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    tx.execute(
+        "INSERT INTO events (id, organization_id, status, title_ar, title_en,
+            description_ar, description_en, category, venue_name_ar, venue_name_en,
+            venue_address_ar, venue_address_en, city, lat, lng, starts_at, ends_at,
+            time_zone, created_at, updated_at, tags, search_text, price_min_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+            ?16, ?17, ?18, ?19, ?19, ?20, ?21, ?22)",
+        params![
+            e.id,
+            e.organization_id,
+            e.status.key(),
+            e.title.ar,
+            e.title.en,
+            e.description.ar,
+            e.description.en,
+            e.category.key(),
+            e.venue.name.ar,
+            e.venue.name.en,
+            e.venue.address.ar,
+            e.venue.address.en,
+            e.venue.city.key(),
+            e.venue.location.lat,
+            e.venue.location.lng,
+            e.starts_at.as_second(),
+            e.ends_at.as_second(),
+            e.time_zone,
+            now,
+            tags,
+            e.search_text(),
+            e.price_min_minor(),
+        ],
+    )?;
+    for (position, t) in e.ticket_types.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor, currency,
+                capacity, position, sales_start, sales_end, per_order_limit, entry_policy)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                t.id,
+                e.id,
+                t.name.ar,
+                t.name.en,
+                t.price.minor,
+                t.price.currency.code(),
+                t.capacity,
+                position as i64,
+                t.sales_start.map(secs),
+                t.sales_end.map(secs),
+                t.per_order_limit,
+                t.entry_policy.key(),
+            ],
+        )?;
+    }
+    Ok(())
 }

@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "coordination",
         sql: include_str!("../../../../migrations/server/sqlite/0004_coordination.sql"),
     },
+    Migration {
+        version: 5,
+        name: "event_authoring",
+        sql: include_str!("../../../../migrations/server/sqlite/0005_event_authoring.sql"),
+    },
 ];
 
 /// The database file's name inside the data directory.
