@@ -26,12 +26,21 @@ pub struct Cli {
     command: Command,
 }
 
+#[derive(Args, Debug)]
+struct DemoArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Generated events to add to the written ones (e.g. 100000 for benchmarks).
+    #[arg(long, default_value_t = demo::DEMO_GENERATED)]
+    generated: usize,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the API (creating and migrating the database if needed).
     Serve(ServeArgs),
     /// Seed bilingual Jordanian demo data into an empty database (a no-op when data exists).
-    Demo(DataArgs),
+    Demo(DemoArgs),
     /// Apply database migrations and exit.
     Migrate(DataArgs),
     /// Platform administration.
@@ -271,8 +280,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo(args) => {
-            let (store, name) = Database::resolve(args, &file).open().await?;
-            report_seed(&*store, &name).await
+            let (store, name) = Database::resolve(args.data, &file).open().await?;
+            report_seed(&*store, &name, args.generated).await
         }
         Command::Serve(args) => serve(ServeSettings::resolve(args, file)).await,
         Command::Admin(AdminCommand::Create { email, data }) => {
@@ -290,8 +299,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn report_seed(store: &dyn Store, name: &str) -> Result<(), CliError> {
-    match demo::seed(store, demo::today_in_amman()?).await? {
+async fn report_seed(store: &dyn Store, name: &str, generated: usize) -> Result<(), CliError> {
+    match demo::seed_with(store, demo::today_in_amman()?, generated).await? {
         SeedOutcome::Seeded {
             organizations,
             events,
@@ -306,7 +315,7 @@ async fn report_seed(store: &dyn Store, name: &str) -> Result<(), CliError> {
 async fn serve(args: ServeSettings) -> Result<(), CliError> {
     let (store, database_name) = args.database.open().await?;
     if args.demo {
-        report_seed(&*store, &database_name).await?;
+        report_seed(&*store, &database_name, demo::DEMO_GENERATED).await?;
     }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

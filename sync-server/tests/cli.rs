@@ -227,7 +227,7 @@ fn the_server_runs_on_postgresql_when_the_url_says_so() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
-    assert!(stdout.contains("seeded 41 demo events"), "{stdout}");
+    assert!(stdout.contains("seeded 221 demo events"), "{stdout}");
     assert!(
         !stdout.contains(":hafla@"),
         "the password is not printed: {stdout}"

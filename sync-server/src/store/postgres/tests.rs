@@ -317,7 +317,8 @@ async fn racing_requests_use_a_token_once() {
 async fn the_catalog_reads_back_as_from_sqlite() {
     use crate::store::SqliteStore;
     let today = jiff::civil::date(2026, 11, 25);
-    let (organizations, events) = crate::demo::build(today).expect("demo catalog");
+    let (organizations, events) =
+        crate::demo::build(today, crate::demo::DEMO_GENERATED).expect("demo catalog");
     let db = TestDb::create().await;
     let pg = db.connect().await;
     let dir = tempfile::tempdir().unwrap();
@@ -352,7 +353,7 @@ async fn a_catalog_that_fails_half_way_leaves_nothing_behind() {
     let db = TestDb::create().await;
     let store = db.connect().await;
     let (organizations, mut events) =
-        crate::demo::build(jiff::civil::date(2026, 11, 25)).expect("demo catalog");
+        crate::demo::build(jiff::civil::date(2026, 11, 25), 0).expect("demo catalog");
     events[1].organization_id = Uuid::now_v7();
     let err = store
         .insert_catalog(organizations, events)
