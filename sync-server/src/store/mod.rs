@@ -32,10 +32,19 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error(transparent)]
     Migration(#[from] hafla_core::sqlite_migrations::MigrationError),
+    /// Any other SQLite error (those meaning "unavailable" become [`StoreError::Unavailable`]).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Any other PostgreSQL error (those meaning "unavailable" become
+    /// [`StoreError::Unavailable`]).
     #[error("database error: {0}")]
-    Postgres(#[from] sqlx::Error),
+    Postgres(sqlx::Error),
+    /// The database cannot be reached or cannot take work right now (stopped, restarting,
+    /// connection lost, no connection free in time, locked past the busy timeout): the same
+    /// request may well succeed moments later. The `From` conversions of each backend's
+    /// errors decide which errors these are.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A unique value (email, phone, member) is already taken.
     #[error("{0} is already in use")]
     Conflict(&'static str),

@@ -53,7 +53,7 @@ fn conflict(e: sqlx::Error) -> StoreError {
             _ => {}
         }
     }
-    StoreError::Postgres(e)
+    e.into()
 }
 
 /// `Ok` when an update touched a row, else the user was not found.

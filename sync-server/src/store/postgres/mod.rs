@@ -96,6 +96,46 @@ impl PgStore {
     }
 }
 
+/// Errors that mean the database cannot be reached or cannot take work right now become
+/// [`StoreError::Unavailable`]; every other error stays [`StoreError::Postgres`].
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Postgres(e)
+        }
+    }
+}
+
+/// Whether `e` says the database is down, restarting, unreachable or out of connections,
+/// rather than that this request went wrong.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        // No connection came free (or could be opened) within the acquire timeout.
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        // Refused, reset, closed or broken connections.
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| unavailable_sqlstate(&code)),
+        _ => false,
+    }
+}
+
+/// SQLSTATEs of a server that is going away, starting up or full
+/// (<https://www.postgresql.org/docs/current/errcodes-appendix.html>).
+fn unavailable_sqlstate(code: &str) -> bool {
+    matches!(
+        code,
+        // admin_shutdown (the server is stopping), crash_shutdown, cannot_connect_now
+        // (starting up or shutting down), idle_session_timeout
+        "57P01" | "57P02" | "57P03" | "57P05"
+        // too_many_connections
+        | "53300"
+    )
+    // Class 08, connection exceptions, except protocol_violation (a bug, not an outage).
+    || (code.starts_with("08") && code != "08P01")
+}
+
 /// `url` with only what identifies the database: scheme, host, port and database name.
 /// Database URLs may carry passwords (and other secrets in the query), so errors and logs
 /// show this instead.

@@ -243,6 +243,99 @@ async fn connect_errors_name_the_database_without_its_password() {
 }
 
 #[test]
+fn errors_of_a_database_going_away_or_full_are_unavailable_and_others_are_not() {
+    for code in [
+        "57P01", "57P02", "57P03", "53300", "08006", "08001", "08003",
+    ] {
+        assert!(unavailable_sqlstate(code), "{code}");
+    }
+    // Unique violation, statement timeout, deadlock, protocol violation: this request's
+    // problem, not the database's absence.
+    for code in ["23505", "57014", "40P01", "08P01", "42P01"] {
+        assert!(!unavailable_sqlstate(code), "{code}");
+    }
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    for e in [
+        sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed,
+        sqlx::Error::Io(refused),
+    ] {
+        assert!(matches!(StoreError::from(e), StoreError::Unavailable(_)));
+    }
+    for e in [
+        sqlx::Error::RowNotFound,
+        sqlx::Error::Protocol("bad".into()),
+    ] {
+        assert!(matches!(StoreError::from(e), StoreError::Postgres(_)));
+    }
+}
+
+#[tokio::test]
+async fn an_operation_that_finds_no_free_connection_in_time_is_unavailable() {
+    let db = TestDb::create().await;
+    let store = PgStore::connect(
+        &db.url,
+        PgOptions {
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_millis(300),
+            ..test_options()
+        },
+    )
+    .await
+    .unwrap();
+    let held = store.pool().acquire().await.unwrap();
+    let err = store
+        .count_organizations()
+        .await
+        .expect_err("no connection");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    drop(held);
+    assert_eq!(store.count_organizations().await.unwrap(), 0);
+    store.close().await;
+    let err = store.count_organizations().await.expect_err("closed");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+}
+
+/// What a stopping server does to its sessions (`pg_ctl stop -m fast`, a failover):
+/// `pg_terminate_backend` ends them with `admin_shutdown`. The query in flight fails as
+/// unavailable, and the next operation gets a fresh connection.
+#[tokio::test]
+async fn a_query_cut_off_by_the_server_is_unavailable_and_the_next_one_reconnects() {
+    let db = TestDb::create().await;
+    let store = db.connect().await;
+    let pool = store.pool().clone();
+    let sleeping = tokio::spawn(async move {
+        sqlx::query("SELECT pg_sleep(4)")
+            .execute(&pool)
+            .await
+            .map(|_| ())
+    });
+    let mut admin = PgConnection::connect(&db.url).await.unwrap();
+    let mut ended = 0;
+    for _ in 0..100 {
+        ended = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid() AND query LIKE 'SELECT pg_sleep%'
+             ) AS ended",
+        )
+        .bind(&db.name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if ended > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(ended, 1, "the sleeping query was found and ended");
+    let err = sleeping.await.unwrap().expect_err("cut off");
+    let err = StoreError::from(err);
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert_eq!(store.count_organizations().await.unwrap(), 0);
+    let _ = admin.close().await;
+}
+
+#[test]
 fn redacted_urls_keep_scheme_host_port_and_database_only() {
     assert_eq!(
         redact_url("postgres://hafla:pw@db.example:5433/hafla?password=x&sslmode=require"),

@@ -155,6 +155,23 @@ where
         .map_err(|e| StoreError::Task(e.to_string()))?
 }
 
+/// How long a connection waits for a lock another process holds (a backup, the CLI) before
+/// the operation fails as [`StoreError::Unavailable`].
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A database still locked by someone else after [`BUSY_TIMEOUT`] is unavailable for the
+/// moment; every other error is a plain SQLite error.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
 fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
     StoreError::Open {
         path: path.display().to_string(),
@@ -167,7 +184,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Other processes (backup, CLI) may hold the lock briefly.
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 
@@ -197,6 +214,33 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server/sqlite");
         let files = sqlite_migrations::files_in(&dir).unwrap();
         assert_eq!(files, sqlite_migrations::file_names(MIGRATIONS));
+    }
+
+    /// Another process (a backup, the CLI) holding the write lock longer than the busy
+    /// timeout: the write fails as unavailable, and works again once the lock is released.
+    #[tokio::test]
+    async fn a_write_locked_out_past_the_busy_timeout_is_unavailable() {
+        use crate::store::AccountStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let other = Connection::open(store.path()).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        let err = store
+            .set_admin(uuid::Uuid::now_v7(), true)
+            .await
+            .expect_err("locked");
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+        assert!(
+            started.elapsed() >= BUSY_TIMEOUT,
+            "it waited for the lock first"
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+        let err = store
+            .set_admin(uuid::Uuid::now_v7(), true)
+            .await
+            .expect_err("no such user");
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     }
 
     #[test]
