@@ -56,6 +56,17 @@ pub enum StoreError {
     Task(String),
 }
 
+/// Runs one store operation and records how long it took in the `db_query_seconds`
+/// histogram, by `kind` (`"read"` or `"write"`): one sample per operation, failed ones
+/// included. Both backends time their operations through this, so `/metrics` reads the
+/// same whichever is in use.
+async fn timed<T>(kind: &'static str, operation: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = operation.await;
+    metrics::histogram!("db_query_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+    result
+}
+
 /// An organization to create.
 #[derive(Clone, Debug)]
 pub struct NewOrganization {

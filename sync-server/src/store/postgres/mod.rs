@@ -16,8 +16,9 @@ mod sign_in;
 
 pub use migrate::MIGRATIONS;
 
-use super::StoreError;
+use super::{StoreError, timed};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -88,6 +89,22 @@ impl PgStore {
 
     pub(super) fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Runs one operation that only reads, timed as `db_query_seconds{kind="read"}`.
+    pub(super) async fn read<T>(
+        &self,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        timed("read", operation).await
+    }
+
+    /// Runs one operation that writes, timed as `db_query_seconds{kind="write"}`.
+    pub(super) async fn write<T>(
+        &self,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        timed("write", operation).await
     }
 
     /// Closes every connection; later calls fail.

@@ -335,6 +335,50 @@ async fn a_query_cut_off_by_the_server_is_unavailable_and_the_next_one_reconnect
     let _ = admin.close().await;
 }
 
+/// The same `db_query_seconds` histogram as SQLite's: one sample per operation, by kind.
+#[test]
+fn every_operation_is_timed_once_as_a_read_or_a_write() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let db = TestDb::create().await;
+            let store = db.connect().await;
+            let u = crate::store::conformance::user(Some("timed@example.jo"), None);
+            store.create_user(u.clone()).await.unwrap();
+            assert!(store.user_by_id(u.id).await.unwrap().is_some());
+            assert!(
+                store
+                    .user_by_email("timed@example.jo")
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+            store.set_admin(u.id, true).await.unwrap();
+            assert!(
+                store
+                    .user_by_phone("+962790000000")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        })
+    });
+    let rendered = handle.render();
+    assert!(
+        rendered.contains("db_query_seconds_count{kind=\"read\"} 3"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("db_query_seconds_count{kind=\"write\"} 2"),
+        "{rendered}"
+    );
+}
+
 #[test]
 fn redacted_urls_keep_scheme_host_port_and_database_only() {
     assert_eq!(

@@ -6,7 +6,7 @@ mod orgs;
 mod sessions;
 mod sign_in;
 
-use super::StoreError;
+use super::{StoreError, timed};
 use hafla_core::sqlite_migrations::{self, Migration};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -99,18 +99,14 @@ impl SqliteStore {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        let started = std::time::Instant::now();
-        let result = blocking(move || {
+        let work = blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
             tx.commit()?;
             Ok(value)
-        })
-        .await;
-        metrics::histogram!("db_query_seconds", "kind" => "write")
-            .record(started.elapsed().as_secs_f64());
-        result
+        });
+        timed("write", work).await
     }
 
     /// Runs `f` on a reader connection, on the blocking pool.
@@ -120,8 +116,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        let started = std::time::Instant::now();
-        let result = blocking(move || {
+        let work = blocking(move || {
             let pooled = inner
                 .readers
                 .lock()
@@ -137,11 +132,8 @@ impl SqliteStore {
                 idle.push(conn);
             }
             result
-        })
-        .await;
-        metrics::histogram!("db_query_seconds", "kind" => "read")
-            .record(started.elapsed().as_secs_f64());
-        result
+        });
+        timed("read", work).await
     }
 }
 
@@ -216,6 +208,19 @@ mod tests {
         assert_eq!(files, sqlite_migrations::file_names(MIGRATIONS));
     }
 
+    #[test]
+    fn both_backends_define_the_same_schema_versions() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server");
+        let versions = |dir: &str| -> Vec<u32> {
+            sqlite_migrations::files_in(&root.join(dir))
+                .unwrap()
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect()
+        };
+        assert_eq!(versions("sqlite"), versions("postgres"));
+    }
+
     /// Another process (a backup, the CLI) holding the write lock longer than the busy
     /// timeout: the write fails as unavailable, and works again once the lock is released.
     #[tokio::test]
@@ -241,19 +246,6 @@ mod tests {
             .await
             .expect_err("no such user");
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
-    }
-
-    #[test]
-    fn both_backends_define_the_same_schema_versions() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/server");
-        let versions = |dir: &str| -> Vec<u32> {
-            sqlite_migrations::files_in(&root.join(dir))
-                .unwrap()
-                .into_iter()
-                .map(|(v, _)| v)
-                .collect()
-        };
-        assert_eq!(versions("sqlite"), versions("postgres"));
     }
 
     #[test]
