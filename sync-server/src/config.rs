@@ -28,6 +28,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub db_max_connections: Option<u32>,
     pub db_statement_timeout_secs: Option<u64>,
+    pub db_acquire_timeout_secs: Option<u64>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

@@ -29,7 +29,8 @@ pub struct PgOptions {
     pub max_connections: u32,
     /// Longest a statement may run before the server cancels it; set on every connection.
     pub statement_timeout: Duration,
-    /// Longest to wait for a free connection (and for the first one, at connect).
+    /// Longest to wait for a free connection (and for the first one, at connect). While the
+    /// database is down, requests fail as unavailable after this long.
     pub acquire_timeout: Duration,
 }
 
@@ -38,7 +39,7 @@ impl Default for PgOptions {
         PgOptions {
             max_connections: 10,
             statement_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -76,7 +77,15 @@ impl PgStore {
             })
             .connect_with(connect_options)
             .await
-            .map_err(|e| open_error(e.to_string()))?;
+            .map_err(|e| match e {
+                // The pool retries refused connections until the timeout, then says only
+                // that it timed out.
+                sqlx::Error::PoolTimedOut => open_error(format!(
+                    "no connection within {} s: is the database running, and is this its address?",
+                    options.acquire_timeout.as_secs_f64()
+                )),
+                e => open_error(e.to_string()),
+            })?;
         let applied = migrate::apply(&pool).await.map_err(|e| match e {
             migrate::Error::Store(e) => e,
             migrate::Error::Failed(reason) => open_error(reason),

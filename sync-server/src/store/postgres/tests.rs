@@ -239,6 +239,7 @@ async fn connect_errors_name_the_database_without_its_password() {
     let shown = err.to_string();
     assert!(matches!(err, StoreError::Open { .. }), "{shown}");
     assert!(shown.contains("postgres://127.0.0.1:1/hafla"), "{shown}");
+    assert!(shown.contains("no connection within 2 s"), "{shown}");
     assert!(!shown.contains("s3cret-pw"), "{shown}");
 }
 
