@@ -205,6 +205,8 @@ pub enum ErrorCode {
     /// The identity provider refused or returned an unusable sign-in.
     OidcFailed,
     RateLimited,
+    /// The server cannot reach its database for the moment; try again after `Retry-After`.
+    DatabaseUnavailable,
     Internal,
     /// Client side: the server could not be reached at all.
     ServerUnreachable,
@@ -215,7 +217,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -242,6 +244,7 @@ impl ErrorCode {
         ErrorCode::UnknownProvider,
         ErrorCode::OidcFailed,
         ErrorCode::RateLimited,
+        ErrorCode::DatabaseUnavailable,
         ErrorCode::Internal,
         ErrorCode::ServerUnreachable,
         ErrorCode::BadResponse,
@@ -277,6 +280,7 @@ impl ErrorCode {
             ErrorCode::UnknownProvider => "error-unknown-provider",
             ErrorCode::OidcFailed => "error-oidc-failed",
             ErrorCode::RateLimited => "error-rate-limited",
+            ErrorCode::DatabaseUnavailable => "error-database-unavailable",
             ErrorCode::Internal => "error-internal",
             ErrorCode::ServerUnreachable => "error-server-unreachable",
             ErrorCode::BadResponse => "error-bad-response",

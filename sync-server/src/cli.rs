@@ -64,6 +64,10 @@ struct DataArgs {
     /// PostgreSQL: longest a statement may run, in seconds [default: 5].
     #[arg(long, env = "HAFLA_DB_STATEMENT_TIMEOUT_SECS")]
     db_statement_timeout_secs: Option<u64>,
+    /// PostgreSQL: longest a request waits for a database connection, in seconds; while the
+    /// database is down, requests answer 503 after this long [default: 5].
+    #[arg(long, env = "HAFLA_DB_ACQUIRE_TIMEOUT_SECS")]
+    db_acquire_timeout_secs: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -132,10 +136,15 @@ struct Database {
 impl Database {
     fn resolve(args: DataArgs, file: &FileConfig) -> Database {
         let defaults = PgOptions::default();
-        let timeout = pick(
+        let statement_timeout = pick(
             args.db_statement_timeout_secs,
             file.db_statement_timeout_secs,
             || defaults.statement_timeout.as_secs(),
+        );
+        let acquire_timeout = pick(
+            args.db_acquire_timeout_secs,
+            file.db_acquire_timeout_secs,
+            || defaults.acquire_timeout.as_secs(),
         );
         Database {
             url: args.database_url.or_else(|| file.database_url.clone()),
@@ -146,8 +155,8 @@ impl Database {
                 max_connections: pick(args.db_max_connections, file.db_max_connections, || {
                     defaults.max_connections
                 }),
-                statement_timeout: std::time::Duration::from_secs(timeout),
-                ..defaults
+                statement_timeout: std::time::Duration::from_secs(statement_timeout),
+                acquire_timeout: std::time::Duration::from_secs(acquire_timeout),
             },
         }
     }

@@ -33,10 +33,19 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error(transparent)]
     Migration(#[from] hafla_core::sqlite_migrations::MigrationError),
+    /// Any other SQLite error (those meaning "unavailable" become [`StoreError::Unavailable`]).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Any other PostgreSQL error (those meaning "unavailable" become
+    /// [`StoreError::Unavailable`]).
     #[error("database error: {0}")]
-    Postgres(#[from] sqlx::Error),
+    Postgres(sqlx::Error),
+    /// The database cannot be reached or cannot take work right now (stopped, restarting,
+    /// connection lost, no connection free in time, locked past the busy timeout): the same
+    /// request may well succeed moments later. The `From` conversions of each backend's
+    /// errors decide which errors these are.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A unique value (email, phone, member) is already taken.
     #[error("{0} is already in use")]
     Conflict(&'static str),
@@ -46,6 +55,17 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database task stopped: {0}")]
     Task(String),
+}
+
+/// Runs one store operation and records how long it took in the `db_query_seconds`
+/// histogram, by `kind` (`"read"` or `"write"`): one sample per operation, failed ones
+/// included. Both backends time their operations through this, so `/metrics` reads the
+/// same whichever is in use.
+async fn timed<T>(kind: &'static str, operation: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = operation.await;
+    metrics::histogram!("db_query_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+    result
 }
 
 /// An organization to create.

@@ -94,29 +94,32 @@ impl CoordinationStore for PgStore {
         rule: RateRule,
         now_ms: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let tolerance = rule.emission_ms.saturating_mul(i64::from(rule.burst));
-        let taken: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO rate_limits (key_hash, tat_ms) VALUES ($1, $2 + $3)
-             ON CONFLICT (key_hash) DO UPDATE
-               SET tat_ms = GREATEST(rate_limits.tat_ms, $2) + $3
-               WHERE GREATEST(rate_limits.tat_ms, $2) + $3 - $2 <= $4
-             RETURNING tat_ms",
-        )
-        .bind(&key_hash[..])
-        .bind(now_ms)
-        .bind(rule.emission_ms)
-        .bind(tolerance)
-        .fetch_optional(self.pool())
-        .await?;
-        if taken.is_some() {
-            return Ok(None);
-        }
-        let tat: i64 = sqlx::query_scalar("SELECT tat_ms FROM rate_limits WHERE key_hash = $1")
+        self.write(async {
+            let tolerance = rule.emission_ms.saturating_mul(i64::from(rule.burst));
+            let taken: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO rate_limits (key_hash, tat_ms) VALUES ($1, $2 + $3)
+                 ON CONFLICT (key_hash) DO UPDATE
+                   SET tat_ms = GREATEST(rate_limits.tat_ms, $2) + $3
+                   WHERE GREATEST(rate_limits.tat_ms, $2) + $3 - $2 <= $4
+                 RETURNING tat_ms",
+            )
             .bind(&key_hash[..])
+            .bind(now_ms)
+            .bind(rule.emission_ms)
+            .bind(tolerance)
             .fetch_optional(self.pool())
-            .await?
-            .unwrap_or(now_ms);
-        Ok(Some(rule.wait_ms(tat, now_ms)))
+            .await?;
+            if taken.is_some() {
+                return Ok(None);
+            }
+            let tat: i64 = sqlx::query_scalar("SELECT tat_ms FROM rate_limits WHERE key_hash = $1")
+                .bind(&key_hash[..])
+                .fetch_optional(self.pool())
+                .await?
+                .unwrap_or(now_ms);
+            Ok(Some(rule.wait_ms(tat, now_ms)))
+        })
+        .await
     }
 
     async fn claim_job_run(
@@ -126,18 +129,21 @@ impl CoordinationStore for PgStore {
         holder: &str,
         now: jiff::Timestamp,
     ) -> Result<bool, StoreError> {
-        let claimed = sqlx::query(
-            "INSERT INTO job_runs (name, period, holder, started_at)
-             VALUES ($1, $2, $3, to_timestamp($4)) ON CONFLICT DO NOTHING",
-        )
-        .bind(name)
-        .bind(period)
-        .bind(holder)
-        .bind(secs(now))
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(claimed == 1)
+        self.write(async {
+            let claimed = sqlx::query(
+                "INSERT INTO job_runs (name, period, holder, started_at)
+                 VALUES ($1, $2, $3, to_timestamp($4)) ON CONFLICT DO NOTHING",
+            )
+            .bind(name)
+            .bind(period)
+            .bind(holder)
+            .bind(secs(now))
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            Ok(claimed == 1)
+        })
+        .await
     }
 
     async fn finish_job_run(
@@ -147,57 +153,63 @@ impl CoordinationStore for PgStore {
         outcome: &str,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE job_runs SET finished_at = to_timestamp($3), outcome = $4
-             WHERE name = $1 AND period = $2",
-        )
-        .bind(name)
-        .bind(period)
-        .bind(secs(now))
-        .bind(outcome)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.write(async {
+            sqlx::query(
+                "UPDATE job_runs SET finished_at = to_timestamp($3), outcome = $4
+                 WHERE name = $1 AND period = $2",
+            )
+            .bind(name)
+            .bind(period)
+            .bind(secs(now))
+            .bind(outcome)
+            .execute(self.pool())
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn purge_expired(&self, now: jiff::Timestamp) -> Result<u64, StoreError> {
-        let cut = PurgeCutoffs::at(now);
-        let mut tx = self.pool().begin().await?;
-        let mut deleted = 0;
-        for (sql, cutoff) in [
-            (
-                "DELETE FROM rate_limits WHERE tat_ms < $1",
-                cut.rate_limits_ms,
-            ),
-            (
-                "DELETE FROM otp_challenges WHERE expires_at < to_timestamp($1)",
-                cut.otp_challenges,
-            ),
-            (
-                "DELETE FROM oidc_pending WHERE created_at < to_timestamp($1)",
-                cut.pending_logins,
-            ),
-            (
-                "DELETE FROM one_time_tokens WHERE expires_at < to_timestamp($1)",
-                cut.tokens,
-            ),
-            (
-                "DELETE FROM refresh_tokens WHERE expires_at < to_timestamp($1)",
-                cut.tokens,
-            ),
-            (
-                "DELETE FROM job_runs WHERE started_at < to_timestamp($1)",
-                cut.job_runs,
-            ),
-        ] {
-            deleted += sqlx::query(sql)
-                .bind(cutoff)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        }
-        tx.commit().await?;
-        Ok(deleted)
+        self.write(async {
+            let cut = PurgeCutoffs::at(now);
+            let mut tx = self.pool().begin().await?;
+            let mut deleted = 0;
+            for (sql, cutoff) in [
+                (
+                    "DELETE FROM rate_limits WHERE tat_ms < $1",
+                    cut.rate_limits_ms,
+                ),
+                (
+                    "DELETE FROM otp_challenges WHERE expires_at < to_timestamp($1)",
+                    cut.otp_challenges,
+                ),
+                (
+                    "DELETE FROM oidc_pending WHERE created_at < to_timestamp($1)",
+                    cut.pending_logins,
+                ),
+                (
+                    "DELETE FROM one_time_tokens WHERE expires_at < to_timestamp($1)",
+                    cut.tokens,
+                ),
+                (
+                    "DELETE FROM refresh_tokens WHERE expires_at < to_timestamp($1)",
+                    cut.tokens,
+                ),
+                (
+                    "DELETE FROM job_runs WHERE started_at < to_timestamp($1)",
+                    cut.job_runs,
+                ),
+            ] {
+                deleted += sqlx::query(sql)
+                    .bind(cutoff)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(deleted)
+        })
+        .await
     }
 
     fn subscribe_changes(&self) -> broadcast::Receiver<Change> {
