@@ -7,10 +7,13 @@
 //! free port, dropped at the end) and never disturbs the shared one the other tests use.
 //! It needs root or passwordless sudo, as `scripts/test.sh` has.
 
+mod common;
+
+use common::ServerProcess;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -217,68 +220,6 @@ impl Drop for Cluster {
     }
 }
 
-/// A `hafla-server serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    log: std::path::PathBuf,
-    _data_dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        let data_dir = tempfile::tempdir().unwrap();
-        let log = data_dir.path().join("server.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hafla-server"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir.path())
-            .args([
-                "--db-max-connections",
-                "4",
-                "--db-statement-timeout-secs",
-                "2",
-                "--db-acquire-timeout-secs",
-                &ACQUIRE_TIMEOUT_SECS.to_string(),
-            ])
-            .env("HAFLA_DATABASE_URL", database_url)
-            .env("HAFLA_LOG_FORMAT", "json")
-            .env_remove("HAFLA_CONFIG")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let Some(url) = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-        else {
-            let _ = child.kill();
-            panic!(
-                "hafla-server did not start: {line}{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        Server {
-            url: url.to_owned(),
-            child,
-            log,
-            _data_dir: data_dir,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// One answer, as a client saw it.
 #[derive(Clone, Debug)]
 struct Answer {
@@ -400,7 +341,22 @@ fn percentile(mut took: Vec<Duration>, p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_answers_503_promptly_and_the_server_recovers_by_itself() {
     let cluster = Cluster::create();
-    let mut server = Server::start(&cluster.url());
+    let database_url = cluster.url();
+    let acquire_timeout = ACQUIRE_TIMEOUT_SECS.to_string();
+    let mut server = ServerProcess::start(
+        &[
+            "--db-max-connections",
+            "4",
+            "--db-statement-timeout-secs",
+            "2",
+            "--db-acquire-timeout-secs",
+            &acquire_timeout,
+        ],
+        &[
+            ("HAFLA_DATABASE_URL", &database_url),
+            ("HAFLA_LOG_FORMAT", "json"),
+        ],
+    );
     let url = server.url.clone();
     let http = client(Ipv4Addr::new(127, 9, 0, 1));
 
@@ -487,10 +443,7 @@ async fn a_database_outage_answers_503_promptly_and_the_server_recovers_by_itsel
     for worker in workers {
         worker.await.expect("a client task failed");
     }
-    assert!(
-        server.child.try_wait().unwrap().is_none(),
-        "the server process is still running"
-    );
+    assert!(server.is_running(), "the server process is still running");
 
     let answers = answers.lock().unwrap().clone();
     // Never a 500 (or anything else unexpected), at any time.
@@ -620,9 +573,7 @@ async fn a_database_outage_answers_503_promptly_and_the_server_recovers_by_itsel
         first_success_after,
     );
 
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
-    let log = std::fs::read_to_string(&server.log).unwrap();
+    let log = server.stop_and_read_log();
     assert!(!log.contains("panicked"), "{log}");
     assert!(
         !log.contains(&cluster.password),

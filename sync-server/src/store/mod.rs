@@ -504,10 +504,14 @@ pub struct RateRule {
 }
 
 impl RateRule {
+    /// How far ahead of now the theoretical arrival time may run: the whole burst.
+    pub fn tolerance_ms(self) -> i64 {
+        self.emission_ms.saturating_mul(i64::from(self.burst))
+    }
+
     /// How long until one more attempt fits, given the budget's theoretical arrival time.
     pub fn wait_ms(self, tat_ms: i64, now_ms: i64) -> i64 {
-        let tolerance = self.emission_ms.saturating_mul(i64::from(self.burst));
-        (tat_ms.max(now_ms) + self.emission_ms - now_ms - tolerance).max(1)
+        (tat_ms.max(now_ms) + self.emission_ms - now_ms - self.tolerance_ms()).max(1)
     }
 }
 
@@ -523,7 +527,22 @@ pub(crate) struct PurgeCutoffs {
     pub job_runs: i64,
 }
 
+/// What purging deletes: (table, column, whether the column is a time, cutoff). Rows whose
+/// column is below the cutoff go; times are Unix seconds, the rest plain integers.
+pub(crate) type Purge = (&'static str, &'static str, bool, i64);
+
 impl PurgeCutoffs {
+    pub fn purges(self) -> [Purge; 6] {
+        [
+            ("rate_limits", "tat_ms", false, self.rate_limits_ms),
+            ("otp_challenges", "expires_at", true, self.otp_challenges),
+            ("oidc_pending", "created_at", true, self.pending_logins),
+            ("one_time_tokens", "expires_at", true, self.tokens),
+            ("refresh_tokens", "expires_at", true, self.tokens),
+            ("job_runs", "started_at", true, self.job_runs),
+        ]
+    }
+
     pub fn at(now: jiff::Timestamp) -> PurgeCutoffs {
         let secs = now.as_second();
         PurgeCutoffs {

@@ -10,6 +10,7 @@ use sqlx::postgres::{PgListener, PgPool};
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 use tokio::sync::broadcast;
+use uuid::Uuid;
 
 /// The notification channel every instance listens on.
 const CHANNEL: &str = "hafla_changes";
@@ -25,7 +26,7 @@ impl PgStore {
         for change in changes {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
-                .bind(change.payload())
+                .bind(format!("{} {}", self.instance, change.payload()))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -38,10 +39,10 @@ impl PgStore {
     }
 }
 
-/// Forwards notifications from every instance to `changes` until the pool closes. When
+/// Forwards notifications from the other instances to `changes` until the pool closes. When
 /// the listening connection drops, notifications sent meanwhile are lost, so it announces
 /// [`Change::Everything`] once it listens again.
-pub(super) fn spawn_listener(pool: PgPool, changes: broadcast::Sender<Change>) {
+pub(super) fn spawn_listener(pool: PgPool, changes: broadcast::Sender<Change>, instance: Uuid) {
     tokio::spawn(async move {
         let mut listener: Option<PgListener> = None;
         while !pool.is_closed() {
@@ -60,7 +61,11 @@ pub(super) fn spawn_listener(pool: PgPool, changes: broadcast::Sender<Change>) {
             };
             match active.try_recv().await {
                 Ok(Some(n)) => {
-                    let _ = changes.send(Change::from_payload(n.payload()));
+                    // "<instance> <change>": this instance's own were announced at commit.
+                    let (from, change) = n.payload().split_once(' ').unwrap_or(("", ""));
+                    if from != instance.to_string() {
+                        let _ = changes.send(Change::from_payload(change));
+                    }
                 }
                 // The connection dropped; the next call reconnects and listens again.
                 Ok(None) => {
@@ -95,7 +100,6 @@ impl CoordinationStore for PgStore {
         now_ms: i64,
     ) -> Result<Option<i64>, StoreError> {
         self.write(async {
-            let tolerance = rule.emission_ms.saturating_mul(i64::from(rule.burst));
             let taken: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO rate_limits (key_hash, tat_ms) VALUES ($1, $2 + $3)
                  ON CONFLICT (key_hash) DO UPDATE
@@ -106,7 +110,7 @@ impl CoordinationStore for PgStore {
             .bind(&key_hash[..])
             .bind(now_ms)
             .bind(rule.emission_ms)
-            .bind(tolerance)
+            .bind(rule.tolerance_ms())
             .fetch_optional(self.pool())
             .await?;
             if taken.is_some() {
@@ -174,33 +178,11 @@ impl CoordinationStore for PgStore {
             let cut = PurgeCutoffs::at(now);
             let mut tx = self.pool().begin().await?;
             let mut deleted = 0;
-            for (sql, cutoff) in [
-                (
-                    "DELETE FROM rate_limits WHERE tat_ms < $1",
-                    cut.rate_limits_ms,
-                ),
-                (
-                    "DELETE FROM otp_challenges WHERE expires_at < to_timestamp($1)",
-                    cut.otp_challenges,
-                ),
-                (
-                    "DELETE FROM oidc_pending WHERE created_at < to_timestamp($1)",
-                    cut.pending_logins,
-                ),
-                (
-                    "DELETE FROM one_time_tokens WHERE expires_at < to_timestamp($1)",
-                    cut.tokens,
-                ),
-                (
-                    "DELETE FROM refresh_tokens WHERE expires_at < to_timestamp($1)",
-                    cut.tokens,
-                ),
-                (
-                    "DELETE FROM job_runs WHERE started_at < to_timestamp($1)",
-                    cut.job_runs,
-                ),
-            ] {
-                deleted += sqlx::query(sql)
+            for (table, column, is_time, cutoff) in cut.purges() {
+                // Names come from the fixed list above, never from input.
+                let bound = if is_time { "to_timestamp($1)" } else { "$1" };
+                let sql = format!("DELETE FROM {table} WHERE {column} < {bound}");
+                deleted += sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(cutoff)
                     .execute(&mut *tx)
                     .await?

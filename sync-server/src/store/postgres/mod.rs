@@ -54,6 +54,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Changes heard from every instance; see [`coordination`].
     changes: tokio::sync::broadcast::Sender<crate::store::Change>,
+    /// Signs this store's notifications, so its listener skips what it already announced.
+    instance: uuid::Uuid,
 }
 
 impl PgStore {
@@ -100,8 +102,13 @@ impl PgStore {
             tracing::info!(?applied, database = %redact_url(url), "applied migrations");
         }
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
-        coordination::spawn_listener(pool.clone(), changes.clone());
-        Ok(PgStore { pool, changes })
+        let instance = uuid::Uuid::new_v4();
+        coordination::spawn_listener(pool.clone(), changes.clone(), instance);
+        Ok(PgStore {
+            pool,
+            changes,
+            instance,
+        })
     }
 
     pub(super) fn pool(&self) -> &PgPool {
