@@ -23,6 +23,14 @@ impl ImageFormat {
             ImageFormat::WebP => "image/webp",
         }
     }
+
+    pub(super) fn to_image(self) -> image::ImageFormat {
+        match self {
+            ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+            ImageFormat::Png => image::ImageFormat::Png,
+            ImageFormat::WebP => image::ImageFormat::WebP,
+        }
+    }
 }
 
 /// SOI followed by the first byte of the next marker.
