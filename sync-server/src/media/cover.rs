@@ -10,6 +10,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 use sha2::{Digest, Sha256};
 
+use super::color::convert_to_srgb;
 use super::jpeg;
 use super::{
     ImageFormat, JPEG_QUALITY, LARGE_WIDTH, MAX_DECODE_BYTES, MAX_PIXELS, MAX_SIDE,
@@ -82,10 +83,12 @@ pub fn process_cover(bytes: &[u8]) -> Result<CoverImages, MediaError> {
         });
     }
     let source_format = sniff(bytes)?;
-    let image = decode(bytes, source_format)?;
+    let Decoded { image, icc } = decode(bytes, source_format)?;
     let (width, height) = image.dimensions();
 
-    let large = resize_to_width(&image, LARGE_WIDTH);
+    let icc = icc.as_deref();
+
+    let large = to_srgb(resize_to_width(&image, LARGE_WIDTH), icc);
     let medium = resize_to_width(&large, MEDIUM_WIDTH);
     // The thumbnail too comes from the large variant, unless that was reduced so much that
     // its 16:9 crop is narrower than a thumbnail (panoramas over 7:1); then from the full image.
@@ -93,7 +96,7 @@ pub fn process_cover(bytes: &[u8]) -> Result<CoverImages, MediaError> {
     let thumb = if large_crop_width >= THUMB_WIDTH || large.width() == image.width() {
         thumbnail(&large)
     } else {
-        thumbnail(&image)
+        to_srgb(thumbnail(&image), icc)
     };
     drop(image);
 
@@ -107,6 +110,12 @@ pub fn process_cover(bytes: &[u8]) -> Result<CoverImages, MediaError> {
     })
 }
 
+struct Decoded {
+    /// Upright, opaque, 8-bit RGB, in the colour space of `icc` (sRGB if none).
+    image: RgbImage,
+    icc: Option<Vec<u8>>,
+}
+
 /// The limits the decoder itself enforces, in case what it finds contradicts the header we
 /// checked (or a decoder allocates for reasons of its own).
 fn decoder_limits() -> Limits {
@@ -117,8 +126,7 @@ fn decoder_limits() -> Limits {
     limits
 }
 
-/// The upload, upright, opaque, 8-bit RGB.
-fn decode(bytes: &[u8], format: ImageFormat) -> Result<RgbImage, MediaError> {
+fn decode(bytes: &[u8], format: ImageFormat) -> Result<Decoded, MediaError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image());
     reader.limits(decoder_limits());
     // Reads the header only; refuses sides over the limits.
@@ -141,6 +149,7 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<RgbImage, MediaError> {
     if decoder.total_bytes() > MAX_DECODE_BYTES {
         return Err(MediaError::too_many_pixels());
     }
+    let icc = decoder.icc_profile().ok().flatten();
     if format == ImageFormat::Jpeg && !jpeg::is_complete(bytes) {
         return Err(MediaError::Corrupt(image::ImageError::Decoding(
             DecodingError::new(
@@ -153,7 +162,10 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<RgbImage, MediaError> {
     let decoded = DynamicImage::from_decoder(decoder).map_err(MediaError::from_decoding)?;
     let mut image = DynamicImage::ImageRgb8(flatten_onto_white(decoded));
     image.apply_orientation(orientation);
-    Ok(image.into_rgb8())
+    Ok(Decoded {
+        image: image.into_rgb8(),
+        icc,
+    })
 }
 
 fn swaps_sides(orientation: Orientation) -> bool {
@@ -164,6 +176,13 @@ fn swaps_sides(orientation: Orientation) -> bool {
             | Orientation::Rotate90FlipH
             | Orientation::Rotate270FlipH
     )
+}
+
+fn to_srgb(mut image: RgbImage, icc: Option<&[u8]>) -> RgbImage {
+    if let Some(icc) = icc {
+        convert_to_srgb(&mut image, icc);
+    }
+    image
 }
 
 /// 8-bit RGB, transparency composited onto white (JPEG has no alpha, and black is what
@@ -248,7 +267,8 @@ fn encode(name: &'static str, image: &RgbImage) -> Result<Variant, MediaError> {
 
 #[cfg(test)]
 mod tests {
-    use image::{Luma, Rgb, Rgba, RgbaImage};
+    use image::codecs::jpeg::JpegEncoder;
+    use image::{ImageEncoder, Luma, Rgb, Rgba, RgbaImage};
     use proptest::prelude::*;
 
     use super::*;
@@ -392,6 +412,27 @@ mod tests {
                     String::from_utf8_lossy(needle)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_display_p3_photo_is_converted_to_srgb_and_carries_no_profile() {
+        let p3 = moxcms::ColorProfile::new_display_p3().encode().unwrap();
+        let image = RgbImage::from_pixel(640, 360, Rgb([200, 120, 120]));
+        let mut upload = Vec::new();
+        let mut encoder = JpegEncoder::new_with_quality(&mut upload, 95);
+        encoder.set_icc_profile(p3).unwrap();
+        encoder
+            .write_image(image.as_raw(), 640, 360, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        assert!(test_images::jpeg_markers(&upload).contains(&0xE2));
+
+        let cover = process_cover(&upload).unwrap();
+        for variant in cover.variants() {
+            assert!(!test_images::jpeg_markers(&variant.bytes).contains(&0xE2));
+            let Rgb([r, g, _]) = *decode_jpeg(variant).get_pixel(100, 100);
+            // 213, 115, 117 in sRGB (see color.rs); unconverted it would stay 200, 120.
+            assert!(r >= 209 && g <= 117, "{} is {r},{g}", variant.name);
         }
     }
 

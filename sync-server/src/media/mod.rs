@@ -21,8 +21,10 @@
 //!    grey). An animated WebP or PNG gives its first frame. Bad input is an error value,
 //!    never a panic (property-tested with random, truncated and damaged bytes).
 //! 5. **Pixels only from here on.** Transparency is flattened onto white, the image is
-//!    turned upright by its EXIF orientation, and the large variant is resized from it. The
-//!    medium and thumbnail variants are resized from the large one, which is still wider than they
+//!    turned upright by its EXIF orientation, and the large variant is resized from it and
+//!    converted to sRGB if the upload carried another colour profile (phones shoot Display
+//!    P3; dropping the profile without converting would dull every photo). The medium and
+//!    thumbnail variants are resized from the large one, which is still wider than they
 //!    are: the same result for a fraction of the work (only for panoramas wider than 7:1 is
 //!    the thumbnail cut from the full image, as the large one would be too low).
 //! 6. **Re-encode** every variant as baseline JPEG, quality [`JPEG_QUALITY`]. Encoding from
@@ -81,6 +83,7 @@
 //! | `Corrupt(_)` | `image_corrupt` | 422 | the file could not be read; save it again as JPEG or PNG |
 //! | `Encode(_)` | `internal` | 500 | (our fault; logged) |
 
+mod color;
 mod cover;
 mod jpeg;
 mod sniff;
