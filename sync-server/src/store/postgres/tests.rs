@@ -224,6 +224,37 @@ async fn every_connection_has_the_statement_timeout() {
     assert!(err.to_string().contains("statement timeout"), "{err}");
 }
 
+/// The database URL's `sslmode` decides TLS (the test server is PostgreSQL's default
+/// Debian setup: TLS on, with a self-signed certificate for the machine's name).
+#[tokio::test]
+async fn sslmode_in_the_url_decides_whether_the_connection_is_encrypted() {
+    let db = TestDb::create().await;
+    let encrypted = |store: PgStore| async move {
+        sqlx::query_scalar::<_, bool>("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    let required = PgStore::connect(&format!("{}?sslmode=require", db.url), test_options())
+        .await
+        .unwrap();
+    assert!(encrypted(required).await, "sslmode=require gives TLS");
+    let plain = PgStore::connect(&format!("{}?sslmode=disable", db.url), test_options())
+        .await
+        .unwrap();
+    assert!(!encrypted(plain).await);
+    // verify-full checks the certificate against trusted roots and the host name: a
+    // self-signed certificate for another name is refused, with a clear error.
+    let quick = PgOptions {
+        acquire_timeout: std::time::Duration::from_secs(2),
+        ..test_options()
+    };
+    let err = PgStore::connect(&format!("{}?sslmode=verify-full", db.url), quick)
+        .await
+        .expect_err("an untrusted certificate");
+    assert!(matches!(err, StoreError::Open { .. }), "{err}");
+}
+
 #[tokio::test]
 async fn connect_errors_name_the_database_without_its_password() {
     let url = "postgres://hafla:s3cret-pw@127.0.0.1:1/hafla?sslmode=disable";
