@@ -144,3 +144,27 @@ error-sms-rejected = تعذّر إرسال رسالة نصية إلى هذا ا�
 error-unknown-provider = خيار تسجيل الدخول هذا غير متاح.
 error-oidc-failed = لم ينجح تسجيل الدخول عبر { $provider }. حاول مرة أخرى.
 error-phone-taken = يوجد حساب بهذا الرقم. سجّل الدخول برمز يُرسل إليه.
+
+## إنشاء الفعاليات ومراجعتها
+error-title-required = أدخل عنوانًا للفعالية بالعربية أو الإنجليزية أو بكلتيهما.
+error-description-required = أدخل وصفًا للفعالية بالعربية أو الإنجليزية أو بكلتيهما.
+error-text-too-long = هذا النص طويل جدًا: الحد الأقصى { $max } حرفًا.
+error-too-many-tags = يمكن أن تحمل الفعالية 10 وسوم على الأكثر.
+error-invalid-location = موقع المكان ليس خط عرض وخط طول صحيحين.
+error-location-outside-jordan = موقع المكان خارج الأردن. تحقق من الدبوس على الخريطة.
+error-event-ends-before-start = يجب أن تنتهي الفعالية بعد بدايتها.
+error-event-starts-in-past = وقت بدء الفعالية قد مضى.
+error-unknown-time-zone = هذه المنطقة الزمنية غير معروفة. استخدم اسمًا مثل Asia/Amman.
+error-ticket-types-required = أضف نوع تذكرة واحدًا على الأقل قبل إرسال الفعالية للمراجعة.
+error-ticket-type-name-required = أدخل اسمًا لكل نوع تذكرة بالعربية أو الإنجليزية أو بكلتيهما.
+error-invalid-price = يجب أن يكون سعر التذكرة بين 0 (مجانية) و10,000 دينار أردني.
+error-unsupported-currency = أسعار التذاكر بالدينار الأردني (JOD).
+error-invalid-capacity = يجب أن تكون سعة نوع التذكرة بين 1 و100,000.
+error-invalid-sales-window = يجب أن ينتهي بيع التذاكر بعد بدايته وألا يتجاوز نهاية الفعالية.
+error-invalid-per-order-limit = يجب أن يكون الحد الأقصى للتذاكر في الطلب الواحد بين 1 و100.
+error-duplicate-ticket-type = نوع التذكرة نفسه مذكور مرتين.
+error-unknown-ticket-type = نوع التذكرة هذا ليس من أنواع تذاكر هذه الفعالية.
+error-edit-conflict = عدّل شخص آخر هذه الفعالية أثناء تحريرك لها. أعد تحميلها ثم أجرِ تعديلاتك من جديد.
+error-event-cancelled = هذه الفعالية ملغاة ولم يعد بالإمكان تعديلها.
+error-invalid-status-transition = حالة الفعالية الحالية لا تسمح بذلك.
+error-reason-required = اذكر سبب الرفض ليعرف المنظِّم ما يجب تصحيحه.

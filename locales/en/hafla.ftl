@@ -138,3 +138,27 @@ error-sms-rejected = We couldn't send a text message to this number.
 error-unknown-provider = This sign-in option is not available.
 error-oidc-failed = Signing in with { $provider } didn't work. Please try again.
 error-phone-taken = An account with this phone number already exists. Sign in with a code sent to it.
+
+## Event authoring and moderation
+error-title-required = Give the event a title in Arabic, English or both.
+error-description-required = Describe the event in Arabic, English or both.
+error-text-too-long = This text is too long: at most { $max } characters.
+error-too-many-tags = An event can have at most 10 tags.
+error-invalid-location = The venue's location is not a valid latitude and longitude.
+error-location-outside-jordan = The venue's location is outside Jordan. Check the map pin.
+error-event-ends-before-start = The event must end after it starts.
+error-event-starts-in-past = The event's start time has already passed.
+error-unknown-time-zone = This time zone is not known. Use a name like Asia/Amman.
+error-ticket-types-required = Add at least one ticket type before submitting the event for review.
+error-ticket-type-name-required = Give every ticket type a name in Arabic, English or both.
+error-invalid-price = A ticket price must be between 0 (free) and 10,000 JOD.
+error-unsupported-currency = Ticket prices are in Jordanian dinars (JOD).
+error-invalid-capacity = A ticket type's capacity must be between 1 and 100,000.
+error-invalid-sales-window = Ticket sales must end after they start and no later than the end of the event.
+error-invalid-per-order-limit = The most tickets per order must be between 1 and 100.
+error-duplicate-ticket-type = The same ticket type appears twice.
+error-unknown-ticket-type = This ticket type is not one of this event's.
+error-edit-conflict = Someone changed this event while you were editing it. Reload it and make your changes again.
+error-event-cancelled = This event is cancelled and can no longer be changed.
+error-invalid-status-transition = The event's current status does not allow this.
+error-reason-required = Give a reason for the rejection, so the organizer knows what to fix.
