@@ -10,8 +10,10 @@ mod error;
 mod events;
 mod extract;
 mod metrics;
+mod moderation;
 mod oidc;
 mod openapi;
+mod organizer;
 mod orgs;
 mod phone;
 pub mod ratelimit;
@@ -91,6 +93,8 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api_v1 = Router::new()
         .route("/events", get(events::list))
+        .route("/events/{event_id}", get(events::detail))
+        .route("/events/{event_id}/cover/{variant}", get(events::cover))
         .route("/openapi.json", get(openapi::document))
         .route("/auth/register", post(accounts::register))
         .route("/auth/login", post(accounts::login))
@@ -118,6 +122,32 @@ pub fn app(state: AppState) -> Router {
         .route("/orgs/{org_id}/members/{user_id}/role", put(orgs::set_role))
         .route("/orgs/{org_id}/members/{user_id}", delete(orgs::remove))
         .route("/orgs/{org_id}/transfer-ownership", post(orgs::transfer))
+        .route(
+            "/orgs/{org_id}/events",
+            get(organizer::list).post(organizer::create),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}",
+            get(organizer::get).put(organizer::update),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/submit",
+            post(organizer::submit),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/cancel",
+            post(organizer::cancel),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/reviews",
+            get(organizer::reviews),
+        )
+        .route("/admin/events/review-queue", get(moderation::queue))
+        .route(
+            "/admin/events/{event_id}/approve",
+            post(moderation::approve),
+        )
+        .route("/admin/events/{event_id}/reject", post(moderation::reject))
         .route("/admin/users/{user_id}/admin", put(orgs::set_admin));
     metrics::handle();
     Router::new()
