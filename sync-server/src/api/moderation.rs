@@ -82,6 +82,7 @@ async fn decide(
         (status = 403, description = "`forbidden`: not a platform admin", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`invalid_status_transition` (`details.status`): not waiting for review (perhaps another admin decided first)", body = ErrorBody),
+        (status = 422, description = "`ticket_types_required`: an edit removed every ticket type", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -1137,13 +1137,23 @@ async fn a_published_event_goes_back_to_review_only_when_what_attendees_paid_for
     let outcome = store.update_event(edit(pending.clone(), 3)).await.unwrap();
     assert_eq!(outcome.event.status, EventStatus::PendingReview);
     assert_eq!(outcome.returned_to_review, None);
+    // An event in review that lost every ticket type cannot be approved.
+    let mut emptied = pending.clone();
+    emptied.ticket_types.clear();
+    store.update_event(edit(emptied.clone(), 4)).await.unwrap();
+    assert!(matches!(
+        store
+            .change_status(status_change(e.id, None, Approve, admin, None))
+            .await,
+        Err(StoreError::Conflict("ticket_types"))
+    ));
     // A cancelled event is never edited again.
     store
         .change_status(status_change(e.id, Some(o.id), Cancel, owner, None))
         .await
         .unwrap();
     assert!(matches!(
-        store.update_event(edit(pending, 4)).await,
+        store.update_event(edit(pending, 5)).await,
         Err(StoreError::Conflict("event_cancelled"))
     ));
 }

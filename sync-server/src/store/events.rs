@@ -98,7 +98,7 @@ pub struct EditOutcome {
 pub enum Transition {
     /// Draft or rejected → pending review (needs a ticket type).
     Submit,
-    /// Pending review → published.
+    /// Pending review → published (needs a ticket type).
     Approve,
     /// Pending review → rejected, with a reason.
     Reject,
@@ -133,6 +133,12 @@ impl Transition {
             Transition::Reject => ReviewAction::Rejected,
             Transition::Cancel => ReviewAction::Cancelled,
         }
+    }
+
+    /// Whether the event must have a ticket type to take this step (an event in review may
+    /// have lost its last one by an edit).
+    pub fn needs_ticket_types(self) -> bool {
+        matches!(self, Transition::Submit | Transition::Approve)
     }
 
     /// Why `self` cannot start from `current`, if it cannot.

@@ -326,7 +326,7 @@ impl EventStore for PgStore {
         }
         let t = change.transition;
         t.check(event_status(&status)?)?;
-        if t == Transition::Submit {
+        if t.needs_ticket_types() {
             let ticket_types: i64 =
                 sqlx::query_scalar("SELECT count(*) FROM ticket_types WHERE event_id = $1")
                     .bind(change.event_id)

@@ -300,7 +300,7 @@ impl EventStore for SqliteStore {
                 }
                 let t = change.transition;
                 t.check(event_status(&status)?)?;
-                if t == Transition::Submit && ticket_types == 0 {
+                if t.needs_ticket_types() && ticket_types == 0 {
                     return Err(StoreError::Conflict("ticket_types"));
                 }
                 let now = change.now.as_second();
