@@ -71,7 +71,8 @@ ensure_test_peers() {
 # A PostgreSQL server for the PostgreSQL store's tests, on 127.0.0.1: uses one that is
 # running, else starts an installed cluster, else installs PostgreSQL and starts it. Then
 # makes sure the test role exists (hafla/hafla, CREATEDB: each test creates and drops its
-# own database) and exports HAFLA_TEST_DATABASE_URL.
+# own database), that pg_createcluster is there (the outage test makes a cluster of its
+# own) and exports HAFLA_TEST_DATABASE_URL.
 ensure_postgres() {
   local port=5432
   if ! pg_isready -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
@@ -102,6 +103,11 @@ ensure_postgres() {
     [ "$( (cd / && "${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'hafla'") )" != "1" ]; then
     step "creating the PostgreSQL test role hafla"
     (cd / && "${psql[@]}" -c "CREATE ROLE hafla LOGIN PASSWORD 'hafla' CREATEDB")
+  fi
+  # The database outage test stops and starts a cluster of its own, made with
+  # postgresql-common's pg_createcluster.
+  if ! command -v pg_createcluster >/dev/null 2>&1; then
+    ensure_apt_packages postgresql
   fi
   export HAFLA_TEST_DATABASE_URL="postgres://hafla:hafla@127.0.0.1:$port/postgres"
 }

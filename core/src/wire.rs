@@ -548,6 +548,8 @@ pub enum ErrorCode {
     InvalidStatusTransition,
     /// A rejection needs a reason.
     ReasonRequired,
+    /// The server cannot reach its database for the moment; try again after `Retry-After`.
+    DatabaseUnavailable,
     Internal,
     /// Client side: the server could not be reached at all.
     ServerUnreachable,
@@ -558,7 +560,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 52] = [
+    pub const ALL: [ErrorCode; 53] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -607,6 +609,7 @@ impl ErrorCode {
         ErrorCode::EventCancelled,
         ErrorCode::InvalidStatusTransition,
         ErrorCode::ReasonRequired,
+        ErrorCode::DatabaseUnavailable,
         ErrorCode::Internal,
         ErrorCode::ServerUnreachable,
         ErrorCode::BadResponse,
@@ -664,6 +667,7 @@ impl ErrorCode {
             ErrorCode::EventCancelled => "error-event-cancelled",
             ErrorCode::InvalidStatusTransition => "error-invalid-status-transition",
             ErrorCode::ReasonRequired => "error-reason-required",
+            ErrorCode::DatabaseUnavailable => "error-database-unavailable",
             ErrorCode::Internal => "error-internal",
             ErrorCode::ServerUnreachable => "error-server-unreachable",
             ErrorCode::BadResponse => "error-bad-response",

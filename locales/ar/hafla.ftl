@@ -28,6 +28,7 @@ error-invalid-parameter = قيمة «{ $name }» غير صحيحة: { $reason }
 error-not-found = لم نجد ما طلبته.
 error-payload-too-large = الطلب أكبر من المسموح.
 error-internal = حدث خطأ من جهتنا. يرجى المحاولة مرة أخرى.
+error-database-unavailable = خدمة حفلة غير متاحة مؤقتاً. حاول مرة أخرى بعد قليل.
 error-server-unreachable = تعذّر الوصول إلى خادم حفلة على { $url }. تحقق من اتصالك وأعد المحاولة.
 error-bad-response = الخادم على { $url } لم يُجب كخادم حفلة.
 error-unknown = { $message }

@@ -25,6 +25,7 @@ error-invalid-parameter = The value of “{ $name }” is not valid: { $reason }
 error-not-found = We couldn't find what you asked for.
 error-payload-too-large = The request is too large.
 error-internal = Something went wrong on our side. Please try again.
+error-database-unavailable = Hafla is briefly unavailable. Please try again in a moment.
 error-server-unreachable = Can't reach the Hafla server at { $url }. Check your connection and try again.
 error-bad-response = The server at { $url } did not answer like a Hafla server.
 error-unknown = { $message }

@@ -26,12 +26,21 @@ pub struct Cli {
     command: Command,
 }
 
+#[derive(Args, Debug)]
+struct DemoArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Generated events to add to the written ones (e.g. 100000 for benchmarks).
+    #[arg(long, default_value_t = demo::DEMO_GENERATED)]
+    generated: usize,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the API (creating and migrating the database if needed).
     Serve(ServeArgs),
     /// Seed bilingual Jordanian demo data into an empty database (a no-op when data exists).
-    Demo(DataArgs),
+    Demo(DemoArgs),
     /// Apply database migrations and exit.
     Migrate(DataArgs),
     /// Platform administration.
@@ -55,6 +64,10 @@ struct DataArgs {
     /// PostgreSQL: longest a statement may run, in seconds [default: 5].
     #[arg(long, env = "HAFLA_DB_STATEMENT_TIMEOUT_SECS")]
     db_statement_timeout_secs: Option<u64>,
+    /// PostgreSQL: longest a request waits for a database connection, in seconds; while the
+    /// database is down, requests answer 503 after this long [default: 5].
+    #[arg(long, env = "HAFLA_DB_ACQUIRE_TIMEOUT_SECS")]
+    db_acquire_timeout_secs: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -123,10 +136,15 @@ struct Database {
 impl Database {
     fn resolve(args: DataArgs, file: &FileConfig) -> Database {
         let defaults = PgOptions::default();
-        let timeout = pick(
+        let statement_timeout = pick(
             args.db_statement_timeout_secs,
             file.db_statement_timeout_secs,
             || defaults.statement_timeout.as_secs(),
+        );
+        let acquire_timeout = pick(
+            args.db_acquire_timeout_secs,
+            file.db_acquire_timeout_secs,
+            || defaults.acquire_timeout.as_secs(),
         );
         Database {
             url: args.database_url.or_else(|| file.database_url.clone()),
@@ -137,8 +155,8 @@ impl Database {
                 max_connections: pick(args.db_max_connections, file.db_max_connections, || {
                     defaults.max_connections
                 }),
-                statement_timeout: std::time::Duration::from_secs(timeout),
-                ..defaults
+                statement_timeout: std::time::Duration::from_secs(statement_timeout),
+                acquire_timeout: std::time::Duration::from_secs(acquire_timeout),
             },
         }
     }
@@ -271,8 +289,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo(args) => {
-            let (store, name) = Database::resolve(args, &file).open().await?;
-            report_seed(&*store, &name).await
+            let (store, name) = Database::resolve(args.data, &file).open().await?;
+            report_seed(&*store, &name, args.generated).await
         }
         Command::Serve(args) => serve(ServeSettings::resolve(args, file)).await,
         Command::Admin(AdminCommand::Create { email, data }) => {
@@ -290,8 +308,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn report_seed(store: &dyn Store, name: &str) -> Result<(), CliError> {
-    match demo::seed(store, demo::today_in_amman()?).await? {
+async fn report_seed(store: &dyn Store, name: &str, generated: usize) -> Result<(), CliError> {
+    match demo::seed_with(store, demo::today_in_amman()?, generated).await? {
         SeedOutcome::Seeded {
             organizations,
             events,
@@ -306,7 +324,7 @@ async fn report_seed(store: &dyn Store, name: &str) -> Result<(), CliError> {
 async fn serve(args: ServeSettings) -> Result<(), CliError> {
     let (store, database_name) = args.database.open().await?;
     if args.demo {
-        report_seed(&*store, &database_name).await?;
+        report_seed(&*store, &database_name, demo::DEMO_GENERATED).await?;
     }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

@@ -32,6 +32,7 @@ pub struct FileConfig {
     pub purge_interval_secs: Option<u64>,
     /// Addresses or networks of reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<Vec<String>>,
+    pub db_acquire_timeout_secs: Option<u64>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

@@ -227,9 +227,55 @@ fn the_server_runs_on_postgresql_when_the_url_says_so() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
-    assert!(stdout.contains("seeded 41 demo events"), "{stdout}");
+    assert!(stdout.contains("seeded 221 demo events"), "{stdout}");
     assert!(
         !stdout.contains(":hafla@"),
         "the password is not printed: {stdout}"
     );
+}
+
+#[test]
+fn serving_on_a_database_that_does_not_answer_stops_with_one_line_instead_of_waiting() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("postgres://hafla:s3cret-pw@127.0.0.1:{port}/hafla");
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hafla-server"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .args(["--database-url", &url, "--db-acquire-timeout-secs", "1"])
+        .env_remove("HAFLA_CONFIG")
+        .env_remove("HAFLA_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("hafla-server still waits for the database after 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let took = started.elapsed();
+    let output = child.wait_with_output().unwrap();
+    let stderr = one_line_error(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains(&format!(
+            "cannot open the database postgres://127.0.0.1:{port}/hafla"
+        )) && stderr.contains("no connection within 1 s"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).is_empty(),
+        "it never said it was listening"
+    );
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
 }

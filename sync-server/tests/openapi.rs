@@ -168,3 +168,21 @@ async fn every_error_response_uses_the_error_body_schema() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[tokio::test]
+async fn every_route_that_uses_the_database_documents_503_with_retry_after() {
+    let doc = document().await;
+    let mut wrong = vec![];
+    for route in api_routes() {
+        let answer = &operation(&doc, route)["responses"]["503"];
+        let uses_database = route.path != "/api/v1/openapi.json";
+        let documented = answer["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("database_unavailable"))
+            && answer["headers"]["Retry-After"].is_object();
+        if uses_database != documented {
+            wrong.push(format!("{} {}: 503 {answer}", route.method, route.path));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -9,6 +9,10 @@ use hafla_core::Lang;
 use hafla_core::i18n::localizer;
 use hafla_core::wire::{ErrorBody, ErrorCode};
 
+/// The `Retry-After` of answers while the database is unavailable: long enough not to
+/// hammer a database that is restarting, short enough that clients are back soon after.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 3;
+
 /// An error a handler returns. It is rendered by [`localize_errors`], which knows the
 /// caller's language; handlers never format messages themselves.
 #[derive(Clone, Debug)]
@@ -18,7 +22,7 @@ pub struct ApiError {
     /// Named arguments of the Fluent message.
     pub args: Vec<(&'static str, String)>,
     pub details: Option<serde_json::Value>,
-    /// Seconds to wait, sent as `Retry-After` (rate limits).
+    /// Seconds to wait, sent as `Retry-After` (rate limits, database unavailable).
     pub retry_after: Option<u64>,
 }
 
@@ -76,6 +80,16 @@ impl ApiError {
 
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+    }
+
+    /// The database cannot be reached for the moment: 503, try again after
+    /// [`DATABASE_RETRY_AFTER_SECS`].
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::DatabaseUnavailable,
+        )
+        .with_retry_after(DATABASE_RETRY_AFTER_SECS)
     }
 
     fn render(&self, lang: Lang) -> Response {
@@ -138,6 +152,10 @@ impl From<crate::store::StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::InvalidStatusTransition)
                     .with_details(serde_json::json!({ "status": from }))
             }
+            StoreError::Unavailable(reason) => {
+                tracing::warn!(%reason, "database unavailable");
+                ApiError::database_unavailable()
+            }
             err => {
                 tracing::error!(error = %err, "store failed");
                 ApiError::internal()
@@ -176,4 +194,53 @@ pub async fn localize_errors(request: Request, next: Next) -> Response {
             .render(lang);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    async fn body(response: Response) -> ErrorBody {
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_database_is_a_503_to_retry_in_the_callers_language() {
+        let error = ApiError::from(StoreError::Unavailable("connection refused".into()));
+        let response = error.render(Lang::Ar);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers()[header::RETRY_AFTER],
+            DATABASE_RETRY_AFTER_SECS.to_string()
+        );
+        let body = body(response).await;
+        assert_eq!(body.code, ErrorCode::DatabaseUnavailable);
+        assert_eq!(
+            body.message,
+            localizer().message(Lang::Ar, "error-database-unavailable", &[])
+        );
+        assert!(!body.message.contains("refused"), "{}", body.message);
+    }
+
+    #[tokio::test]
+    async fn other_database_errors_are_a_500_that_reveals_nothing() {
+        let errors = [
+            StoreError::Postgres(sqlx::Error::Protocol("relation users_secret".into())),
+            StoreError::Corrupt("users_secret".into()),
+            StoreError::Task("users_secret".into()),
+        ];
+        for err in errors {
+            let response = ApiError::from(err).render(Lang::En);
+            assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            assert!(response.headers().get(header::RETRY_AFTER).is_none());
+            let body = body(response).await;
+            assert_eq!(body.code, ErrorCode::Internal);
+            assert!(body.details.is_none());
+            assert!(!body.message.contains("users_secret"), "{}", body.message);
+        }
+    }
 }

@@ -182,16 +182,21 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
     tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers with every migration applied. Not ready is a 503:
+/// `database_unavailable` (with `Retry-After`) when the database does not answer, else
+/// `internal` (e.g. a schema from another build).
 async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<&'static str, ApiError> {
-    state.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "not ready");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            hafla_core::wire::ErrorCode::Internal,
-        )
+    state.store.ping().await.map_err(|e| match e {
+        e @ crate::store::StoreError::Unavailable(_) => ApiError::from(e),
+        e => {
+            tracing::warn!(error = %e, "not ready");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                hafla_core::wire::ErrorCode::Internal,
+            )
+        }
     })?;
     Ok("ready")
 }

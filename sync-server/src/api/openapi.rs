@@ -19,7 +19,9 @@ unsupported. Error messages (and `Content-Language`) follow it.
 **Errors.** Every error answers with a JSON body `{code, message, details?}` (`ErrorBody`): \
 `code` is a stable snake_case identifier to branch on (treat codes you do not know as \
 `unknown`), `message` is meant for people and is in the caller's language, and `details`, \
-when present, holds machine-readable specifics (which field, which rule).
+when present, holds machine-readable specifics (which field, which rule). While the server \
+cannot reach its database, routes that need it answer 503 `database_unavailable` with a \
+`Retry-After` header: retry after that many seconds.
 
 **Authentication.** Routes marked with the `bearer` security scheme need \
 `Authorization: Bearer <access_token>`; tokens come from the sign-in routes and are renewed \
@@ -148,24 +150,36 @@ pub struct ApiDoc;
 struct BearerScheme;
 
 /// Adds the error answers every route shares, in one place instead of on each handler:
-/// 500 everywhere; 413, 415 and 422 where a JSON body is read; 401 where a caller is needed.
-/// Handlers document only the errors particular to them (a handler that does write one of
-/// these keeps its own, more specific description).
+/// 500 everywhere; 503 (`database_unavailable`, with `Retry-After`) wherever the database is
+/// used, which is everywhere but this document; 413, 415 and 422 where a JSON body is read;
+/// 401 where a caller is needed. Handlers document only the errors particular to them (a
+/// handler that does write one of these keeps its own, more specific description).
 struct CommonErrors;
+
+/// The one operation that answers without the database.
+const WITHOUT_DATABASE: &str = "openapi_document";
 
 impl Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let error = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type, header::HeaderBuilder};
+        let error = |status: &str, description: &str| {
+            let response = ResponseBuilder::new().description(description).content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            );
+            let response = match status {
+                "503" => response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(utoipa::openapi::schema::Object::with_type(Type::Integer))
+                        .description(Some("Seconds to wait before trying again"))
                         .build(),
-                )
-                .build()
+                ),
+                _ => response,
+            };
+            response.build()
         };
         for item in openapi.paths.paths.values_mut() {
             let operations = [
@@ -176,6 +190,12 @@ impl Modify for CommonErrors {
             ];
             for operation in operations.into_iter().flatten() {
                 let mut shared = vec![("500", "`internal`")];
+                if operation.operation_id.as_deref() != Some(WITHOUT_DATABASE) {
+                    shared.push((
+                        "503",
+                        "`database_unavailable`: try again after `Retry-After`",
+                    ));
+                }
                 if operation.request_body.is_some() {
                     shared.extend([
                         ("413", "`payload_too_large`"),
@@ -191,7 +211,7 @@ impl Modify for CommonErrors {
                         .responses
                         .responses
                         .entry(status.to_owned())
-                        .or_insert_with(|| error(description).into());
+                        .or_insert_with(|| error(status, description).into());
                 }
             }
         }

@@ -92,7 +92,9 @@ fn otp_error(e: OtpError) -> ApiError {
             body = hafla_core::wire::ErrorBody),
         (status = 429, description = "`rate_limited`", body = hafla_core::wire::ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "`sms_unavailable`: try again shortly", body = hafla_core::wire::ErrorBody),
+        (status = 503, description = "`sms_unavailable` or `database_unavailable`: try again shortly",
+            body = hafla_core::wire::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait (`database_unavailable`)"))),
     )
 )]
 pub async fn send_code(

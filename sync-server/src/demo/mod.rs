@@ -1,6 +1,9 @@
 //! `hafla-server demo`: seeds a realistic bilingual Jordanian catalog for trying Hafla out.
 
 mod catalog;
+mod generated;
+
+pub use generated::DEMO_GENERATED;
 
 use crate::store::{CatalogStore, NewEvent, NewOrganization, NewTicketType, StoreError};
 use hafla_core::Bilingual;
@@ -67,8 +70,15 @@ pub enum SeedOutcome {
     AlreadyPresent,
 }
 
-/// Builds the catalog with event dates counted from `today` in Asia/Amman.
-pub fn build(today: Date) -> Result<(Vec<NewOrganization>, Vec<NewEvent>), DemoError> {
+/// The seed of the generated demo events, so every demo database looks alike.
+const GENERATED_SEED: u64 = 2026;
+
+/// Builds the catalog with event dates counted from `today` in Asia/Amman: the written
+/// events plus `generated` generated ones.
+pub fn build(
+    today: Date,
+    generated: usize,
+) -> Result<(Vec<NewOrganization>, Vec<NewEvent>), DemoError> {
     let tz = TimeZone::get(DEMO_TIME_ZONE).map_err(|e| DemoError::Invalid(e.to_string()))?;
     let bilingual = |ar: &str, en: &str| {
         Bilingual::new(ar, en).map_err(|e| DemoError::Invalid(format!("{en:?}: {e}")))
@@ -134,15 +144,31 @@ pub fn build(today: Date) -> Result<(Vec<NewOrganization>, Vec<NewEvent>), DemoE
             ticket_types,
         });
     }
+    events.extend(generated::events(
+        generated,
+        GENERATED_SEED,
+        today,
+        &|key| org_ids.get(key).copied(),
+    )?);
     Ok((organizations, events))
 }
 
-/// Seeds the demo catalog into an empty database; leaves a database with data untouched.
+/// Seeds the demo catalog (with [`DEMO_GENERATED`] generated events) into an empty
+/// database; leaves a database with data untouched.
 pub async fn seed(store: &dyn CatalogStore, today: Date) -> Result<SeedOutcome, DemoError> {
+    seed_with(store, today, DEMO_GENERATED).await
+}
+
+/// [`seed`] with `generated` generated events instead (e.g. 100,000 for benchmarks).
+pub async fn seed_with(
+    store: &dyn CatalogStore,
+    today: Date,
+    generated: usize,
+) -> Result<SeedOutcome, DemoError> {
     if store.count_organizations().await? > 0 {
         return Ok(SeedOutcome::AlreadyPresent);
     }
-    let (organizations, events) = build(today)?;
+    let (organizations, events) = build(today, generated)?;
     let outcome = SeedOutcome::Seeded {
         organizations: organizations.len(),
         events: events.len(),
@@ -227,7 +253,7 @@ mod tests {
     #[test]
     fn demo_events_start_in_the_future_in_amman_time() {
         let today = Date::constant(2026, 3, 29); // the day Jordan's clocks would have changed
-        let (orgs, events) = build(today).unwrap();
+        let (orgs, events) = build(today, 0).unwrap();
         assert_eq!(orgs.len(), catalog::ORGANIZERS.len());
         let tz = TimeZone::get(DEMO_TIME_ZONE).unwrap();
         for (e, source) in events.iter().zip(catalog::EVENTS) {
@@ -256,9 +282,9 @@ mod tests {
         let store = crate::store::SqliteStore::open(dir.path()).unwrap();
         let today = today_in_amman().unwrap();
         let first = seed(&store, today).await.unwrap();
-        assert!(
-            matches!(first, SeedOutcome::Seeded { events, .. } if events == catalog::EVENTS.len())
-        );
+        let expected = catalog::EVENTS.len() + DEMO_GENERATED;
+        assert!(expected >= 200, "at least 200 demo events");
+        assert!(matches!(first, SeedOutcome::Seeded { events, .. } if events == expected));
         assert_eq!(
             seed(&store, today).await.unwrap(),
             SeedOutcome::AlreadyPresent
@@ -267,6 +293,6 @@ mod tests {
             .list_published_events(jiff::Timestamp::now(), 0, 100)
             .await
             .unwrap();
-        assert_eq!(page.total as usize, catalog::EVENTS.len());
+        assert_eq!(page.total as usize, expected);
     }
 }

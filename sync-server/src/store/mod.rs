@@ -38,10 +38,19 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error(transparent)]
     Migration(#[from] hafla_core::sqlite_migrations::MigrationError),
+    /// Any other SQLite error (those meaning "unavailable" become [`StoreError::Unavailable`]).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Any other PostgreSQL error (those meaning "unavailable" become
+    /// [`StoreError::Unavailable`]).
     #[error("database error: {0}")]
-    Postgres(#[from] sqlx::Error),
+    Postgres(sqlx::Error),
+    /// The database cannot be reached or cannot take work right now (stopped, restarting,
+    /// connection lost, no connection free in time, locked past the busy timeout): the same
+    /// request may well succeed moments later. The `From` conversions of each backend's
+    /// errors decide which errors these are.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A unique value (email, phone, member) is already taken.
     #[error("{0} is already in use")]
     Conflict(&'static str),
@@ -57,6 +66,17 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database task stopped: {0}")]
     Task(String),
+}
+
+/// Runs one store operation and records how long it took in the `db_query_seconds`
+/// histogram, by `kind` (`"read"` or `"write"`): one sample per operation, failed ones
+/// included. Both backends time their operations through this, so `/metrics` reads the
+/// same whichever is in use.
+async fn timed<T>(kind: &'static str, operation: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = operation.await;
+    metrics::histogram!("db_query_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+    result
 }
 
 /// An organization to create.
@@ -495,10 +515,14 @@ pub struct RateRule {
 }
 
 impl RateRule {
+    /// How far ahead of now the theoretical arrival time may run: the whole burst.
+    pub fn tolerance_ms(self) -> i64 {
+        self.emission_ms.saturating_mul(i64::from(self.burst))
+    }
+
     /// How long until one more attempt fits, given the budget's theoretical arrival time.
     pub fn wait_ms(self, tat_ms: i64, now_ms: i64) -> i64 {
-        let tolerance = self.emission_ms.saturating_mul(i64::from(self.burst));
-        (tat_ms.max(now_ms) + self.emission_ms - now_ms - tolerance).max(1)
+        (tat_ms.max(now_ms) + self.emission_ms - now_ms - self.tolerance_ms()).max(1)
     }
 }
 
@@ -514,7 +538,22 @@ pub(crate) struct PurgeCutoffs {
     pub job_runs: i64,
 }
 
+/// What purging deletes: (table, column, whether the column is a time, cutoff). Rows whose
+/// column is below the cutoff go; times are Unix seconds, the rest plain integers.
+pub(crate) type Purge = (&'static str, &'static str, bool, i64);
+
 impl PurgeCutoffs {
+    pub fn purges(self) -> [Purge; 6] {
+        [
+            ("rate_limits", "tat_ms", false, self.rate_limits_ms),
+            ("otp_challenges", "expires_at", true, self.otp_challenges),
+            ("oidc_pending", "created_at", true, self.pending_logins),
+            ("one_time_tokens", "expires_at", true, self.tokens),
+            ("refresh_tokens", "expires_at", true, self.tokens),
+            ("job_runs", "started_at", true, self.job_runs),
+        ]
+    }
+
     pub fn at(now: jiff::Timestamp) -> PurgeCutoffs {
         let secs = now.as_second();
         PurgeCutoffs {

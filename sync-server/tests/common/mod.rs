@@ -217,8 +217,9 @@ impl ServerProcess {
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.path())
             .args(args)
-            .envs(env.iter().copied())
             .env_remove("HAFLA_CONFIG")
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::fs::File::create(data_dir.path().join("server.log")).unwrap())
             .spawn()
@@ -261,6 +262,17 @@ impl ServerProcess {
             body,
         )
         .await
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Kills the process and returns what it logged.
+    pub fn stop_and_read_log(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
     }
 }
 

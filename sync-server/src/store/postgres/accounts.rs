@@ -53,7 +53,7 @@ fn conflict(e: sqlx::Error) -> StoreError {
             _ => {}
         }
     }
-    StoreError::Postgres(e)
+    e.into()
 }
 
 /// `Ok` when an update touched a row, else the user was not found.
@@ -67,80 +67,95 @@ fn found(result: sqlx::postgres::PgQueryResult) -> Result<(), StoreError> {
 #[async_trait]
 impl AccountStore for PgStore {
     async fn create_user(&self, u: User) -> Result<(), StoreError> {
-        let at = |verified: bool| verified.then(|| secs(u.created_at));
-        sqlx::query(
-            "INSERT INTO users (id, email, email_verified_at, phone, phone_verified_at,
-                password_hash, display_name, lang, is_admin, signup_method, created_at)
-             VALUES ($1, $2, to_timestamp($3), $4, to_timestamp($5), $6, $7, $8, $9, $10,
-                to_timestamp($11))",
-        )
-        .bind(u.id)
-        .bind(u.email.as_deref().map(str::to_lowercase))
-        .bind(at(u.email_verified))
-        .bind(&u.phone)
-        .bind(at(u.phone_verified))
-        .bind(&u.password_hash)
-        .bind(&u.display_name)
-        .bind(u.lang.tag())
-        .bind(u.is_admin)
-        .bind(u.signup_method.key())
-        .bind(secs(u.created_at))
-        .execute(self.pool())
+        self.write(async {
+            let at = |verified: bool| verified.then(|| secs(u.created_at));
+            sqlx::query(
+                "INSERT INTO users (id, email, email_verified_at, phone, phone_verified_at,
+                    password_hash, display_name, lang, is_admin, signup_method, created_at)
+                 VALUES ($1, $2, to_timestamp($3), $4, to_timestamp($5), $6, $7, $8, $9, $10,
+                    to_timestamp($11))",
+            )
+            .bind(u.id)
+            .bind(u.email.as_deref().map(str::to_lowercase))
+            .bind(at(u.email_verified))
+            .bind(&u.phone)
+            .bind(at(u.phone_verified))
+            .bind(&u.password_hash)
+            .bind(&u.display_name)
+            .bind(u.lang.tag())
+            .bind(u.is_admin)
+            .bind(u.signup_method.key())
+            .bind(secs(u.created_at))
+            .execute(self.pool())
+            .await
+            .map_err(conflict)?;
+            Ok(())
+        })
         .await
-        .map_err(conflict)?;
-        Ok(())
     }
 
     async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .as_ref()
-        .map(read_user)
-        .transpose()
+        self.read(async {
+            sqlx::query(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(read_user)
+            .transpose()
+        })
+        .await
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE email = $1"
-        ))
-        .bind(email.to_lowercase())
-        .fetch_optional(self.pool())
-        .await?
-        .as_ref()
-        .map(read_user)
-        .transpose()
+        self.read(async {
+            sqlx::query(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE email = $1"
+            ))
+            .bind(email.to_lowercase())
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(read_user)
+            .transpose()
+        })
+        .await
     }
 
     async fn user_by_phone(&self, phone: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE phone = $1"
-        ))
-        .bind(phone)
-        .fetch_optional(self.pool())
-        .await?
-        .as_ref()
-        .map(read_user)
-        .transpose()
+        self.read(async {
+            sqlx::query(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE phone = $1"
+            ))
+            .bind(phone)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(read_user)
+            .transpose()
+        })
+        .await
     }
 
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), StoreError> {
-        found(
-            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-                .bind(user_id)
-                .bind(password_hash)
-                .execute(self.pool())
-                .await?,
-        )
+        self.write(async {
+            found(
+                sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .execute(self.pool())
+                    .await?,
+            )
+        })
+        .await
     }
 
     async fn mark_email_verified(
@@ -148,26 +163,32 @@ impl AccountStore for PgStore {
         user_id: Uuid,
         at: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        found(
-            sqlx::query(
-                "UPDATE users SET email_verified_at = coalesce(email_verified_at, to_timestamp($2))
-                 WHERE id = $1",
+        self.write(async {
+            found(
+                sqlx::query(
+                    "UPDATE users SET email_verified_at = coalesce(email_verified_at, to_timestamp($2))
+                     WHERE id = $1",
+                )
+                .bind(user_id)
+                .bind(secs(at))
+                .execute(self.pool())
+                .await?,
             )
-            .bind(user_id)
-            .bind(secs(at))
-            .execute(self.pool())
-            .await?,
-        )
+        })
+        .await
     }
 
     async fn set_admin(&self, user_id: Uuid, is_admin: bool) -> Result<(), StoreError> {
-        found(
-            sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
-                .bind(user_id)
-                .bind(is_admin)
-                .execute(self.pool())
-                .await?,
-        )
+        self.write(async {
+            found(
+                sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(is_admin)
+                    .execute(self.pool())
+                    .await?,
+            )
+        })
+        .await
     }
 
     async fn insert_one_time_token(
@@ -177,17 +198,20 @@ impl AccountStore for PgStore {
         purpose: TokenPurpose,
         expires_at: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO one_time_tokens (token_hash, user_id, purpose, expires_at)
-             VALUES ($1, $2, $3, to_timestamp($4))",
-        )
-        .bind(&token_hash[..])
-        .bind(user_id)
-        .bind(purpose.key())
-        .bind(secs(expires_at))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.write(async {
+            sqlx::query(
+                "INSERT INTO one_time_tokens (token_hash, user_id, purpose, expires_at)
+                 VALUES ($1, $2, $3, to_timestamp($4))",
+            )
+            .bind(&token_hash[..])
+            .bind(user_id)
+            .bind(purpose.key())
+            .bind(secs(expires_at))
+            .execute(self.pool())
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// One `UPDATE ... RETURNING`: concurrent consumers of the same token queue on its row,
@@ -198,16 +222,19 @@ impl AccountStore for PgStore {
         purpose: TokenPurpose,
         now: jiff::Timestamp,
     ) -> Result<Option<Uuid>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "UPDATE one_time_tokens SET used_at = to_timestamp($3)
-             WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL
-               AND expires_at > to_timestamp($3)
-             RETURNING user_id",
-        )
-        .bind(&token_hash[..])
-        .bind(purpose.key())
-        .bind(secs(now))
-        .fetch_optional(self.pool())
-        .await?)
+        self.write(async {
+            Ok(sqlx::query_scalar(
+                "UPDATE one_time_tokens SET used_at = to_timestamp($3)
+                 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL
+                   AND expires_at > to_timestamp($3)
+                 RETURNING user_id",
+            )
+            .bind(&token_hash[..])
+            .bind(purpose.key())
+            .bind(secs(now))
+            .fetch_optional(self.pool())
+            .await?)
+        })
+        .await
     }
 }

@@ -13,21 +13,27 @@ use sqlx::postgres::PgRow;
 impl CatalogStore for PgStore {
     /// Whether the database answers with every migration applied; for readiness checks.
     async fn ping(&self) -> Result<(), StoreError> {
-        let version = migrate::current_version(self.pool()).await?;
-        let latest = migrate::latest();
-        if version != latest {
-            return Err(StoreError::Corrupt(format!(
-                "schema version {version}, expected {latest}"
-            )));
-        }
-        Ok(())
+        self.read(async {
+            let version = migrate::current_version(self.pool()).await?;
+            let latest = migrate::latest();
+            if version != latest {
+                return Err(StoreError::Corrupt(format!(
+                    "schema version {version}, expected {latest}"
+                )));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn count_organizations(&self) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM organizations")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(count.try_into().unwrap_or(0))
+        self.read(async {
+            let count: i64 = sqlx::query_scalar("SELECT count(*) FROM organizations")
+                .fetch_one(self.pool())
+                .await?;
+            Ok(count.try_into().unwrap_or(0))
+        })
+        .await
     }
 
     /// Creates organizations and events (with their ticket types) in one transaction.
@@ -36,25 +42,28 @@ impl CatalogStore for PgStore {
         organizations: Vec<NewOrganization>,
         events: Vec<NewEvent>,
     ) -> Result<(), StoreError> {
-        let now = jiff::Timestamp::now().as_second();
-        let mut tx = self.pool().begin().await?;
-        for org in &organizations {
-            sqlx::query(
-                "INSERT INTO organizations (id, name_ar, name_en, created_at)
-                 VALUES ($1, $2, $3, to_timestamp($4))",
-            )
-            .bind(org.id)
-            .bind(&org.name.ar)
-            .bind(&org.name.en)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for e in &events {
-            insert_event(&mut tx, e, now).await?;
-        }
-        self.commit_announcing(tx, &[Change::Catalog]).await?;
-        Ok(())
+        self.write(async {
+            let now = jiff::Timestamp::now().as_second();
+            let mut tx = self.pool().begin().await?;
+            for org in &organizations {
+                sqlx::query(
+                    "INSERT INTO organizations (id, name_ar, name_en, created_at)
+                     VALUES ($1, $2, $3, to_timestamp($4))",
+                )
+                .bind(org.id)
+                .bind(&org.name.ar)
+                .bind(&org.name.en)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for e in &events {
+                insert_event(&mut tx, e, now).await?;
+            }
+            self.commit_announcing(tx, &[Change::Catalog]).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Published events that have not ended by `now`, soonest first.
@@ -64,42 +73,45 @@ impl CatalogStore for PgStore {
         offset: u32,
         limit: u32,
     ) -> Result<EventPage, StoreError> {
-        let published = EventStatus::Published.key();
-        // One snapshot for the count and the page, as SQLite's single read gives.
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
+        self.read(async {
+            let published = EventStatus::Published.key();
+            // One snapshot for the count and the page, as SQLite's single read gives.
+            let mut tx = self.pool().begin().await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            let total: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM events WHERE status = $1 AND ends_at >= to_timestamp($2)",
+            )
+            .bind(published)
+            .bind(secs(now))
+            .fetch_one(&mut *tx)
             .await?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM events WHERE status = $1 AND ends_at >= to_timestamp($2)",
-        )
-        .bind(published)
-        .bind(secs(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        let rows = sqlx::query(
-            "SELECT e.id, e.title_ar, e.title_en, e.description_ar, e.description_en,
-                    e.category, o.name_ar, o.name_en, e.venue_name_ar, e.venue_name_en,
-                    e.venue_address_ar, e.venue_address_en, e.city, e.lat, e.lng,
-                    extract(epoch from e.starts_at)::bigint, extract(epoch from e.ends_at)::bigint,
-                    e.time_zone,
-                    (SELECT min(t.price_minor) FROM ticket_types t WHERE t.event_id = e.id),
-                    (SELECT t.currency FROM ticket_types t WHERE t.event_id = e.id
-                       ORDER BY t.price_minor LIMIT 1)
-             FROM events e JOIN organizations o ON o.id = e.organization_id
-             WHERE e.status = $1 AND e.ends_at >= to_timestamp($2)
-             ORDER BY e.starts_at, e.id
-             LIMIT $3 OFFSET $4",
-        )
-        .bind(published)
-        .bind(secs(now))
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        let rows = rows.iter().map(event_row).collect::<Result<Vec<_>, _>>()?;
-        event_page(rows, u32::try_from(total).unwrap_or(u32::MAX), offset)
+            let rows = sqlx::query(
+                "SELECT e.id, e.title_ar, e.title_en, e.description_ar, e.description_en,
+                        e.category, o.name_ar, o.name_en, e.venue_name_ar, e.venue_name_en,
+                        e.venue_address_ar, e.venue_address_en, e.city, e.lat, e.lng,
+                        extract(epoch from e.starts_at)::bigint, extract(epoch from e.ends_at)::bigint,
+                        e.time_zone,
+                        (SELECT min(t.price_minor) FROM ticket_types t WHERE t.event_id = e.id),
+                        (SELECT t.currency FROM ticket_types t WHERE t.event_id = e.id
+                           ORDER BY t.price_minor LIMIT 1)
+                 FROM events e JOIN organizations o ON o.id = e.organization_id
+                 WHERE e.status = $1 AND e.ends_at >= to_timestamp($2)
+                 ORDER BY e.starts_at, e.id
+                 LIMIT $3 OFFSET $4",
+            )
+            .bind(published)
+            .bind(secs(now))
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let rows = rows.iter().map(event_row).collect::<Result<Vec<_>, _>>()?;
+            event_page(rows, u32::try_from(total).unwrap_or(u32::MAX), offset)
+        })
+        .await
     }
 }
 

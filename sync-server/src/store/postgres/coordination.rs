@@ -10,6 +10,7 @@ use sqlx::postgres::{PgListener, PgPool};
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 use tokio::sync::broadcast;
+use uuid::Uuid;
 
 /// The notification channel every instance listens on.
 const CHANNEL: &str = "hafla_changes";
@@ -25,7 +26,7 @@ impl PgStore {
         for change in changes {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
-                .bind(change.payload())
+                .bind(format!("{} {}", self.instance, change.payload()))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -38,10 +39,10 @@ impl PgStore {
     }
 }
 
-/// Forwards notifications from every instance to `changes` until the pool closes. When
+/// Forwards notifications from the other instances to `changes` until the pool closes. When
 /// the listening connection drops, notifications sent meanwhile are lost, so it announces
 /// [`Change::Everything`] once it listens again.
-pub(super) fn spawn_listener(pool: PgPool, changes: broadcast::Sender<Change>) {
+pub(super) fn spawn_listener(pool: PgPool, changes: broadcast::Sender<Change>, instance: Uuid) {
     tokio::spawn(async move {
         let mut listener: Option<PgListener> = None;
         while !pool.is_closed() {
@@ -60,7 +61,11 @@ pub(super) fn spawn_listener(pool: PgPool, changes: broadcast::Sender<Change>) {
             };
             match active.try_recv().await {
                 Ok(Some(n)) => {
-                    let _ = changes.send(Change::from_payload(n.payload()));
+                    // "<instance> <change>": this instance's own were announced at commit.
+                    let (from, change) = n.payload().split_once(' ').unwrap_or(("", ""));
+                    if from != instance.to_string() {
+                        let _ = changes.send(Change::from_payload(change));
+                    }
                 }
                 // The connection dropped; the next call reconnects and listens again.
                 Ok(None) => {
@@ -94,29 +99,31 @@ impl CoordinationStore for PgStore {
         rule: RateRule,
         now_ms: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let tolerance = rule.emission_ms.saturating_mul(i64::from(rule.burst));
-        let taken: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO rate_limits (key_hash, tat_ms) VALUES ($1, $2 + $3)
-             ON CONFLICT (key_hash) DO UPDATE
-               SET tat_ms = GREATEST(rate_limits.tat_ms, $2) + $3
-               WHERE GREATEST(rate_limits.tat_ms, $2) + $3 - $2 <= $4
-             RETURNING tat_ms",
-        )
-        .bind(&key_hash[..])
-        .bind(now_ms)
-        .bind(rule.emission_ms)
-        .bind(tolerance)
-        .fetch_optional(self.pool())
-        .await?;
-        if taken.is_some() {
-            return Ok(None);
-        }
-        let tat: i64 = sqlx::query_scalar("SELECT tat_ms FROM rate_limits WHERE key_hash = $1")
+        self.write(async {
+            let taken: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO rate_limits (key_hash, tat_ms) VALUES ($1, $2 + $3)
+                 ON CONFLICT (key_hash) DO UPDATE
+                   SET tat_ms = GREATEST(rate_limits.tat_ms, $2) + $3
+                   WHERE GREATEST(rate_limits.tat_ms, $2) + $3 - $2 <= $4
+                 RETURNING tat_ms",
+            )
             .bind(&key_hash[..])
+            .bind(now_ms)
+            .bind(rule.emission_ms)
+            .bind(rule.tolerance_ms())
             .fetch_optional(self.pool())
-            .await?
-            .unwrap_or(now_ms);
-        Ok(Some(rule.wait_ms(tat, now_ms)))
+            .await?;
+            if taken.is_some() {
+                return Ok(None);
+            }
+            let tat: i64 = sqlx::query_scalar("SELECT tat_ms FROM rate_limits WHERE key_hash = $1")
+                .bind(&key_hash[..])
+                .fetch_optional(self.pool())
+                .await?
+                .unwrap_or(now_ms);
+            Ok(Some(rule.wait_ms(tat, now_ms)))
+        })
+        .await
     }
 
     async fn claim_job_run(
@@ -126,18 +133,21 @@ impl CoordinationStore for PgStore {
         holder: &str,
         now: jiff::Timestamp,
     ) -> Result<bool, StoreError> {
-        let claimed = sqlx::query(
-            "INSERT INTO job_runs (name, period, holder, started_at)
-             VALUES ($1, $2, $3, to_timestamp($4)) ON CONFLICT DO NOTHING",
-        )
-        .bind(name)
-        .bind(period)
-        .bind(holder)
-        .bind(secs(now))
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(claimed == 1)
+        self.write(async {
+            let claimed = sqlx::query(
+                "INSERT INTO job_runs (name, period, holder, started_at)
+                 VALUES ($1, $2, $3, to_timestamp($4)) ON CONFLICT DO NOTHING",
+            )
+            .bind(name)
+            .bind(period)
+            .bind(holder)
+            .bind(secs(now))
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            Ok(claimed == 1)
+        })
+        .await
     }
 
     async fn finish_job_run(
@@ -147,57 +157,41 @@ impl CoordinationStore for PgStore {
         outcome: &str,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE job_runs SET finished_at = to_timestamp($3), outcome = $4
-             WHERE name = $1 AND period = $2",
-        )
-        .bind(name)
-        .bind(period)
-        .bind(secs(now))
-        .bind(outcome)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.write(async {
+            sqlx::query(
+                "UPDATE job_runs SET finished_at = to_timestamp($3), outcome = $4
+                 WHERE name = $1 AND period = $2",
+            )
+            .bind(name)
+            .bind(period)
+            .bind(secs(now))
+            .bind(outcome)
+            .execute(self.pool())
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn purge_expired(&self, now: jiff::Timestamp) -> Result<u64, StoreError> {
-        let cut = PurgeCutoffs::at(now);
-        let mut tx = self.pool().begin().await?;
-        let mut deleted = 0;
-        for (sql, cutoff) in [
-            (
-                "DELETE FROM rate_limits WHERE tat_ms < $1",
-                cut.rate_limits_ms,
-            ),
-            (
-                "DELETE FROM otp_challenges WHERE expires_at < to_timestamp($1)",
-                cut.otp_challenges,
-            ),
-            (
-                "DELETE FROM oidc_pending WHERE created_at < to_timestamp($1)",
-                cut.pending_logins,
-            ),
-            (
-                "DELETE FROM one_time_tokens WHERE expires_at < to_timestamp($1)",
-                cut.tokens,
-            ),
-            (
-                "DELETE FROM refresh_tokens WHERE expires_at < to_timestamp($1)",
-                cut.tokens,
-            ),
-            (
-                "DELETE FROM job_runs WHERE started_at < to_timestamp($1)",
-                cut.job_runs,
-            ),
-        ] {
-            deleted += sqlx::query(sql)
-                .bind(cutoff)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        }
-        tx.commit().await?;
-        Ok(deleted)
+        self.write(async {
+            let cut = PurgeCutoffs::at(now);
+            let mut tx = self.pool().begin().await?;
+            let mut deleted = 0;
+            for (table, column, is_time, cutoff) in cut.purges() {
+                // Names come from the fixed list above, never from input.
+                let bound = if is_time { "to_timestamp($1)" } else { "$1" };
+                let sql = format!("DELETE FROM {table} WHERE {column} < {bound}");
+                deleted += sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(cutoff)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(deleted)
+        })
+        .await
     }
 
     fn subscribe_changes(&self) -> broadcast::Receiver<Change> {

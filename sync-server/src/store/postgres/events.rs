@@ -249,175 +249,197 @@ async fn write_content(
 #[async_trait]
 impl EventStore for PgStore {
     async fn create_event(&self, event: NewEvent) -> Result<StoredEvent, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        insert_event(&mut tx, &event, jiff::Timestamp::now().as_second()).await?;
-        let stored = must_load(&mut tx, event.id, false).await?;
-        self.commit_announcing(tx, &[Change::Catalog]).await?;
-        Ok(stored)
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            insert_event(&mut tx, &event, jiff::Timestamp::now().as_second()).await?;
+            let stored = must_load(&mut tx, event.id, false).await?;
+            self.commit_announcing(tx, &[Change::Catalog]).await?;
+            Ok(stored)
+        })
+        .await
     }
 
     async fn event(&self, event_id: Uuid) -> Result<Option<StoredEvent>, StoreError> {
-        // One snapshot for the event and its ticket types.
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let event = load_event(&mut tx, event_id, false).await?;
-        tx.commit().await?;
-        Ok(event)
+        self.read(async {
+            // One snapshot for the event and its ticket types.
+            let mut tx = self.pool().begin().await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            let event = load_event(&mut tx, event_id, false).await?;
+            tx.commit().await?;
+            Ok(event)
+        })
+        .await
     }
 
     async fn organization_events(
         &self,
         organization_id: Uuid,
     ) -> Result<Vec<EventListEntry>, StoreError> {
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {LIST_COLUMNS} FROM events e
-             JOIN organizations o ON o.id = e.organization_id
-             WHERE e.organization_id = $1 ORDER BY e.starts_at, e.id"
-        )))
-        .bind(organization_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| list_row(r)?.decode())
-        .collect()
+        self.read(async {
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {LIST_COLUMNS} FROM events e
+                 JOIN organizations o ON o.id = e.organization_id
+                 WHERE e.organization_id = $1 ORDER BY e.starts_at, e.id"
+            )))
+            .bind(organization_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| list_row(r)?.decode())
+            .collect()
+        })
+        .await
     }
 
     async fn update_event(&self, edit: EventEdit) -> Result<EditOutcome, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let old = must_load(&mut tx, edit.event.id, true).await?;
-        check_edit(&old, &edit)?;
-        let (status, returned) = status_after_edit(&old, &edit.event)?;
-        let now = edit.now.as_second();
-        write_content(&mut tx, &old, &edit.event, status, returned.is_some(), now).await?;
-        if let Some(changed) = &returned {
-            let reason = changed.join(", ");
-            insert_review(
-                &mut tx,
-                old.id,
-                ReviewAction::ReturnedToReview,
-                edit.actor,
-                Some(&reason),
-                now,
-            )
-            .await?;
-        }
-        let event = must_load(&mut tx, old.id, false).await?;
-        self.commit_announcing(tx, &[Change::Catalog]).await?;
-        Ok(EditOutcome {
-            event,
-            returned_to_review: returned,
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            let old = must_load(&mut tx, edit.event.id, true).await?;
+            check_edit(&old, &edit)?;
+            let (status, returned) = status_after_edit(&old, &edit.event)?;
+            let now = edit.now.as_second();
+            write_content(&mut tx, &old, &edit.event, status, returned.is_some(), now).await?;
+            if let Some(changed) = &returned {
+                let reason = changed.join(", ");
+                insert_review(
+                    &mut tx,
+                    old.id,
+                    ReviewAction::ReturnedToReview,
+                    edit.actor,
+                    Some(&reason),
+                    now,
+                )
+                .await?;
+            }
+            let event = must_load(&mut tx, old.id, false).await?;
+            self.commit_announcing(tx, &[Change::Catalog]).await?;
+            Ok(EditOutcome {
+                event,
+                returned_to_review: returned,
+            })
         })
+        .await
     }
 
     async fn change_status(&self, change: StatusChange) -> Result<StoredEvent, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let current: Option<(Uuid, String)> =
-            sqlx::query_as("SELECT organization_id, status FROM events WHERE id = $1 FOR UPDATE")
-                .bind(change.event_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((organization_id, status)) = current else {
-            return Err(StoreError::NotFound("event"));
-        };
-        if change.organization_id.is_some_and(|o| o != organization_id) {
-            return Err(StoreError::NotFound("event"));
-        }
-        let t = change.transition;
-        t.check(event_status(&status)?)?;
-        if t.needs_ticket_types() {
-            let ticket_types: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM ticket_types WHERE event_id = $1")
-                    .bind(change.event_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if ticket_types == 0 {
-                return Err(StoreError::Conflict("ticket_types"));
-            }
-        }
-        let now = change.now.as_second();
-        let extra = match t {
-            Transition::Submit => ", submitted_at = to_timestamp($3), rejection_reason = NULL",
-            Transition::Approve => ", reviewed_at = to_timestamp($3), rejection_reason = NULL",
-            Transition::Reject => ", reviewed_at = to_timestamp($3), rejection_reason = $4",
-            Transition::Cancel => "",
-        };
-        let sql = format!(
-            "UPDATE events SET status = $2, updated_at = to_timestamp($3){extra} WHERE id = $1"
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql))
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            let current: Option<(Uuid, String)> = sqlx::query_as(
+                "SELECT organization_id, status FROM events WHERE id = $1 FOR UPDATE",
+            )
             .bind(change.event_id)
-            .bind(t.to().key())
-            .bind(now);
-        if t == Transition::Reject {
-            query = query.bind(change.reason.as_deref());
-        }
-        query.execute(&mut *tx).await?;
-        insert_review(
-            &mut tx,
-            change.event_id,
-            t.action(),
-            change.actor,
-            change.reason.as_deref(),
-            now,
-        )
-        .await?;
-        let event = must_load(&mut tx, change.event_id, false).await?;
-        self.commit_announcing(tx, &[Change::Catalog]).await?;
-        Ok(event)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((organization_id, status)) = current else {
+                return Err(StoreError::NotFound("event"));
+            };
+            if change.organization_id.is_some_and(|o| o != organization_id) {
+                return Err(StoreError::NotFound("event"));
+            }
+            let t = change.transition;
+            t.check(event_status(&status)?)?;
+            if t.needs_ticket_types() {
+                let ticket_types: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM ticket_types WHERE event_id = $1")
+                        .bind(change.event_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if ticket_types == 0 {
+                    return Err(StoreError::Conflict("ticket_types"));
+                }
+            }
+            let now = change.now.as_second();
+            let extra = match t {
+                Transition::Submit => ", submitted_at = to_timestamp($3), rejection_reason = NULL",
+                Transition::Approve => ", reviewed_at = to_timestamp($3), rejection_reason = NULL",
+                Transition::Reject => ", reviewed_at = to_timestamp($3), rejection_reason = $4",
+                Transition::Cancel => "",
+            };
+            let sql = format!(
+                "UPDATE events SET status = $2, updated_at = to_timestamp($3){extra} WHERE id = $1"
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql))
+                .bind(change.event_id)
+                .bind(t.to().key())
+                .bind(now);
+            if t == Transition::Reject {
+                query = query.bind(change.reason.as_deref());
+            }
+            query.execute(&mut *tx).await?;
+            insert_review(
+                &mut tx,
+                change.event_id,
+                t.action(),
+                change.actor,
+                change.reason.as_deref(),
+                now,
+            )
+            .await?;
+            let event = must_load(&mut tx, change.event_id, false).await?;
+            self.commit_announcing(tx, &[Change::Catalog]).await?;
+            Ok(event)
+        })
+        .await
     }
 
     async fn review_queue(&self, offset: u32, limit: u32) -> Result<ReviewQueue, StoreError> {
-        let pending = EventStatus::PendingReview.key();
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE status = $1")
+        self.read(async {
+            let pending = EventStatus::PendingReview.key();
+            let mut tx = self.pool().begin().await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE status = $1")
+                .bind(pending)
+                .fetch_one(&mut *tx)
+                .await?;
+            let rows = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {LIST_COLUMNS} FROM events e
+                 JOIN organizations o ON o.id = e.organization_id
+                 WHERE e.status = $1 ORDER BY e.submitted_at, e.id LIMIT $2 OFFSET $3"
+            )))
             .bind(pending)
-            .fetch_one(&mut *tx)
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&mut *tx)
             .await?;
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {LIST_COLUMNS} FROM events e
-             JOIN organizations o ON o.id = e.organization_id
-             WHERE e.status = $1 ORDER BY e.submitted_at, e.id LIMIT $2 OFFSET $3"
-        )))
-        .bind(pending)
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        let events = rows
-            .iter()
-            .map(|r| list_row(r)?.decode())
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ReviewQueue {
-            events,
-            total: u32::try_from(total).unwrap_or(u32::MAX),
+            tx.commit().await?;
+            let events = rows
+                .iter()
+                .map(|r| list_row(r)?.decode())
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ReviewQueue {
+                events,
+                total: u32::try_from(total).unwrap_or(u32::MAX),
+            })
         })
+        .await
     }
 
     async fn event_reviews(&self, event_id: Uuid) -> Result<Vec<ReviewEntry>, StoreError> {
-        let rows: Vec<(String, Option<Uuid>, Option<String>, i64)> = sqlx::query_as(
-            "SELECT action, actor, reason, extract(epoch from at)::bigint FROM event_reviews
-             WHERE event_id = $1 ORDER BY at, id",
-        )
-        .bind(event_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.into_iter()
-            .map(|(action, actor, reason, at)| {
-                ReviewRow {
-                    action,
-                    actor,
-                    reason,
-                    at,
-                }
-                .decode()
-            })
-            .collect()
+        self.read(async {
+            let rows: Vec<(String, Option<Uuid>, Option<String>, i64)> = sqlx::query_as(
+                "SELECT action, actor, reason, extract(epoch from at)::bigint FROM event_reviews
+                 WHERE event_id = $1 ORDER BY at, id",
+            )
+            .bind(event_id)
+            .fetch_all(self.pool())
+            .await?;
+            rows.into_iter()
+                .map(|(action, actor, reason, at)| {
+                    ReviewRow {
+                        action,
+                        actor,
+                        reason,
+                        at,
+                    }
+                    .decode()
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn save_cover(
@@ -428,49 +450,52 @@ impl EventStore for PgStore {
         variants: Vec<CoverVariant>,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let status: Option<String> = sqlx::query_scalar(
-            "SELECT status FROM events WHERE id = $1 AND organization_id = $2 FOR UPDATE",
-        )
-        .bind(event_id)
-        .bind(organization_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let status = event_status(&status.ok_or(StoreError::NotFound("event"))?)?;
-        if status == EventStatus::Cancelled {
-            return Err(StoreError::Conflict("event_cancelled"));
-        }
-        let now = now.as_second();
-        sqlx::query("DELETE FROM event_images WHERE event_id = $1")
-            .bind(event_id)
-            .execute(&mut *tx)
-            .await?;
-        for v in &variants {
-            sqlx::query(
-                "INSERT INTO event_images (event_id, variant, content_type, width, height,
-                    sha256, bytes, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8))",
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            let status: Option<String> = sqlx::query_scalar(
+                "SELECT status FROM events WHERE id = $1 AND organization_id = $2 FOR UPDATE",
             )
             .bind(event_id)
-            .bind(&v.variant)
-            .bind(&v.content_type)
-            .bind(i64::from(v.width))
-            .bind(i64::from(v.height))
-            .bind(&v.sha256)
-            .bind(&v.bytes)
+            .bind(organization_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let status = event_status(&status.ok_or(StoreError::NotFound("event"))?)?;
+            if status == EventStatus::Cancelled {
+                return Err(StoreError::Conflict("event_cancelled"));
+            }
+            let now = now.as_second();
+            sqlx::query("DELETE FROM event_images WHERE event_id = $1")
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?;
+            for v in &variants {
+                sqlx::query(
+                    "INSERT INTO event_images (event_id, variant, content_type, width, height,
+                        sha256, bytes, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8))",
+                )
+                .bind(event_id)
+                .bind(&v.variant)
+                .bind(&v.content_type)
+                .bind(i64::from(v.width))
+                .bind(i64::from(v.height))
+                .bind(&v.sha256)
+                .bind(&v.bytes)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE events SET cover_image = $2, updated_at = to_timestamp($3) WHERE id = $1",
+            )
+            .bind(event_id)
+            .bind(&hash)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        }
-        sqlx::query(
-            "UPDATE events SET cover_image = $2, updated_at = to_timestamp($3) WHERE id = $1",
-        )
-        .bind(event_id)
-        .bind(&hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        self.commit_announcing(tx, &[Change::Catalog]).await
+            self.commit_announcing(tx, &[Change::Catalog]).await
+        })
+        .await
     }
 
     async fn cover_variant(
@@ -478,29 +503,32 @@ impl EventStore for PgStore {
         event_id: Uuid,
         variant: &str,
     ) -> Result<Option<CoverLookup>, StoreError> {
-        let row = sqlx::query(
-            "SELECT e.status, e.organization_id, e.cover_image, i.variant, i.content_type,
-                i.width::bigint, i.height::bigint, i.sha256, i.bytes
-             FROM event_images i JOIN events e ON e.id = i.event_id
-             WHERE i.event_id = $1 AND i.variant = $2",
-        )
-        .bind(event_id)
-        .bind(variant)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(r) = row else { return Ok(None) };
-        CoverRow {
-            status: r.try_get(0)?,
-            organization_id: r.try_get(1)?,
-            cover_image: r.try_get(2)?,
-            variant: r.try_get(3)?,
-            content_type: r.try_get(4)?,
-            width: r.try_get(5)?,
-            height: r.try_get(6)?,
-            sha256: r.try_get(7)?,
-            bytes: r.try_get(8)?,
-        }
-        .decode()
-        .map(Some)
+        self.read(async {
+            let row = sqlx::query(
+                "SELECT e.status, e.organization_id, e.cover_image, i.variant, i.content_type,
+                    i.width::bigint, i.height::bigint, i.sha256, i.bytes
+                 FROM event_images i JOIN events e ON e.id = i.event_id
+                 WHERE i.event_id = $1 AND i.variant = $2",
+            )
+            .bind(event_id)
+            .bind(variant)
+            .fetch_optional(self.pool())
+            .await?;
+            let Some(r) = row else { return Ok(None) };
+            CoverRow {
+                status: r.try_get(0)?,
+                organization_id: r.try_get(1)?,
+                cover_image: r.try_get(2)?,
+                variant: r.try_get(3)?,
+                content_type: r.try_get(4)?,
+                width: r.try_get(5)?,
+                height: r.try_get(6)?,
+                sha256: r.try_get(7)?,
+                bytes: r.try_get(8)?,
+            }
+            .decode()
+            .map(Some)
+        })
+        .await
     }
 }

@@ -18,8 +18,9 @@ mod sign_in;
 
 pub use migrate::MIGRATIONS;
 
-use super::StoreError;
+use super::{StoreError, timed};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -33,7 +34,8 @@ pub struct PgOptions {
     pub max_connections: u32,
     /// Longest a statement may run before the server cancels it; set on every connection.
     pub statement_timeout: Duration,
-    /// Longest to wait for a free connection (and for the first one, at connect).
+    /// Longest to wait for a free connection (and for the first one, at connect). While the
+    /// database is down, requests fail as unavailable after this long.
     pub acquire_timeout: Duration,
 }
 
@@ -42,7 +44,7 @@ impl Default for PgOptions {
         PgOptions {
             max_connections: 10,
             statement_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -53,6 +55,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Changes heard from every instance; see [`coordination`].
     changes: tokio::sync::broadcast::Sender<crate::store::Change>,
+    /// Signs this store's notifications, so its listener skips what it already announced.
+    instance: uuid::Uuid,
 }
 
 impl PgStore {
@@ -82,7 +86,15 @@ impl PgStore {
             })
             .connect_with(connect_options)
             .await
-            .map_err(|e| open_error(e.to_string()))?;
+            .map_err(|e| match e {
+                // The pool retries refused connections until the timeout, then says only
+                // that it timed out.
+                sqlx::Error::PoolTimedOut => open_error(format!(
+                    "no connection within {} s: is the database running, and is this its address?",
+                    options.acquire_timeout.as_secs_f64()
+                )),
+                e => open_error(e.to_string()),
+            })?;
         let applied = migrate::apply(&pool).await.map_err(|e| match e {
             migrate::Error::Store(e) => e,
             migrate::Error::Failed(reason) => open_error(reason),
@@ -91,18 +103,79 @@ impl PgStore {
             tracing::info!(?applied, database = %redact_url(url), "applied migrations");
         }
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
-        coordination::spawn_listener(pool.clone(), changes.clone());
-        Ok(PgStore { pool, changes })
+        let instance = uuid::Uuid::new_v4();
+        coordination::spawn_listener(pool.clone(), changes.clone(), instance);
+        Ok(PgStore {
+            pool,
+            changes,
+            instance,
+        })
     }
 
     pub(super) fn pool(&self) -> &PgPool {
         &self.pool
     }
 
+    /// Runs one operation that only reads, timed as `db_query_seconds{kind="read"}`.
+    pub(super) async fn read<T>(
+        &self,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        timed("read", operation).await
+    }
+
+    /// Runs one operation that writes, timed as `db_query_seconds{kind="write"}`.
+    pub(super) async fn write<T>(
+        &self,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        timed("write", operation).await
+    }
+
     /// Closes every connection; later calls fail.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Errors that mean the database cannot be reached or cannot take work right now become
+/// [`StoreError::Unavailable`]; every other error stays [`StoreError::Postgres`].
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Postgres(e)
+        }
+    }
+}
+
+/// Whether `e` says the database is down, restarting, unreachable or out of connections,
+/// rather than that this request went wrong.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        // No connection came free (or could be opened) within the acquire timeout.
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        // Refused, reset, closed or broken connections.
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| unavailable_sqlstate(&code)),
+        _ => false,
+    }
+}
+
+/// SQLSTATEs of a server that is going away, starting up or full
+/// (<https://www.postgresql.org/docs/current/errcodes-appendix.html>).
+fn unavailable_sqlstate(code: &str) -> bool {
+    matches!(
+        code,
+        // admin_shutdown (the server is stopping), crash_shutdown, cannot_connect_now
+        // (starting up or shutting down), idle_session_timeout
+        "57P01" | "57P02" | "57P03" | "57P05"
+        // too_many_connections
+        | "53300"
+    )
+    // Class 08, connection exceptions, except protocol_violation (a bug, not an outage).
+    || (code.starts_with("08") && code != "08P01")
 }
 
 /// `url` with only what identifies the database: scheme, host, port and database name.

@@ -239,7 +239,145 @@ async fn connect_errors_name_the_database_without_its_password() {
     let shown = err.to_string();
     assert!(matches!(err, StoreError::Open { .. }), "{shown}");
     assert!(shown.contains("postgres://127.0.0.1:1/hafla"), "{shown}");
+    assert!(shown.contains("no connection within 2 s"), "{shown}");
     assert!(!shown.contains("s3cret-pw"), "{shown}");
+}
+
+#[test]
+fn errors_of_a_database_going_away_or_full_are_unavailable_and_others_are_not() {
+    for code in [
+        "57P01", "57P02", "57P03", "53300", "08006", "08001", "08003",
+    ] {
+        assert!(unavailable_sqlstate(code), "{code}");
+    }
+    // Unique violation, statement timeout, deadlock, protocol violation: this request's
+    // problem, not the database's absence.
+    for code in ["23505", "57014", "40P01", "08P01", "42P01"] {
+        assert!(!unavailable_sqlstate(code), "{code}");
+    }
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    for e in [
+        sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed,
+        sqlx::Error::Io(refused),
+    ] {
+        assert!(matches!(StoreError::from(e), StoreError::Unavailable(_)));
+    }
+    for e in [
+        sqlx::Error::RowNotFound,
+        sqlx::Error::Protocol("bad".into()),
+    ] {
+        assert!(matches!(StoreError::from(e), StoreError::Postgres(_)));
+    }
+}
+
+#[tokio::test]
+async fn an_operation_that_finds_no_free_connection_in_time_is_unavailable() {
+    let db = TestDb::create().await;
+    let store = PgStore::connect(
+        &db.url,
+        PgOptions {
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_millis(300),
+            ..test_options()
+        },
+    )
+    .await
+    .unwrap();
+    let held = store.pool().acquire().await.unwrap();
+    let err = store
+        .count_organizations()
+        .await
+        .expect_err("no connection");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    drop(held);
+    assert_eq!(store.count_organizations().await.unwrap(), 0);
+    store.close().await;
+    let err = store.count_organizations().await.expect_err("closed");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+}
+
+/// What a stopping server does to its sessions (`pg_ctl stop -m fast`, a failover):
+/// `pg_terminate_backend` ends them with `admin_shutdown`. The query in flight fails as
+/// unavailable, and the next operation gets a fresh connection.
+#[tokio::test]
+async fn a_query_cut_off_by_the_server_is_unavailable_and_the_next_one_reconnects() {
+    let db = TestDb::create().await;
+    let store = db.connect().await;
+    let pool = store.pool().clone();
+    let sleeping = tokio::spawn(async move {
+        sqlx::query("SELECT pg_sleep(4)")
+            .execute(&pool)
+            .await
+            .map(|_| ())
+    });
+    let mut admin = PgConnection::connect(&db.url).await.unwrap();
+    let mut ended = 0;
+    for _ in 0..100 {
+        ended = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid() AND query LIKE 'SELECT pg_sleep%'
+             ) AS ended",
+        )
+        .bind(&db.name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if ended > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(ended, 1, "the sleeping query was found and ended");
+    let err = sleeping.await.unwrap().expect_err("cut off");
+    let err = StoreError::from(err);
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert_eq!(store.count_organizations().await.unwrap(), 0);
+    let _ = admin.close().await;
+}
+
+/// The same `db_query_seconds` histogram as SQLite's: one sample per operation, by kind.
+#[test]
+fn every_operation_is_timed_once_as_a_read_or_a_write() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let db = TestDb::create().await;
+            let store = db.connect().await;
+            let u = crate::store::conformance::user(Some("timed@example.jo"), None);
+            store.create_user(u.clone()).await.unwrap();
+            assert!(store.user_by_id(u.id).await.unwrap().is_some());
+            assert!(
+                store
+                    .user_by_email("timed@example.jo")
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+            store.set_admin(u.id, true).await.unwrap();
+            assert!(
+                store
+                    .user_by_phone("+962790000000")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        })
+    });
+    let rendered = handle.render();
+    assert!(
+        rendered.contains("db_query_seconds_count{kind=\"read\"} 3"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("db_query_seconds_count{kind=\"write\"} 2"),
+        "{rendered}"
+    );
 }
 
 #[test]
@@ -317,7 +455,8 @@ async fn racing_requests_use_a_token_once() {
 async fn the_catalog_reads_back_as_from_sqlite() {
     use crate::store::SqliteStore;
     let today = jiff::civil::date(2026, 11, 25);
-    let (organizations, events) = crate::demo::build(today).expect("demo catalog");
+    let (organizations, events) =
+        crate::demo::build(today, crate::demo::DEMO_GENERATED).expect("demo catalog");
     let db = TestDb::create().await;
     let pg = db.connect().await;
     let dir = tempfile::tempdir().unwrap();
@@ -352,7 +491,7 @@ async fn a_catalog_that_fails_half_way_leaves_nothing_behind() {
     let db = TestDb::create().await;
     let store = db.connect().await;
     let (organizations, mut events) =
-        crate::demo::build(jiff::civil::date(2026, 11, 25)).expect("demo catalog");
+        crate::demo::build(jiff::civil::date(2026, 11, 25), 0).expect("demo catalog");
     events[1].organization_id = Uuid::now_v7();
     let err = store
         .insert_catalog(organizations, events)

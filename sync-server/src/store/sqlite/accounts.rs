@@ -47,10 +47,10 @@ fn conflict(e: rusqlite::Error) -> StoreError {
             } else if msg.contains("users.phone") {
                 StoreError::Conflict("phone")
             } else {
-                StoreError::Sqlite(e)
+                e.into()
             }
         }
-        _ => StoreError::Sqlite(e),
+        _ => e.into(),
     }
 }
 

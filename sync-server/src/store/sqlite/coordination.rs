@@ -16,7 +16,6 @@ impl CoordinationStore for SqliteStore {
         rule: RateRule,
         now_ms: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let tolerance = rule.emission_ms.saturating_mul(i64::from(rule.burst));
         self.write(move |tx| {
             let taken: Option<i64> = tx
                 .query_row(
@@ -25,7 +24,7 @@ impl CoordinationStore for SqliteStore {
                        SET tat_ms = MAX(rate_limits.tat_ms, ?2) + ?3
                        WHERE MAX(rate_limits.tat_ms, ?2) + ?3 - ?2 <= ?4
                      RETURNING tat_ms",
-                    params![key_hash, now_ms, rule.emission_ms, tolerance],
+                    params![key_hash, now_ms, rule.emission_ms, rule.tolerance_ms()],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -86,30 +85,10 @@ impl CoordinationStore for SqliteStore {
         let cut = PurgeCutoffs::at(now);
         self.write(move |tx| {
             let mut deleted = 0;
-            for (sql, cutoff) in [
-                (
-                    "DELETE FROM rate_limits WHERE tat_ms < ?1",
-                    cut.rate_limits_ms,
-                ),
-                (
-                    "DELETE FROM otp_challenges WHERE expires_at < ?1",
-                    cut.otp_challenges,
-                ),
-                (
-                    "DELETE FROM oidc_pending WHERE created_at < ?1",
-                    cut.pending_logins,
-                ),
-                (
-                    "DELETE FROM one_time_tokens WHERE expires_at < ?1",
-                    cut.tokens,
-                ),
-                (
-                    "DELETE FROM refresh_tokens WHERE expires_at < ?1",
-                    cut.tokens,
-                ),
-                ("DELETE FROM job_runs WHERE started_at < ?1", cut.job_runs),
-            ] {
-                deleted += tx.execute(sql, [cutoff])? as u64;
+            for (table, column, _, cutoff) in cut.purges() {
+                // Names come from a fixed list, never from input.
+                let sql = format!("DELETE FROM {table} WHERE {column} < ?1");
+                deleted += tx.execute(&sql, [cutoff])? as u64;
             }
             Ok(deleted)
         })

@@ -8,7 +8,7 @@ mod orgs;
 mod sessions;
 mod sign_in;
 
-use super::{Change, StoreError};
+use super::{Change, StoreError, timed};
 use hafla_core::sqlite_migrations::{self, Migration};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -123,18 +123,14 @@ impl SqliteStore {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        let started = std::time::Instant::now();
-        let result = blocking(move || {
+        let work = blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
             tx.commit()?;
             Ok(value)
-        })
-        .await;
-        metrics::histogram!("db_query_seconds", "kind" => "write")
-            .record(started.elapsed().as_secs_f64());
-        result
+        });
+        timed("write", work).await
     }
 
     /// Runs `f` on a reader connection, on the blocking pool.
@@ -144,8 +140,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        let started = std::time::Instant::now();
-        let result = blocking(move || {
+        let work = blocking(move || {
             let pooled = inner
                 .readers
                 .lock()
@@ -161,11 +156,8 @@ impl SqliteStore {
                 idle.push(conn);
             }
             result
-        })
-        .await;
-        metrics::histogram!("db_query_seconds", "kind" => "read")
-            .record(started.elapsed().as_secs_f64());
-        result
+        });
+        timed("read", work).await
     }
 }
 
@@ -177,6 +169,23 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
+}
+
+/// How long a connection waits for a lock another process holds (a backup, the CLI) before
+/// the operation fails as [`StoreError::Unavailable`].
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A database still locked by someone else after [`BUSY_TIMEOUT`] is unavailable for the
+/// moment; every other error is a plain SQLite error.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
@@ -191,7 +200,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Other processes (backup, CLI) may hold the lock briefly.
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 
@@ -234,6 +243,33 @@ mod tests {
                 .collect()
         };
         assert_eq!(versions("sqlite"), versions("postgres"));
+    }
+
+    /// Another process (a backup, the CLI) holding the write lock longer than the busy
+    /// timeout: the write fails as unavailable, and works again once the lock is released.
+    #[tokio::test]
+    async fn a_write_locked_out_past_the_busy_timeout_is_unavailable() {
+        use crate::store::AccountStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let other = Connection::open(store.path()).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        let err = store
+            .set_admin(uuid::Uuid::now_v7(), true)
+            .await
+            .expect_err("locked");
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+        assert!(
+            started.elapsed() >= BUSY_TIMEOUT,
+            "it waited for the lock first"
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+        let err = store
+            .set_admin(uuid::Uuid::now_v7(), true)
+            .await
+            .expect_err("no such user");
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     }
 
     #[test]
