@@ -1174,10 +1174,18 @@ async fn the_review_queue_lists_pending_events_longest_waiting_first(store: Arc<
         .create_event(draft_event(o.id, &[1_000]))
         .await
         .unwrap();
+    // Seeded straight into review, with no submission time: after those that have one.
+    let mut seeded = draft_event(o.id, &[1_000]);
+    seeded.status = hafla_core::wire::EventStatus::PendingReview;
+    store
+        .insert_catalog(vec![], vec![seeded.clone()])
+        .await
+        .unwrap();
     ids.sort();
-    let expected: Vec<Uuid> = ids.iter().map(|(_, id)| *id).collect();
+    let mut expected: Vec<Uuid> = ids.iter().map(|(_, id)| *id).collect();
+    expected.push(seeded.id);
     let queue = store.review_queue(0, 10).await.unwrap();
-    assert_eq!(queue.total, 3);
+    assert_eq!(queue.total, 4);
     assert_eq!(
         queue.events.iter().map(|e| e.id).collect::<Vec<_>>(),
         expected
@@ -1188,7 +1196,7 @@ async fn the_review_queue_lists_pending_events_longest_waiting_first(store: Arc<
             second.total,
             second.events.iter().map(|e| e.id).collect::<Vec<_>>()
         ),
-        (3, vec![expected[1]])
+        (4, vec![expected[1]])
     );
 }
 

@@ -398,7 +398,7 @@ impl EventStore for PgStore {
             let rows = sqlx::query(AssertSqlSafe(format!(
                 "SELECT {LIST_COLUMNS} FROM events e
                  JOIN organizations o ON o.id = e.organization_id
-                 WHERE e.status = $1 ORDER BY e.submitted_at, e.id LIMIT $2 OFFSET $3"
+                 WHERE e.status = $1 ORDER BY e.submitted_at NULLS LAST, e.id LIMIT $2 OFFSET $3"
             )))
             .bind(pending)
             .bind(i64::from(limit))

@@ -345,7 +345,7 @@ impl EventStore for SqliteStore {
                 .prepare_cached(&format!(
                     "SELECT {LIST_COLUMNS} FROM events e
                      JOIN organizations o ON o.id = e.organization_id
-                     WHERE e.status = ?1 ORDER BY e.submitted_at, e.id LIMIT ?2 OFFSET ?3"
+                     WHERE e.status = ?1 ORDER BY e.submitted_at NULLS LAST, e.id LIMIT ?2 OFFSET ?3"
                 ))?
                 .query_map(params![pending, limit, offset], list_row)?
                 .map(|r| r.map_err(StoreError::from).and_then(ListEntryRow::decode))
