@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod sms;
 pub mod store;
 #[doc(hidden)]
