@@ -548,6 +548,16 @@ pub enum ErrorCode {
     InvalidStatusTransition,
     /// A rejection needs a reason.
     ReasonRequired,
+    /// An upload that is not a JPEG, PNG or WebP image (by its content).
+    UnsupportedImageType,
+    /// An upload over 10 MiB.
+    ImageTooLarge,
+    /// An image over 8000 pixels a side or 40 megapixels.
+    ImageTooManyPixels,
+    /// An image under 320 × 180 pixels.
+    ImageTooSmall,
+    /// An image that could not be read: truncated or damaged.
+    ImageCorrupt,
     /// The server cannot reach its database for the moment; try again after `Retry-After`.
     DatabaseUnavailable,
     Internal,
@@ -560,7 +570,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 53] = [
+    pub const ALL: [ErrorCode; 58] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -609,6 +619,11 @@ impl ErrorCode {
         ErrorCode::EventCancelled,
         ErrorCode::InvalidStatusTransition,
         ErrorCode::ReasonRequired,
+        ErrorCode::UnsupportedImageType,
+        ErrorCode::ImageTooLarge,
+        ErrorCode::ImageTooManyPixels,
+        ErrorCode::ImageTooSmall,
+        ErrorCode::ImageCorrupt,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::Internal,
         ErrorCode::ServerUnreachable,
@@ -667,6 +682,11 @@ impl ErrorCode {
             ErrorCode::EventCancelled => "error-event-cancelled",
             ErrorCode::InvalidStatusTransition => "error-invalid-status-transition",
             ErrorCode::ReasonRequired => "error-reason-required",
+            ErrorCode::UnsupportedImageType => "error-unsupported-image-type",
+            ErrorCode::ImageTooLarge => "error-image-too-large",
+            ErrorCode::ImageTooManyPixels => "error-image-too-many-pixels",
+            ErrorCode::ImageTooSmall => "error-image-too-small",
+            ErrorCode::ImageCorrupt => "error-image-corrupt",
             ErrorCode::DatabaseUnavailable => "error-database-unavailable",
             ErrorCode::Internal => "error-internal",
             ErrorCode::ServerUnreachable => "error-server-unreachable",

@@ -40,6 +40,7 @@ on_both_backends!(
     every_invalid_edit_is_refused_with_its_own_code_and_the_event_is_unchanged,
     status_changes_the_event_is_not_ready_for_are_refused,
     a_published_events_cover_is_served_with_its_content_type_and_cached_by_hash,
+    an_uploaded_cover_is_reencoded_and_replaces_the_previous_one_and_bad_images_get_their_codes,
 );
 
 async fn postgres_app(database: &FreshDatabase) -> TestApp {
@@ -934,5 +935,148 @@ async fn a_published_events_cover_is_served_with_its_content_type_and_cached_by_
             .await
             .status(),
         404
+    );
+}
+
+/// A PNG of `width` × `height` pixels; `noisy` makes it large (noise does not compress).
+fn png(width: u32, height: u32, noisy: bool) -> Vec<u8> {
+    let mut seed: u32 = 0x2545_f491;
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        if noisy {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let [a, b, c, _] = seed.to_le_bytes();
+            image::Rgb([a, b, c])
+        } else {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+        }
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+async fn upload(app: &TestApp, path: &str, token: &str, bytes: Vec<u8>) -> (u16, Value) {
+    let response = app
+        .http
+        .put(format!("{}{path}/cover", app.url))
+        .header("accept-language", "en")
+        .header("content-type", "image/png")
+        .bearer_auth(token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// The whole answer to an upload that declares `length` bytes and sends none of them.
+async fn declared_upload(app: &TestApp, path: &str, token: &str, length: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "PUT {path}/cover HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Accept-Language: en\r\nContent-Type: image/png\r\nContent-Length: {length}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn an_uploaded_cover_is_reencoded_and_replaces_the_previous_one_and_bad_images_get_their_codes(
+    app: &TestApp,
+    _: Option<&FreshDatabase>,
+) {
+    let w = world(app).await;
+    let event = create(app, &w, event_input("أمسية عود", "")).await;
+    let id = event["id"].as_str().unwrap().to_owned();
+    let path = event_path(w.org, &id);
+    let published = publish(app, &w, &event).await;
+
+    let first = png(640, 360, false);
+    let (status, with_cover) = upload(app, &path, &w.owner, first).await;
+    assert_eq!(status, 200, "{with_cover}");
+    assert_eq!(with_cover["status"], "published", "a new cover is cosmetic");
+    assert_eq!(
+        with_cover["version"], published["version"],
+        "not a content edit"
+    );
+    let large = with_cover["cover"]["large"].as_str().unwrap().to_owned();
+    let response = app
+        .http
+        .get(format!("{}{large}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let jpeg = response.bytes().await.unwrap();
+    assert_eq!(&jpeg[..2], &[0xff, 0xd8], "re-encoded as JPEG");
+
+    // Bigger than the 1 MiB every JSON body is held to, well under the 10 MiB for images.
+    let big = png(720, 540, true);
+    assert!(big.len() > 1024 * 1024, "{} bytes", big.len());
+    let (status, replaced) = upload(app, &path, &w.owner, big).await;
+    assert_eq!(status, 200, "{replaced}");
+    let thumb = replaced["cover"]["thumb"].as_str().unwrap().to_owned();
+    assert_ne!(
+        thumb,
+        with_cover["cover"]["thumb"].as_str().unwrap(),
+        "a new hash, a new URL"
+    );
+    let response = app
+        .http
+        .get(format!("{}{large}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=300",
+        "the old URL's hash is no longer the cover's: not cached for good"
+    );
+
+    let mut truncated = png(640, 360, true);
+    truncated.truncate(truncated.len() / 2);
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "text",
+            b"GIF89a? no, just text".to_vec(),
+            415,
+            "unsupported_image_type",
+        ),
+        ("tiny", png(100, 100, false), 422, "image_too_small"),
+        ("truncated", truncated, 422, "image_corrupt"),
+    ];
+    let mut wrong = vec![];
+    for (name, bytes, status, code) in cases {
+        let (got, body) = upload(app, &path, &w.owner, bytes).await;
+        if (got, body["code"].as_str()) != (status, Some(code)) {
+            wrong.push(format!(
+                "{name}: expected {status} {code}, got {got} {body}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Declared over 10 MiB: refused from the header, before any of it is read.
+    let head = declared_upload(app, &path, &w.owner, 11 * 1024 * 1024).await;
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("\"code\":\"image_too_large\""), "{head}");
+    let (status, _) = upload(app, &path, &w.door_staff, png(640, 360, false)).await;
+    assert_eq!(status, 403, "door staff do not change covers");
+    let theirs = event_path(w.other_org, &id);
+    let (status, _) = upload(app, &theirs, &w.other_owner, png(640, 360, false)).await;
+    assert_eq!(status, 404, "not through another organization");
+    let (_, after) = app.get(&path, Some(&w.owner)).await;
+    assert_eq!(
+        after["cover"], replaced["cover"],
+        "refused uploads changed nothing"
     );
 }

@@ -80,6 +80,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         organizer::submit,
         organizer::cancel,
         organizer::reviews,
+        organizer::upload_cover,
         moderation::queue,
         moderation::approve,
         moderation::reject,

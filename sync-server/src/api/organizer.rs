@@ -1,5 +1,5 @@
-//! Organizers author their events: drafts, edits, submission for review, cancellation, and
-//! the review trail. Permissions are in `authz::ROUTES` (any member reads; owners and
+//! Organizers author their events: drafts, edits, cover images, submission for review,
+//! cancellation, and the review trail. Permissions are in `authz::ROUTES` (any member reads; owners and
 //! managers write); an event of another organization is `not_found`, never shown.
 //!
 //! The edit rule: draft, rejected and pending events are freely editable (a pending one
@@ -11,8 +11,10 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, Caller};
+use crate::media::{self, MediaError};
 use crate::store::{
-    EventEdit, EventListEntry, NewEvent, NewTicketType, StatusChange, StoredEvent, Transition,
+    CoverVariant, EventEdit, EventListEntry, NewEvent, NewTicketType, StatusChange, StoredEvent,
+    Transition,
 };
 use axum::Json;
 use axum::extract::State;
@@ -597,4 +599,132 @@ pub async fn reviews(
             })
             .collect(),
     ))
+}
+
+/// Covers decoded at once across the server: each may need a few hundred MiB.
+static COVER_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// The API error of an unusable upload.
+fn media_error(err: MediaError) -> ApiError {
+    let unprocessable = |code| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code);
+    match err {
+        MediaError::UnsupportedType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedImageType,
+        ),
+        MediaError::TooLarge { max } => image_too_large(max),
+        MediaError::TooManyPixels {
+            max_side,
+            max_pixels,
+        } => unprocessable(ErrorCode::ImageTooManyPixels)
+            .with_details(json!({ "max_side": max_side, "max_pixels": max_pixels }))
+            .with_arg("max_side", max_side.to_string())
+            .with_arg("megapixels", (max_pixels / 1_000_000).to_string()),
+        MediaError::TooSmall {
+            min_width,
+            min_height,
+        } => unprocessable(ErrorCode::ImageTooSmall)
+            .with_details(json!({ "min_width": min_width, "min_height": min_height }))
+            .with_arg("min_width", min_width.to_string())
+            .with_arg("min_height", min_height.to_string()),
+        MediaError::Corrupt(_) => unprocessable(ErrorCode::ImageCorrupt),
+        MediaError::Encode(e) => {
+            tracing::error!(error = %e, "encoding a cover variant failed");
+            ApiError::internal()
+        }
+    }
+}
+
+fn image_too_large(max: usize) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::ImageTooLarge)
+        .with_details(json!({ "max_bytes": max }))
+        .with_arg("megabytes", (max / (1024 * 1024)).to_string())
+}
+
+/// SHA-256 of `bytes` in lowercase hexadecimal.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `PUT /api/v1/orgs/{org_id}/events/{event_id}/cover`
+#[utoipa::path(
+    put,
+    path = "/api/v1/orgs/{org_id}/events/{event_id}/cover",
+    operation_id = "upload_event_cover",
+    tag = "events",
+    summary = "Upload an event's cover image, replacing the previous one",
+    description = "The body is the image itself (JPEG, PNG or WebP, told by its content; at \
+                   most 10 MiB, at least 320 × 180 pixels, at most 8000 pixels a side and 40 \
+                   megapixels). It is re-encoded as JPEG in three sizes (`large`, `medium`, \
+                   `thumb`) without any of the upload's metadata; the event's `cover` gives \
+                   their URLs. A cosmetic edit: a published event stays published.",
+    params(
+        ("org_id" = Uuid, Path, description = "The organization"),
+        ("event_id" = Uuid, Path, description = "The event"),
+    ),
+    request_body(content = Vec<u8>, content_type = "image/*", description = "The image"),
+    responses(
+        (status = 200, description = "The event with its new cover", body = OrganizerEvent),
+        (status = 400, description = "`invalid_parameter`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not an owner or manager", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such event in this organization", body = ErrorBody),
+        (status = 409, description = "`event_cancelled`", body = ErrorBody),
+        (status = 413, description = "`image_too_large`: over 10 MiB", body = ErrorBody),
+        (status = 415, description = "`unsupported_image_type`: not JPEG, PNG or WebP", body = ErrorBody),
+        (status = 422, description = "`image_too_small`, `image_too_many_pixels` or `image_corrupt`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn upload_cover(
+    State(state): State<AppState>,
+    ApiPath((org_id, event_id)): ApiPath<(Uuid, Uuid)>,
+    body: axum::body::Body,
+) -> Result<Json<OrganizerEvent>, ApiError> {
+    let stored = event_of(&state, org_id, event_id).await?;
+    if stored.status == EventStatus::Cancelled {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::EventCancelled,
+        ));
+    }
+    // Read at most one byte past the limit, so a larger body is refused unbuffered.
+    let bytes = axum::body::to_bytes(body, media::MAX_UPLOAD_BYTES)
+        .await
+        .map_err(|_| image_too_large(media::MAX_UPLOAD_BYTES))?;
+    let _permit = COVER_WORK
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let (hash, cover) = tokio::task::spawn_blocking(move || {
+        media::process_cover(&bytes).map(|cover| (sha256_hex(&bytes), cover))
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "cover processing stopped");
+        ApiError::internal()
+    })?
+    .map_err(media_error)?;
+    let variants = cover
+        .variants()
+        .into_iter()
+        .map(|v| CoverVariant {
+            variant: v.name.to_owned(),
+            content_type: v.content_type.to_owned(),
+            width: v.width,
+            height: v.height,
+            sha256: v.sha256.clone(),
+            bytes: v.bytes.clone(),
+        })
+        .collect();
+    state
+        .store
+        .save_cover(event_id, org_id, hash, variants, jiff::Timestamp::now())
+        .await?;
+    Ok(Json(organizer_view(
+        event_of(&state, org_id, event_id).await?,
+    )))
 }
