@@ -220,7 +220,7 @@ pub struct EventInput {
     /// Arabic, English or both (≤ 10,000 characters each).
     pub description: Bilingual,
     pub category: Category,
-    /// At most 10, of at most 40 characters each.
+    /// At most 10, of at most 40 characters each; trimmed, and empty or repeated ones dropped.
     #[serde(default)]
     #[cfg_attr(test, ts(as = "Option<Vec<String>>", optional))]
     pub tags: Vec<String>,

@@ -40,6 +40,7 @@ where
     the_review_queue_lists_pending_events_longest_waiting_first(fresh().await).await;
     two_admins_deciding_on_one_event_at_once_let_exactly_one_win(fresh().await).await;
     a_new_cover_replaces_the_previous_one(fresh().await).await;
+    event_changes_are_announced_and_refused_ones_are_not(fresh().await).await;
 }
 
 fn now() -> Timestamp {
@@ -1298,4 +1299,41 @@ async fn a_new_cover_replaces_the_previous_one(store: Arc<dyn Store>) {
             .await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+async fn event_changes_are_announced_and_refused_ones_are_not(store: Arc<dyn Store>) {
+    use super::EventEdit;
+    use super::Transition::{Approve, Submit};
+    let (o, owner, admin) = event_world(&store).await;
+    let mut changes = store.subscribe_changes();
+    let e = draft_event(o.id, &[1_000]);
+    store.create_event(e.clone()).await.unwrap();
+    assert_eq!(next_change(&mut changes).await, Some(Change::Catalog));
+    assert!(
+        store
+            .change_status(status_change(e.id, None, Approve, admin, None))
+            .await
+            .is_err()
+    );
+    let stale = EventEdit {
+        event: e.clone(),
+        expected_version: 7,
+        added_ticket_types: vec![],
+        actor: owner,
+        now: now(),
+    };
+    assert!(store.update_event(stale).await.is_err());
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), async {
+        next_change(&mut changes).await
+    })
+    .await;
+    assert!(
+        quiet.is_err() || quiet == Ok(None),
+        "refused changes announce nothing: {quiet:?}"
+    );
+    store
+        .change_status(status_change(e.id, Some(o.id), Submit, owner, None))
+        .await
+        .unwrap();
+    assert_eq!(next_change(&mut changes).await, Some(Change::Catalog));
 }

@@ -17,7 +17,7 @@ title: Bilingual,
  */
 description: Bilingual, category: Category, 
 /**
- * At most 10, of at most 40 characters each.
+ * At most 10, of at most 40 characters each; trimmed, and empty or repeated ones dropped.
  */
 tags?: Array<string>, venue: Venue, starts_at: string, ends_at: string, 
 /**
