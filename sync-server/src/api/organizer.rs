@@ -79,18 +79,13 @@ fn required(value: Bilingual, code: ErrorCode, field: &str) -> Result<Bilingual,
     Ok(value)
 }
 
-/// What an edit is checked against: the stored event.
-pub(super) struct Editing<'a> {
-    pub stored: &'a StoredEvent,
-}
-
 /// The checked content of `input`, as the event `event_id` of `organization_id`, with the
 /// ids of the ticket types it adds. `editing`: the event as stored, when this is an edit.
-pub(super) fn validate(
+fn validate(
     input: EventInput,
     organization_id: Uuid,
     event_id: Uuid,
-    editing: Option<Editing<'_>>,
+    editing: Option<&StoredEvent>,
     now: jiff::Timestamp,
 ) -> Result<(NewEvent, Vec<Uuid>), ApiError> {
     let title = required(
@@ -132,9 +127,7 @@ pub(super) fn validate(
         return Err(invalid(ErrorCode::EventEndsBeforeStart, "ends_at"));
     }
     // A new start must lie ahead; an event already under way may keep its start.
-    let start_changed = editing
-        .as_ref()
-        .is_none_or(|e| e.stored.starts_at != input.starts_at);
+    let start_changed = editing.is_none_or(|e| e.starts_at != input.starts_at);
     if start_changed && input.starts_at < now {
         return Err(invalid(ErrorCode::EventStartsInPast, "starts_at"));
     }
@@ -153,9 +146,7 @@ pub(super) fn validate(
         let field = |name: &str| format!("ticket_types[{i}].{name}");
         let id = match t.id {
             Some(id) => {
-                let known = editing
-                    .as_ref()
-                    .is_some_and(|e| e.stored.ticket_types.iter().any(|o| o.id == id));
+                let known = editing.is_some_and(|e| e.ticket_types.iter().any(|o| o.id == id));
                 if !known {
                     return Err(invalid(ErrorCode::UnknownTicketType, field("id")));
                 }
@@ -467,8 +458,7 @@ pub async fn update(
         .into());
     }
     let now = jiff::Timestamp::now();
-    let editing = Editing { stored: &stored };
-    let (event, added) = validate(input, org_id, event_id, Some(editing), now)?;
+    let (event, added) = validate(input, org_id, event_id, Some(&stored), now)?;
     let outcome = state
         .store
         .update_event(EventEdit {
