@@ -62,6 +62,12 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::GET, "/readyz", EVERYONE),
         (Method::GET, "/metrics", EVERYONE),
         (Method::GET, "/api/v1/events", EVERYONE),
+        (Method::GET, "/api/v1/events/{event_id}", EVERYONE),
+        (
+            Method::GET,
+            "/api/v1/events/{event_id}/cover/{variant}",
+            EVERYONE,
+        ),
         (Method::GET, "/api/v1/openapi.json", EVERYONE),
         (Method::POST, "/api/v1/auth/register", EVERYONE),
         (Method::POST, "/api/v1/auth/login", EVERYONE),
@@ -99,7 +105,46 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
             "/api/v1/orgs/{org_id}/transfer-ownership",
             OWNER,
         ),
+        (Method::GET, "/api/v1/orgs/{org_id}/events", MEMBERS),
+        (Method::POST, "/api/v1/orgs/{org_id}/events", RUN),
+        (
+            Method::GET,
+            "/api/v1/orgs/{org_id}/events/{event_id}",
+            MEMBERS,
+        ),
+        (Method::PUT, "/api/v1/orgs/{org_id}/events/{event_id}", RUN),
+        (
+            Method::POST,
+            "/api/v1/orgs/{org_id}/events/{event_id}/submit",
+            RUN,
+        ),
+        (
+            Method::POST,
+            "/api/v1/orgs/{org_id}/events/{event_id}/cancel",
+            RUN,
+        ),
+        (
+            Method::GET,
+            "/api/v1/orgs/{org_id}/events/{event_id}/reviews",
+            MEMBERS,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/orgs/{org_id}/events/{event_id}/cover",
+            RUN,
+        ),
         (Method::PUT, "/api/v1/admin/users/{user_id}/admin", ADMIN),
+        (Method::GET, "/api/v1/admin/events/review-queue", ADMIN),
+        (
+            Method::POST,
+            "/api/v1/admin/events/{event_id}/approve",
+            ADMIN,
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/events/{event_id}/reject",
+            ADMIN,
+        ),
     ]
 }
 
@@ -208,7 +253,9 @@ async fn every_route_admits_exactly_the_callers_its_permission_names() {
         let path = pattern
             .replace("{org_id}", &w.org.to_string())
             .replace("{user_id}", &Uuid::now_v7().to_string())
-            .replace("{provider}", "nowhere");
+            .replace("{provider}", "nowhere")
+            .replace("{event_id}", &Uuid::now_v7().to_string())
+            .replace("{variant}", "large");
         for (who, token) in &w.tokens {
             let body = (method != Method::GET).then(|| json!({}));
             let (status, response) = w

@@ -64,6 +64,13 @@ pub const ROUTES: &[RouteSpec] = &[
     // No personal data in it; production proxies keep it off the public internet.
     route(Method::GET, "/metrics", Public),
     route(Method::GET, "/api/v1/events", Public),
+    // Published events only; anything else is not found.
+    route(Method::GET, "/api/v1/events/{event_id}", Public),
+    route(
+        Method::GET,
+        "/api/v1/events/{event_id}/cover/{variant}",
+        Public,
+    ),
     // The API contract is public: it names routes and shapes, never data.
     route(Method::GET, "/api/v1/openapi.json", Public),
     route(Method::POST, "/api/v1/auth/register", Public),
@@ -102,7 +109,54 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/orgs/{org_id}/transfer-ownership",
         OrgRoles(&[Owner]),
     ),
+    route(
+        Method::GET,
+        "/api/v1/orgs/{org_id}/events",
+        OrgRoles(ANY_MEMBER),
+    ),
+    route(Method::POST, "/api/v1/orgs/{org_id}/events", OrgRoles(RUN)),
+    route(
+        Method::GET,
+        "/api/v1/orgs/{org_id}/events/{event_id}",
+        OrgRoles(ANY_MEMBER),
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/orgs/{org_id}/events/{event_id}",
+        OrgRoles(RUN),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/orgs/{org_id}/events/{event_id}/submit",
+        OrgRoles(RUN),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/orgs/{org_id}/events/{event_id}/cancel",
+        OrgRoles(RUN),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/orgs/{org_id}/events/{event_id}/reviews",
+        OrgRoles(ANY_MEMBER),
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/orgs/{org_id}/events/{event_id}/cover",
+        OrgRoles(RUN),
+    ),
     route(Method::PUT, "/api/v1/admin/users/{user_id}/admin", Admin),
+    route(Method::GET, "/api/v1/admin/events/review-queue", Admin),
+    route(
+        Method::POST,
+        "/api/v1/admin/events/{event_id}/approve",
+        Admin,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/admin/events/{event_id}/reject",
+        Admin,
+    ),
 ];
 
 /// The permission of a matched route, if the table has it.

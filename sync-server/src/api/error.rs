@@ -131,6 +131,27 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Conflict("owner") => {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::OwnerRequired)
             }
+            StoreError::Conflict("event_cancelled") => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::EventCancelled)
+            }
+            StoreError::Conflict("ticket_types") => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::TicketTypesRequired,
+            )
+            .with_details(serde_json::json!({ "field": "ticket_types" })),
+            StoreError::Conflict("ticket_type") => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::UnknownTicketType,
+            )
+            .with_details(serde_json::json!({ "field": "ticket_types" })),
+            StoreError::Stale { current } => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::EditConflict)
+                    .with_details(serde_json::json!({ "current_version": current }))
+            }
+            StoreError::Transition { from } => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::InvalidStatusTransition)
+                    .with_details(serde_json::json!({ "status": from }))
+            }
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "database unavailable");
                 ApiError::database_unavailable()

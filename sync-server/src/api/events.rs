@@ -1,11 +1,20 @@
-//! The public catalog: published events anyone may list. Permission: public.
+//! The public catalog: published events anyone may list and read, and their cover
+//! images. Permission: public. Events in any other status are `not_found` here.
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiPath;
+use super::organizer::{cover_urls, ticket_type_view};
 use axum::Json;
 use axum::extract::{Query, State};
-use hafla_core::wire::EventPage;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use hafla_core::wire::{ErrorBody, EventDetail, EventPage, EventStatus};
 use serde::Deserialize;
+use uuid::Uuid;
+
+/// The sizes a cover is served in.
+pub const COVER_VARIANTS: [&str; 3] = ["large", "medium", "thumb"];
 
 /// Page size when the caller does not choose one, and the largest it may choose.
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -21,6 +30,18 @@ pub struct ListParams {
     /// Events per page.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
     limit: Option<String>,
+}
+
+impl ListParams {
+    /// The offset and limit asked for, checked.
+    pub(super) fn bounds(&self) -> Result<(u32, u32), ApiError> {
+        let offset = parse_bounded("offset", self.offset.as_deref(), 0, 1_000_000)?;
+        let limit = parse_bounded("limit", self.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+        if limit == 0 {
+            return Err(ApiError::invalid_parameter("limit", "must be at least 1"));
+        }
+        Ok((offset, limit))
+    }
 }
 
 fn parse_bounded(
@@ -63,14 +84,115 @@ pub async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<EventPage>, ApiError> {
-    let offset = parse_bounded("offset", params.offset.as_deref(), 0, 1_000_000)?;
-    let limit = parse_bounded("limit", params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
-    if limit == 0 {
-        return Err(ApiError::invalid_parameter("limit", "must be at least 1"));
-    }
+    let (offset, limit) = params.bounds()?;
     let page = state
         .store
         .list_published_events(jiff::Timestamp::now(), offset, limit)
         .await?;
     Ok(Json(page))
+}
+
+/// `GET /api/v1/events/{event_id}`: a published event in full.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{event_id}",
+    operation_id = "get_event",
+    tag = "catalog",
+    summary = "A published event in full",
+    description = "Events that are not published (drafts, in review, rejected, cancelled) \
+                   are `not_found`, as are events that do not exist.",
+    params(("event_id" = Uuid, Path, description = "The event")),
+    responses(
+        (status = 200, description = "The event", body = EventDetail),
+        (status = 400, description = "`invalid_parameter`: `event_id` is not a UUID", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    )
+)]
+pub async fn detail(
+    State(state): State<AppState>,
+    ApiPath(event_id): ApiPath<Uuid>,
+) -> Result<Json<EventDetail>, ApiError> {
+    let e = match state.store.event(event_id).await? {
+        Some(e) if e.status == EventStatus::Published => e,
+        _ => return Err(ApiError::not_found()),
+    };
+    let price_from = e
+        .ticket_types
+        .iter()
+        .map(|t| t.price)
+        .min_by_key(|p| p.minor);
+    Ok(Json(EventDetail {
+        cover: cover_urls(e.id, e.cover_image.as_deref()),
+        id: e.id,
+        title: e.title,
+        description: e.description,
+        category: e.category,
+        tags: e.tags,
+        organizer: e.organizer,
+        venue: e.venue,
+        starts_at: e.starts_at,
+        ends_at: e.ends_at,
+        time_zone: e.time_zone,
+        ticket_types: e.ticket_types.into_iter().map(ticket_type_view).collect(),
+        price_from,
+    }))
+}
+
+/// The `v` of a cover URL: the hash of the cover it was made for.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CoverParams {
+    /// The cover's hash, as in the event's `cover` URLs; with it the answer is cached for good.
+    v: Option<String>,
+}
+
+/// `GET /api/v1/events/{event_id}/cover/{variant}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{event_id}/cover/{variant}",
+    operation_id = "get_event_cover",
+    tag = "catalog",
+    summary = "A published event's cover image in one size",
+    description = "The image bytes (JPEG). When `v` is the current cover's hash (as in the \
+                   URLs of the event's `cover`), the answer is `Cache-Control: public, \
+                   max-age=31536000, immutable`: a new cover gets a new URL.",
+    params(
+        ("event_id" = Uuid, Path, description = "The event"),
+        ("variant" = String, Path, description = "`large`, `medium` or `thumb`"),
+        CoverParams,
+    ),
+    responses(
+        (status = 200, description = "The image", content_type = "image/jpeg"),
+        (status = 400, description = "`invalid_parameter`: `event_id` is not a UUID", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such published event, cover or size", body = ErrorBody),
+    )
+)]
+pub async fn cover(
+    State(state): State<AppState>,
+    ApiPath((event_id, variant)): ApiPath<(Uuid, String)>,
+    Query(params): Query<CoverParams>,
+) -> Result<Response, ApiError> {
+    if !COVER_VARIANTS.contains(&variant.as_str()) {
+        return Err(ApiError::not_found());
+    }
+    let found = state.store.cover_variant(event_id, &variant).await?;
+    let Some(found) = found.filter(|f| f.status == EventStatus::Published) else {
+        return Err(ApiError::not_found());
+    };
+    let pinned = params.v.is_some() && params.v == found.cover_image;
+    let cache = if pinned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    let content_type = HeaderValue::from_str(&found.image.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        found.image.bytes,
+    )
+        .into_response())
 }

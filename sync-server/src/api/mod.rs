@@ -10,8 +10,10 @@ mod error;
 mod events;
 mod extract;
 mod metrics;
+mod moderation;
 mod oidc;
 mod openapi;
+mod organizer;
 mod orgs;
 mod phone;
 pub mod ratelimit;
@@ -31,11 +33,10 @@ use axum::{Router, middleware};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// Largest request body accepted anywhere (image uploads will get their own limit).
+/// Largest request body accepted, but for image uploads (`media::MAX_UPLOAD_BYTES`).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What every handler can reach.
@@ -91,6 +92,8 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api_v1 = Router::new()
         .route("/events", get(events::list))
+        .route("/events/{event_id}", get(events::detail))
+        .route("/events/{event_id}/cover/{variant}", get(events::cover))
         .route("/openapi.json", get(openapi::document))
         .route("/auth/register", post(accounts::register))
         .route("/auth/login", post(accounts::login))
@@ -118,7 +121,37 @@ pub fn app(state: AppState) -> Router {
         .route("/orgs/{org_id}/members/{user_id}/role", put(orgs::set_role))
         .route("/orgs/{org_id}/members/{user_id}", delete(orgs::remove))
         .route("/orgs/{org_id}/transfer-ownership", post(orgs::transfer))
-        .route("/admin/users/{user_id}/admin", put(orgs::set_admin));
+        .route(
+            "/orgs/{org_id}/events",
+            get(organizer::list).post(organizer::create),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}",
+            get(organizer::get).put(organizer::update),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/submit",
+            post(organizer::submit),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/cancel",
+            post(organizer::cancel),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/reviews",
+            get(organizer::reviews),
+        )
+        .route("/admin/events/review-queue", get(moderation::queue))
+        .route(
+            "/admin/events/{event_id}/approve",
+            post(moderation::approve),
+        )
+        .route("/admin/events/{event_id}/reject", post(moderation::reject))
+        .route("/admin/users/{user_id}/admin", put(orgs::set_admin))
+        .route(
+            "/orgs/{org_id}/events/{event_id}/cover",
+            put(organizer::upload_cover),
+        );
     metrics::handle();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -133,13 +166,58 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn(metrics::record))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
-        // Inside localize_errors, so its bare 413 is rendered as an ErrorBody too.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Inside localize_errors, so its 413 is rendered in the caller's language too.
+        .layer(middleware::from_fn(limit_body))
         .layer(middleware::from_fn(error::localize_errors))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Whether a request uploads an event's cover image (`PUT …/events/{event_id}/cover`).
+fn is_cover_upload(request: &axum::extract::Request) -> bool {
+    request.method() == axum::http::Method::PUT
+        && request.uri().path().starts_with("/api/v1/orgs/")
+        && request.uri().path().ends_with("/cover")
+}
+
+/// Caps every request body: [`MAX_BODY_BYTES`], or `media::MAX_UPLOAD_BYTES` for cover
+/// uploads. A declared length over the cap is refused before anything is read (413
+/// `payload_too_large`, or `image_too_large` for uploads); a body that grows past it while
+/// being read fails the handler's read, which answers the same.
+async fn limit_body(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let upload = is_cover_upload(&request);
+    let limit = if upload {
+        crate::media::MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let code = if upload {
+            hafla_core::wire::ErrorCode::ImageTooLarge
+        } else {
+            hafla_core::wire::ErrorCode::PayloadTooLarge
+        };
+        let mut error = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code);
+        if upload {
+            error = error.with_arg("megabytes", (limit / (1024 * 1024)).to_string());
+        }
+        return error.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// One log span per request, carrying its id (never its body or credentials).

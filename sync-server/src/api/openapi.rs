@@ -2,7 +2,7 @@
 //! served at `GET /api/v1/openapi.json`. `tests/openapi.rs` fails when a route of
 //! `authz::ROUTES` is missing from it.
 
-use super::{accounts, events, oidc, orgs, phone};
+use super::{accounts, events, moderation, oidc, organizer, orgs, phone};
 use axum::Json;
 use hafla_core::wire::ErrorBody;
 use std::sync::OnceLock;
@@ -10,7 +10,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 const DESCRIPTION: &str = "\
-Hafla's REST API: the public event catalog, accounts and sign-in, and organizations.
+Hafla's REST API: the public event catalog, accounts and sign-in, organizations, event \
+authoring and its review by platform admins.
 
 **Language.** Send `Accept-Language` (`ar` or `en`, q-values honoured); Arabic when absent or \
 unsupported. Error messages (and `Content-Language`) follow it.
@@ -25,7 +26,18 @@ cannot reach its database, routes that need it answer 503 `database_unavailable`
 **Authentication.** Routes marked with the `bearer` security scheme need \
 `Authorization: Bearer <access_token>`; tokens come from the sign-in routes and are renewed \
 with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthenticated`, or \
-`token_expired`), and 403 (`forbidden`) when the caller lacks the role. Other routes are public.";
+`token_expired`), and 403 (`forbidden`) when the caller lacks the role. Other routes are public.
+
+**Event life and edits.** An event is created as a `draft`, submitted (`pending_review`), \
+then `published` or `rejected` (with a reason) by a platform admin; any event may be \
+`cancelled`. Only published events are public. Edits carry the `version` they were made on \
+(else `edit_conflict`). Draft, rejected and pending events are freely editable (a pending \
+one stays pending). A published event stays published after cosmetic edits (titles, \
+descriptions, tags, cover, new ticket types, more capacity, sales windows, per-order \
+limits); an edit that changes what attendees paid for (start or end time, time zone, \
+venue, an existing ticket type's price or entry policy, removing a ticket type or lowering \
+a capacity) sends it back to `pending_review` until approved again (tickets already sold \
+stay valid). Cancelled events cannot be edited (`event_cancelled`).";
 
 /// The OpenAPI document of the API.
 #[derive(OpenApi)]
@@ -38,6 +50,8 @@ with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthentic
     ),
     paths(
         events::list,
+        events::detail,
+        events::cover,
         accounts::register,
         accounts::login,
         accounts::refresh,
@@ -59,6 +73,17 @@ with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthentic
         orgs::remove,
         orgs::transfer,
         orgs::set_admin,
+        organizer::create,
+        organizer::list,
+        organizer::get,
+        organizer::update,
+        organizer::submit,
+        organizer::cancel,
+        organizer::reviews,
+        organizer::upload_cover,
+        moderation::queue,
+        moderation::approve,
+        moderation::reject,
         document,
     ),
     components(schemas(
@@ -73,6 +98,19 @@ with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthentic
         hafla_core::wire::EventSummary,
         hafla_core::wire::EventPage,
         hafla_core::wire::ErrorCode,
+        hafla_core::wire::EventStatus,
+        hafla_core::wire::EventInput,
+        hafla_core::wire::TicketTypeInput,
+        hafla_core::wire::TicketTypeView,
+        hafla_core::wire::CoverUrls,
+        hafla_core::wire::OrganizerEvent,
+        hafla_core::wire::EventListItem,
+        hafla_core::wire::ReviewQueuePage,
+        hafla_core::wire::EventDetail,
+        hafla_core::wire::ReviewAction,
+        hafla_core::wire::EventReview,
+        hafla_core::wire::RejectInput,
+        hafla_core::door::verifier::EntryPolicy,
         ErrorBody,
         crate::store::OrgRole,
         accounts::RegisterRequest,
@@ -102,6 +140,7 @@ with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthentic
         (name = "catalog", description = "Published events, for everyone"),
         (name = "auth", description = "Accounts, sign-in by email, SMS code or OpenID Connect, sessions"),
         (name = "organizations", description = "Organizations and the roles of their members"),
+        (name = "events", description = "Organizers author events and submit them for review"),
         (name = "admin", description = "Platform administration"),
         (name = "meta", description = "This document"),
     )

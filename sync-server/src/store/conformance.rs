@@ -32,6 +32,15 @@ where
     a_job_period_is_claimed_by_exactly_one_of_many_concurrent_claimants(fresh().await).await;
     purging_deletes_what_has_expired_and_keeps_the_rest(fresh().await).await;
     committed_organization_changes_are_announced_and_failed_ones_are_not(fresh().await).await;
+    a_draft_event_is_stored_in_full_and_listed_with_its_organization(fresh().await).await;
+    edits_replace_content_under_optimistic_concurrency(fresh().await).await;
+    status_changes_follow_the_review_rules_and_leave_a_trail(fresh().await).await;
+    a_published_event_goes_back_to_review_only_when_what_attendees_paid_for_changes(fresh().await)
+        .await;
+    the_review_queue_lists_pending_events_longest_waiting_first(fresh().await).await;
+    two_admins_deciding_on_one_event_at_once_let_exactly_one_win(fresh().await).await;
+    a_new_cover_replaces_the_previous_one(fresh().await).await;
+    event_changes_are_announced_and_refused_ones_are_not(fresh().await).await;
 }
 
 fn now() -> Timestamp {
@@ -771,4 +780,560 @@ async fn next_change(changes: &mut tokio::sync::broadcast::Receiver<Change>) -> 
             _ => return None,
         }
     }
+}
+
+/// An organization with an owner and an admin, for the event scenarios.
+async fn event_world(store: &Arc<dyn Store>) -> (NewOrganization, Uuid, Uuid) {
+    let o = org();
+    let owner = user(Some("organizer@example.jo"), None);
+    let admin = user(Some("moderator@example.jo"), None);
+    store.create_user(owner.clone()).await.unwrap();
+    store.create_user(admin.clone()).await.unwrap();
+    store
+        .create_organization(o.clone(), owner.id, now())
+        .await
+        .unwrap();
+    (o, owner.id, admin.id)
+}
+
+fn draft_event(organization_id: Uuid, prices: &[i64]) -> super::NewEvent {
+    use super::{NewEvent, NewTicketType};
+    use hafla_core::door::verifier::EntryPolicy;
+    use hafla_core::money::Money;
+    use hafla_core::places::{City, GeoPoint};
+    use hafla_core::wire::{Category, EventStatus, Venue};
+    let starts = now() + SignedDuration::from_hours(24 * 30);
+    NewEvent {
+        id: Uuid::now_v7(),
+        organization_id,
+        status: EventStatus::Draft,
+        title: Bilingual::new("أمسية عود", "").expect("title"),
+        description: Bilingual::new("عزف على العود في جبل عمّان", "").expect("text"),
+        category: Category::Music,
+        venue: Venue {
+            name: Bilingual::new("دارة الفنون", "Darat al Funun").expect("name"),
+            address: Bilingual::new("جبل اللويبدة", "Jabal al-Luweibdeh").expect("address"),
+            city: City::Amman,
+            location: GeoPoint {
+                lat: 31.9566,
+                lng: 35.9106,
+            },
+        },
+        starts_at: starts,
+        ends_at: starts + SignedDuration::from_hours(3),
+        time_zone: "Asia/Amman".into(),
+        tags: vec!["عود".into(), "live".into()],
+        ticket_types: prices
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut t = NewTicketType::simple(
+                    Uuid::now_v7(),
+                    Bilingual::new(format!("فئة {i}"), format!("Tier {i}")).expect("name"),
+                    Money::jod_fils(*p),
+                    100,
+                );
+                t.sales_end = Some(starts);
+                t.per_order_limit = 4;
+                t.entry_policy = EntryPolicy::InAndOut;
+                t
+            })
+            .collect(),
+    }
+}
+
+fn status_change(
+    event_id: Uuid,
+    organization_id: Option<Uuid>,
+    transition: super::Transition,
+    actor: Uuid,
+    reason: Option<&str>,
+) -> super::StatusChange {
+    super::StatusChange {
+        event_id,
+        organization_id,
+        transition,
+        actor,
+        reason: reason.map(str::to_owned),
+        now: now(),
+    }
+}
+
+async fn a_draft_event_is_stored_in_full_and_listed_with_its_organization(store: Arc<dyn Store>) {
+    use hafla_core::wire::EventStatus;
+    let (o, _, _) = event_world(&store).await;
+    let mut changes = store.subscribe_changes();
+    let new = draft_event(o.id, &[15_000, 5_000]);
+    let created = store.create_event(new.clone()).await.unwrap();
+    assert_eq!(next_change(&mut changes).await, Some(Change::Catalog));
+    let stored = store.event(new.id).await.unwrap().expect("stored");
+    assert_eq!(created, stored);
+    assert_eq!(stored.status, EventStatus::Draft);
+    assert_eq!(stored.organizer, o.name);
+    assert_eq!(
+        (&stored.title, &stored.description, stored.category),
+        (&new.title, &new.description, new.category)
+    );
+    assert_eq!(stored.tags, new.tags);
+    assert_eq!(stored.venue, new.venue);
+    assert_eq!(
+        (stored.starts_at, stored.ends_at, stored.time_zone.as_str()),
+        (new.starts_at, new.ends_at, "Asia/Amman")
+    );
+    assert_eq!(stored.ticket_types, new.ticket_types, "all rules, in order");
+    assert_eq!((stored.version, stored.cover_image.as_deref()), (1, None));
+    assert_eq!(
+        (stored.rejection_reason.as_deref(), stored.submitted_at),
+        (None, None)
+    );
+    let other = org();
+    store
+        .insert_catalog(vec![other.clone()], vec![])
+        .await
+        .unwrap();
+    store
+        .create_event(draft_event(other.id, &[]))
+        .await
+        .unwrap();
+    let listed = store.organization_events(o.id).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![new.id]
+    );
+    assert_eq!(
+        (listed[0].status, listed[0].version, &listed[0].organizer),
+        (EventStatus::Draft, 1, &o.name)
+    );
+    assert_eq!(store.event(Uuid::now_v7()).await.unwrap(), None);
+}
+
+async fn edits_replace_content_under_optimistic_concurrency(store: Arc<dyn Store>) {
+    use super::{EventEdit, NewTicketType};
+    use hafla_core::money::Money;
+    let (o, owner, _) = event_world(&store).await;
+    let new = draft_event(o.id, &[15_000, 5_000]);
+    store.create_event(new.clone()).await.unwrap();
+    let mut content = new.clone();
+    content.title = Bilingual::new("أمسية عود وقانون", "Oud night").unwrap();
+    content.tags = vec!["قانون".into()];
+    let kept = content.ticket_types[1].clone();
+    let added = NewTicketType::simple(
+        Uuid::now_v7(),
+        Bilingual::new("", "Student").unwrap(),
+        Money::jod_fils(2_500),
+        30,
+    );
+    content.ticket_types = vec![added.clone(), kept.clone()];
+    let edit = |content: super::NewEvent, expected_version, added: Vec<Uuid>| EventEdit {
+        event: content,
+        expected_version,
+        added_ticket_types: added,
+        actor: owner,
+        now: now(),
+    };
+    let outcome = store
+        .update_event(edit(content.clone(), 1, vec![added.id]))
+        .await
+        .unwrap();
+    assert_eq!(outcome.returned_to_review, None);
+    let stored = store.event(new.id).await.unwrap().unwrap();
+    assert_eq!(outcome.event, stored);
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.title, content.title);
+    assert_eq!(stored.tags, content.tags);
+    assert_eq!(
+        stored.ticket_types,
+        vec![added.clone(), kept.clone()],
+        "the new one added, the kept one with its id, the removed one gone, in the new order"
+    );
+    // Someone still holding version 1 loses and changes nothing.
+    let mut stale = content.clone();
+    stale.title = Bilingual::new("قديم", "").unwrap();
+    assert!(matches!(
+        store.update_event(edit(stale, 1, vec![])).await,
+        Err(StoreError::Stale { current: 2 })
+    ));
+    // A ticket type id that is neither the event's nor a new one is refused.
+    let mut foreign = content.clone();
+    foreign.ticket_types[0].id = Uuid::now_v7();
+    assert!(matches!(
+        store.update_event(edit(foreign, 2, vec![])).await,
+        Err(StoreError::Conflict("ticket_type"))
+    ));
+    // Another organization's event is not found.
+    let mut elsewhere = content.clone();
+    elsewhere.organization_id = Uuid::now_v7();
+    assert!(matches!(
+        store.update_event(edit(elsewhere, 2, vec![])).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.event(new.id).await.unwrap().unwrap(), stored);
+}
+
+async fn status_changes_follow_the_review_rules_and_leave_a_trail(store: Arc<dyn Store>) {
+    use super::Transition::{Approve, Cancel, Reject, Submit};
+    use hafla_core::wire::{EventStatus, ReviewAction};
+    let (o, owner, admin) = event_world(&store).await;
+    let empty = draft_event(o.id, &[]);
+    store.create_event(empty.clone()).await.unwrap();
+    assert!(matches!(
+        store
+            .change_status(status_change(empty.id, Some(o.id), Submit, owner, None))
+            .await,
+        Err(StoreError::Conflict("ticket_types"))
+    ));
+    let e = draft_event(o.id, &[10_000]);
+    store.create_event(e.clone()).await.unwrap();
+    assert!(matches!(
+        store
+            .change_status(status_change(e.id, None, Approve, admin, None))
+            .await,
+        Err(StoreError::Transition {
+            from: EventStatus::Draft
+        })
+    ));
+    assert!(matches!(
+        store
+            .change_status(status_change(
+                e.id,
+                Some(Uuid::now_v7()),
+                Submit,
+                owner,
+                None
+            ))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let submitted = store
+        .change_status(status_change(e.id, Some(o.id), Submit, owner, None))
+        .await
+        .unwrap();
+    assert_eq!(submitted.status, EventStatus::PendingReview);
+    assert_eq!(submitted.submitted_at, Some(now()));
+    let rejected = store
+        .change_status(status_change(
+            e.id,
+            None,
+            Reject,
+            admin,
+            Some("صورة الغلاف غير مناسبة"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rejected.status, EventStatus::Rejected);
+    assert_eq!(
+        rejected.rejection_reason.as_deref(),
+        Some("صورة الغلاف غير مناسبة")
+    );
+    assert!(matches!(
+        store
+            .change_status(status_change(e.id, None, Approve, admin, None))
+            .await,
+        Err(StoreError::Transition {
+            from: EventStatus::Rejected
+        })
+    ));
+    store
+        .change_status(status_change(e.id, Some(o.id), Submit, owner, None))
+        .await
+        .unwrap();
+    let published = store
+        .change_status(status_change(e.id, None, Approve, admin, None))
+        .await
+        .unwrap();
+    assert_eq!(published.status, EventStatus::Published);
+    assert_eq!(published.rejection_reason, None);
+    assert_eq!(published.reviewed_at, Some(now()));
+    assert_eq!(published.version, 1, "status changes are not edits");
+    let cancelled = store
+        .change_status(status_change(e.id, Some(o.id), Cancel, owner, None))
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status, EventStatus::Cancelled);
+    assert!(matches!(
+        store
+            .change_status(status_change(e.id, Some(o.id), Cancel, owner, None))
+            .await,
+        Err(StoreError::Transition {
+            from: EventStatus::Cancelled
+        })
+    ));
+    let trail = store.event_reviews(e.id).await.unwrap();
+    assert_eq!(
+        trail
+            .iter()
+            .map(|r| (r.action, r.actor, r.reason.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![
+            (ReviewAction::Submitted, Some(owner), None),
+            (
+                ReviewAction::Rejected,
+                Some(admin),
+                Some("صورة الغلاف غير مناسبة")
+            ),
+            (ReviewAction::Submitted, Some(owner), None),
+            (ReviewAction::Approved, Some(admin), None),
+            (ReviewAction::Cancelled, Some(owner), None),
+        ]
+    );
+    assert!(trail.iter().all(|r| r.at == now()));
+    assert!(store.event_reviews(empty.id).await.unwrap().is_empty());
+}
+
+async fn a_published_event_goes_back_to_review_only_when_what_attendees_paid_for_changes(
+    store: Arc<dyn Store>,
+) {
+    use super::EventEdit;
+    use super::Transition::{Approve, Cancel, Submit};
+    use hafla_core::money::Money;
+    use hafla_core::wire::{EventStatus, ReviewAction};
+    let (o, owner, admin) = event_world(&store).await;
+    let e = draft_event(o.id, &[10_000]);
+    store.create_event(e.clone()).await.unwrap();
+    for (t, actor) in [(Submit, owner), (Approve, admin)] {
+        store
+            .change_status(status_change(e.id, None, t, actor, None))
+            .await
+            .unwrap();
+    }
+    let edit = |content: super::NewEvent, expected_version| EventEdit {
+        event: content,
+        expected_version,
+        added_ticket_types: vec![],
+        actor: owner,
+        now: now(),
+    };
+    // Cosmetic: a new title and more seats.
+    let mut cosmetic = e.clone();
+    cosmetic.title = Bilingual::new("أمسية عود", "Oud evening").unwrap();
+    cosmetic.ticket_types[0].capacity = 500;
+    let outcome = store.update_event(edit(cosmetic.clone(), 1)).await.unwrap();
+    assert_eq!(outcome.returned_to_review, None);
+    assert_eq!(outcome.event.status, EventStatus::Published);
+    let page = store.list_published_events(now(), 0, 10).await.unwrap();
+    assert_eq!(page.events.len(), 1, "still public");
+    // Material: a higher price.
+    let mut material = cosmetic.clone();
+    material.ticket_types[0].price = Money::jod_fils(12_000);
+    let outcome = store.update_event(edit(material.clone(), 2)).await.unwrap();
+    let tt = material.ticket_types[0].id;
+    assert_eq!(
+        outcome.returned_to_review,
+        Some(vec![format!("ticket_types[{tt}].price")])
+    );
+    assert_eq!(outcome.event.status, EventStatus::PendingReview);
+    assert_eq!(outcome.event.version, 3);
+    let page = store.list_published_events(now(), 0, 10).await.unwrap();
+    assert!(page.events.is_empty(), "gone from the public catalog");
+    let trail = store.event_reviews(e.id).await.unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(
+        (last.action, last.actor),
+        (ReviewAction::ReturnedToReview, Some(owner))
+    );
+    // Editing a pending event keeps it pending.
+    let mut pending = material.clone();
+    pending.starts_at += SignedDuration::from_hours(1);
+    pending.ends_at += SignedDuration::from_hours(1);
+    let outcome = store.update_event(edit(pending.clone(), 3)).await.unwrap();
+    assert_eq!(outcome.event.status, EventStatus::PendingReview);
+    assert_eq!(outcome.returned_to_review, None);
+    // An event in review that lost every ticket type cannot be approved.
+    let mut emptied = pending.clone();
+    emptied.ticket_types.clear();
+    store.update_event(edit(emptied.clone(), 4)).await.unwrap();
+    assert!(matches!(
+        store
+            .change_status(status_change(e.id, None, Approve, admin, None))
+            .await,
+        Err(StoreError::Conflict("ticket_types"))
+    ));
+    // A cancelled event is never edited again.
+    store
+        .change_status(status_change(e.id, Some(o.id), Cancel, owner, None))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.update_event(edit(pending, 5)).await,
+        Err(StoreError::Conflict("event_cancelled"))
+    ));
+}
+
+async fn the_review_queue_lists_pending_events_longest_waiting_first(store: Arc<dyn Store>) {
+    use super::Transition::Submit;
+    let (o, owner, _) = event_world(&store).await;
+    let mut ids = vec![];
+    for minutes in [30, 10, 20] {
+        let e = draft_event(o.id, &[1_000]);
+        store.create_event(e.clone()).await.unwrap();
+        let mut change = status_change(e.id, Some(o.id), Submit, owner, None);
+        change.now = now() + SignedDuration::from_mins(minutes);
+        store.change_status(change).await.unwrap();
+        ids.push((minutes, e.id));
+    }
+    store
+        .create_event(draft_event(o.id, &[1_000]))
+        .await
+        .unwrap();
+    // Seeded straight into review, with no submission time: after those that have one.
+    let mut seeded = draft_event(o.id, &[1_000]);
+    seeded.status = hafla_core::wire::EventStatus::PendingReview;
+    store
+        .insert_catalog(vec![], vec![seeded.clone()])
+        .await
+        .unwrap();
+    ids.sort();
+    let mut expected: Vec<Uuid> = ids.iter().map(|(_, id)| *id).collect();
+    expected.push(seeded.id);
+    let queue = store.review_queue(0, 10).await.unwrap();
+    assert_eq!(queue.total, 4);
+    assert_eq!(
+        queue.events.iter().map(|e| e.id).collect::<Vec<_>>(),
+        expected
+    );
+    let second = store.review_queue(1, 1).await.unwrap();
+    assert_eq!(
+        (
+            second.total,
+            second.events.iter().map(|e| e.id).collect::<Vec<_>>()
+        ),
+        (4, vec![expected[1]])
+    );
+}
+
+async fn two_admins_deciding_on_one_event_at_once_let_exactly_one_win(store: Arc<dyn Store>) {
+    use super::Transition::{Approve, Reject, Submit};
+    use hafla_core::wire::EventStatus;
+    let (o, owner, admin) = event_world(&store).await;
+    let e = draft_event(o.id, &[1_000]);
+    store.create_event(e.clone()).await.unwrap();
+    store
+        .change_status(status_change(e.id, Some(o.id), Submit, owner, None))
+        .await
+        .unwrap();
+    let results = all_at_once(8, |i| {
+        let store = store.clone();
+        let (transition, reason) = if i % 2 == 0 {
+            (Approve, None)
+        } else {
+            (Reject, Some("التاريخ غير صحيح"))
+        };
+        async move {
+            store
+                .change_status(status_change(e.id, None, transition, admin, reason))
+                .await
+        }
+    })
+    .await;
+    let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for r in &results {
+        if let Err(err) = r {
+            assert!(
+                matches!(
+                    err,
+                    StoreError::Transition {
+                        from: EventStatus::Published | EventStatus::Rejected
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+    }
+    let stored = store.event(e.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, winners[0].status);
+    assert_eq!(
+        store.event_reviews(e.id).await.unwrap().len(),
+        2,
+        "one submission, one decision"
+    );
+}
+
+async fn a_new_cover_replaces_the_previous_one(store: Arc<dyn Store>) {
+    use super::CoverVariant;
+    let (o, _, _) = event_world(&store).await;
+    let e = draft_event(o.id, &[]);
+    store.create_event(e.clone()).await.unwrap();
+    let variants = |tag: u8| -> Vec<CoverVariant> {
+        ["large", "medium", "thumb"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| CoverVariant {
+                variant: (*name).into(),
+                content_type: "image/jpeg".into(),
+                width: 1600 / (i as u32 + 1),
+                height: 900 / (i as u32 + 1),
+                sha256: format!("{tag}{i}"),
+                bytes: vec![tag; 10 + i],
+            })
+            .collect()
+    };
+    store
+        .save_cover(e.id, o.id, "first".into(), variants(1), now())
+        .await
+        .unwrap();
+    store
+        .save_cover(
+            e.id,
+            o.id,
+            "second".into(),
+            variants(2)[..2].to_vec(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let medium = store.cover_variant(e.id, "medium").await.unwrap().unwrap();
+    assert_eq!(medium.image, variants(2)[1]);
+    assert_eq!(medium.cover_image.as_deref(), Some("second"));
+    assert_eq!(medium.organization_id, o.id);
+    assert_eq!(
+        store.cover_variant(e.id, "thumb").await.unwrap(),
+        None,
+        "the previous cover's variants are gone"
+    );
+    let stored = store.event(e.id).await.unwrap().unwrap();
+    assert_eq!(stored.cover_image.as_deref(), Some("second"));
+    assert!(matches!(
+        store
+            .save_cover(e.id, Uuid::now_v7(), "x".into(), vec![], now())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn event_changes_are_announced_and_refused_ones_are_not(store: Arc<dyn Store>) {
+    use super::EventEdit;
+    use super::Transition::{Approve, Submit};
+    let (o, owner, admin) = event_world(&store).await;
+    let mut changes = store.subscribe_changes();
+    let e = draft_event(o.id, &[1_000]);
+    store.create_event(e.clone()).await.unwrap();
+    assert_eq!(next_change(&mut changes).await, Some(Change::Catalog));
+    assert!(
+        store
+            .change_status(status_change(e.id, None, Approve, admin, None))
+            .await
+            .is_err()
+    );
+    let stale = EventEdit {
+        event: e.clone(),
+        expected_version: 7,
+        added_ticket_types: vec![],
+        actor: owner,
+        now: now(),
+    };
+    assert!(store.update_event(stale).await.is_err());
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), async {
+        next_change(&mut changes).await
+    })
+    .await;
+    assert!(
+        quiet.is_err() || quiet == Ok(None),
+        "refused changes announce nothing: {quiet:?}"
+    );
+    store
+        .change_status(status_change(e.id, Some(o.id), Submit, owner, None))
+        .await
+        .unwrap();
+    assert_eq!(next_change(&mut changes).await, Some(Change::Catalog));
 }

@@ -6,11 +6,16 @@
 //! are object-safe (`async_trait`) so handlers hold an `Arc<dyn Store>`.
 
 mod conformance;
+mod events;
 pub mod postgres;
 mod rows;
 mod sqlite;
 
 pub use conformance::run_conformance_suite;
+pub use events::{
+    CoverLookup, CoverVariant, EditOutcome, EventEdit, EventListEntry, EventStore, ReviewEntry,
+    ReviewQueue, StatusChange, StoredEvent, Transition, material_changes,
+};
 pub use postgres::{PgOptions, PgStore};
 pub use sqlite::SqliteStore;
 
@@ -51,6 +56,12 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// An edit was made on an older version than the stored one.
+    #[error("the event is at version {current}")]
+    Stale { current: u32 },
+    /// The event's status does not allow the change asked for.
+    #[error("not allowed from status {}", from.key())]
+    Transition { from: EventStatus },
     #[error("the database holds a value this build cannot read: {0}")]
     Corrupt(String),
     #[error("the database task stopped: {0}")]
@@ -76,7 +87,7 @@ pub struct NewOrganization {
 }
 
 /// A ticket type to create with its event.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NewTicketType {
     pub id: Uuid,
     pub name: Bilingual,
@@ -626,11 +637,17 @@ pub async fn open(
 
 /// Everything the server stores.
 pub trait Store:
-    CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
+    CatalogStore + EventStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
 {
 }
 
 impl<T> Store for T where
-    T: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
+    T: CatalogStore
+        + EventStore
+        + AccountStore
+        + SessionStore
+        + OrgStore
+        + SignInStore
+        + CoordinationStore
 {
 }

@@ -10,6 +10,7 @@
 mod accounts;
 mod catalog;
 mod coordination;
+mod events;
 mod migrate;
 mod orgs;
 mod sessions;

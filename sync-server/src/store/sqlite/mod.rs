@@ -3,6 +3,7 @@
 mod accounts;
 mod catalog;
 mod coordination;
+mod events;
 mod orgs;
 mod sessions;
 mod sign_in;
