@@ -144,3 +144,13 @@ error-sms-rejected = تعذّر إرسال رسالة نصية إلى هذا ا�
 error-unknown-provider = خيار تسجيل الدخول هذا غير متاح.
 error-oidc-failed = لم ينجح تسجيل الدخول عبر { $provider }. حاول مرة أخرى.
 error-phone-taken = يوجد حساب بهذا الرقم. سجّل الدخول برمز يُرسل إليه.
+
+## البحث عن الفعاليات
+error-invalid-location = للبحث قرب مكان ما، أدخل خط العرض (من −90 إلى 90) وخط الطول (من −180 إلى 180) معًا.
+error-radius-out-of-range = يجب أن يكون نطاق البحث أكبر من صفر وألّا يتجاوز { $max } كم.
+error-invalid-date-range = تاريخ نهاية الفترة يسبق تاريخ بدايتها.
+error-unknown-category = لا توجد فئة باسم «{ $value }».
+error-unknown-city = لا توجد مدينة باسم «{ $value }».
+error-unknown-sort = يمكن ترتيب النتائج حسب الصلة أو التاريخ أو المسافة، وليس «{ $value }».
+error-sort-needs-location = للترتيب حسب المسافة، حدّد المكان الذي تُقاس منه المسافة (خط العرض وخط الطول).
+error-query-too-long = نص البحث طويل جدًا: يجب ألّا يتجاوز عدد أحرفه { $max }.

@@ -138,3 +138,13 @@ error-sms-rejected = We couldn't send a text message to this number.
 error-unknown-provider = This sign-in option is not available.
 error-oidc-failed = Signing in with { $provider } didn't work. Please try again.
 error-phone-taken = An account with this phone number already exists. Sign in with a code sent to it.
+
+## Event search
+error-invalid-location = To search near a place, give both a latitude (−90 to 90) and a longitude (−180 to 180).
+error-radius-out-of-range = The search radius must be more than 0 and at most { $max } km.
+error-invalid-date-range = The end of the date range is before its start.
+error-unknown-category = There is no category “{ $value }”.
+error-unknown-city = There is no city “{ $value }”.
+error-unknown-sort = Results can be sorted by relevance, date or distance, not “{ $value }”.
+error-sort-needs-location = To sort by distance, give the place to measure from (latitude and longitude).
+error-query-too-long = The search text is too long: use at most { $max } characters.

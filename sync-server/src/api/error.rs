@@ -78,7 +78,8 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
     }
 
-    fn render(&self, lang: Lang) -> Response {
+    /// The answer in `lang`; only for layers outside [`localize_errors`].
+    pub(super) fn render(&self, lang: Lang) -> Response {
         let args: Vec<_> = self
             .args
             .iter()
@@ -116,6 +117,10 @@ impl From<crate::store::StoreError> for ApiError {
             }
             StoreError::Conflict("owner") => {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::OwnerRequired)
+            }
+            StoreError::InvalidQuery { parameter, reason } => {
+                ApiError::invalid_parameter(parameter, reason)
+                    .with_details(serde_json::json!({ "parameter": parameter }))
             }
             err => {
                 tracing::error!(error = %err, "store failed");

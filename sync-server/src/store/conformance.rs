@@ -32,6 +32,7 @@ where
     a_job_period_is_claimed_by_exactly_one_of_many_concurrent_claimants(fresh().await).await;
     purging_deletes_what_has_expired_and_keeps_the_rest(fresh().await).await;
     committed_organization_changes_are_announced_and_failed_ones_are_not(fresh().await).await;
+    super::search_conformance::run(&fresh).await;
 }
 
 fn now() -> Timestamp {

@@ -8,10 +8,13 @@
 mod conformance;
 pub mod postgres;
 mod rows;
+pub mod search;
+mod search_conformance;
 mod sqlite;
 
 pub use conformance::run_conformance_suite;
 pub use postgres::{PgOptions, PgStore};
+pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use sqlite::SqliteStore;
 
 use crate::auth::oidc::PendingLogin;
@@ -46,6 +49,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database task stopped: {0}")]
     Task(String),
+    /// A query the caller built from a parameter the store cannot use (a bad cursor).
+    #[error("invalid {parameter}: {reason}")]
+    InvalidQuery {
+        parameter: &'static str,
+        reason: String,
+    },
 }
 
 /// An organization to create.
@@ -587,11 +596,23 @@ pub async fn open(
 
 /// Everything the server stores.
 pub trait Store:
-    CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
+    CatalogStore
+    + SearchStore
+    + AccountStore
+    + SessionStore
+    + OrgStore
+    + SignInStore
+    + CoordinationStore
 {
 }
 
 impl<T> Store for T where
-    T: CatalogStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
+    T: CatalogStore
+        + SearchStore
+        + AccountStore
+        + SessionStore
+        + OrgStore
+        + SignInStore
+        + CoordinationStore
 {
 }

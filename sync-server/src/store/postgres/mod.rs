@@ -12,6 +12,7 @@ mod catalog;
 mod coordination;
 mod migrate;
 mod orgs;
+mod search;
 mod sessions;
 mod sign_in;
 

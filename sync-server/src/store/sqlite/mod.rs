@@ -4,6 +4,7 @@ mod accounts;
 mod catalog;
 mod coordination;
 mod orgs;
+mod search;
 mod sessions;
 mod sign_in;
 
@@ -39,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "event_authoring",
         sql: include_str!("../../../../migrations/server/sqlite/0005_event_authoring.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "search",
+        sql: include_str!("../../../../migrations/server/sqlite/0006_search.sql"),
     },
 ];
 
@@ -191,6 +197,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", true)?;
     // Other processes (backup, CLI) may hold the lock briefly.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    search::register_functions(&conn)?;
     Ok(conn)
 }
 
