@@ -183,8 +183,8 @@ pub struct EventHit {
 )]
 pub struct EventSearchPage {
     pub events: Vec<EventHit>,
-    /// Pass as `cursor` with the same search to get the next page; absent on the last one.
-    /// Opaque: it is only valid for the search that produced it.
+    /// Pass as `cursor` with the same search to get the next page; null on the last one.
+    /// Opaque: it is only valid for the search that produced it (any page size).
     pub next_cursor: Option<String>,
 }
 

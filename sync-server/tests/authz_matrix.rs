@@ -62,6 +62,7 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::GET, "/readyz", EVERYONE),
         (Method::GET, "/metrics", EVERYONE),
         (Method::GET, "/api/v1/events", EVERYONE),
+        (Method::GET, "/api/v1/events/search", EVERYONE),
         (Method::GET, "/api/v1/openapi.json", EVERYONE),
         (Method::POST, "/api/v1/auth/register", EVERYONE),
         (Method::POST, "/api/v1/auth/login", EVERYONE),

@@ -64,6 +64,7 @@ pub const ROUTES: &[RouteSpec] = &[
     // No personal data in it; production proxies keep it off the public internet.
     route(Method::GET, "/metrics", Public),
     route(Method::GET, "/api/v1/events", Public),
+    route(Method::GET, "/api/v1/events/search", Public),
     // The API contract is public: it names routes and shapes, never data.
     route(Method::GET, "/api/v1/openapi.json", Public),
     route(Method::POST, "/api/v1/auth/register", Public),

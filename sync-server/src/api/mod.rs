@@ -15,6 +15,7 @@ mod openapi;
 mod orgs;
 mod phone;
 pub mod ratelimit;
+pub mod search;
 
 pub use accounts::{MeView, SessionTokens};
 pub use error::ApiError;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::RateLimits>,
     /// Roles in organizations, as authorization reads them.
     pub roles: Arc<crate::cache::RoleCache>,
+    /// Answers to catalog searches, dropped on every announced catalog change.
+    pub catalog: Arc<crate::cache::CatalogCache<hafla_core::wire::EventSearchPage>>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<client_ip::TrustedProxies>,
     pub sms: Arc<dyn SmsSender>,
@@ -75,6 +78,7 @@ impl AppState {
         AppState {
             limits: Arc::new(ratelimit::RateLimits::new(store.clone())),
             roles: crate::cache::RoleCache::new(store.subscribe_changes()),
+            catalog: Arc::new(crate::cache::CatalogCache::new(store.subscribe_changes())),
             store,
             tokens: services.tokens,
             mailer: services.mailer,
@@ -91,6 +95,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api_v1 = Router::new()
         .route("/events", get(events::list))
+        .route("/events/search", get(search::search))
         .route("/openapi.json", get(openapi::document))
         .route("/auth/register", post(accounts::register))
         .route("/auth/login", post(accounts::login))

@@ -2,7 +2,7 @@
 //! served at `GET /api/v1/openapi.json`. `tests/openapi.rs` fails when a route of
 //! `authz::ROUTES` is missing from it.
 
-use super::{accounts, events, oidc, orgs, phone};
+use super::{accounts, events, oidc, orgs, phone, search};
 use axum::Json;
 use hafla_core::wire::ErrorBody;
 use std::sync::OnceLock;
@@ -36,6 +36,7 @@ with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthentic
     ),
     paths(
         events::list,
+        search::search,
         accounts::register,
         accounts::login,
         accounts::refresh,
@@ -70,6 +71,8 @@ with `/api/v1/auth/refresh`. Without a valid token they answer 401 (`unauthentic
         hafla_core::wire::Venue,
         hafla_core::wire::EventSummary,
         hafla_core::wire::EventPage,
+        hafla_core::wire::EventHit,
+        hafla_core::wire::EventSearchPage,
         hafla_core::wire::ErrorCode,
         ErrorBody,
         crate::store::OrgRole,

@@ -6,7 +6,7 @@ import type { EventHit } from "./EventHit";
  */
 export type EventSearchPage = { events: Array<EventHit>, 
 /**
- * Pass as `cursor` with the same search to get the next page; absent on the last one.
- * Opaque: it is only valid for the search that produced it.
+ * Pass as `cursor` with the same search to get the next page; null on the last one.
+ * Opaque: it is only valid for the search that produced it (any page size).
  */
 next_cursor: string | null, };
