@@ -621,6 +621,112 @@ async fn a_cursor_from_another_search_or_altered_is_refused() {
     .await;
 }
 
+/// A GET with these headers only: no compression is asked for or undone behind the test.
+async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let http = reqwest::Client::builder().no_gzip().build().unwrap();
+    let mut request = http.get(format!("{}{path}", app.url));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn catalog_answers_carry_an_etag_and_a_matching_if_none_match_gets_304_without_a_body() {
+    let run = on_sqlite().await;
+    let app = &run.app;
+    for path in [
+        "/api/v1/events/search?q=%D8%B9%D9%85%D8%A7%D9%86",
+        "/api/v1/events?limit=5",
+    ] {
+        let first = get_with(app, path, &[]).await;
+        assert_eq!(first.status(), 200);
+        let headers = first.headers().clone();
+        let tag = headers["etag"].to_str().unwrap().to_owned();
+        assert!(
+            tag.starts_with('"') && tag.ends_with('"'),
+            "a strong tag: {tag}"
+        );
+        assert_eq!(
+            headers["cache-control"],
+            "public, max-age=30, stale-while-revalidate=60"
+        );
+        assert_eq!(headers["vary"], "Accept-Language, Accept-Encoding");
+        let body = first.bytes().await.unwrap();
+        assert!(!body.is_empty());
+        // The same answer again has the same tag.
+        let again = get_with(app, path, &[]).await;
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+        for if_none_match in [
+            tag.clone(),
+            format!("W/{tag}"),
+            format!("\"other\", {tag}"),
+            "*".to_owned(),
+        ] {
+            let response = get_with(app, path, &[("if-none-match", &if_none_match)]).await;
+            assert_eq!(response.status(), 304, "{if_none_match}");
+            assert_eq!(response.headers()["etag"].to_str().unwrap(), tag);
+            assert!(response.headers().contains_key("cache-control"));
+            assert!(response.bytes().await.unwrap().is_empty());
+        }
+        let stale = get_with(app, path, &[("if-none-match", "\"stale\"")]).await;
+        assert_eq!(stale.status(), 200);
+        assert_eq!(stale.bytes().await.unwrap(), body);
+        // A compressed answer has its own tag, and its 304 has no body either.
+        let gzip = get_with(app, path, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(gzip.headers()["content-encoding"], "gzip");
+        let gzip_tag = gzip.headers()["etag"].to_str().unwrap().to_owned();
+        assert_ne!(gzip_tag, tag);
+        let not_modified = get_with(
+            app,
+            path,
+            &[("accept-encoding", "gzip"), ("if-none-match", &gzip_tag)],
+        )
+        .await;
+        assert_eq!(not_modified.status(), 304);
+        assert!(not_modified.bytes().await.unwrap().is_empty());
+    }
+    // Errors and other routes are not tagged.
+    let error = get_with(app, "/api/v1/events/search?sort=nope", &[]).await;
+    assert_eq!(error.status(), 400);
+    assert!(!error.headers().contains_key("etag"));
+    let openapi = get_with(app, "/api/v1/openapi.json", &[]).await;
+    assert!(!openapi.headers().contains_key("etag"));
+}
+
+#[tokio::test]
+async fn a_catalog_change_changes_the_etag_and_the_next_search_answer() {
+    on_both(|run| async move {
+        let app = &run.app;
+        let path = "/api/v1/events/search?q=Zumurrud";
+        let before = get_with(app, path, &[]).await;
+        let tag = before.headers()["etag"].to_str().unwrap().to_owned();
+        let page: EventSearchPage = before.json().await.unwrap();
+        assert!(page.events.is_empty());
+        let org = organization();
+        let reef = event(
+            org.id,
+            Bilingual::new("", "Zumurrud Night").unwrap(),
+            City::Aqaba,
+            2,
+        );
+        app.store
+            .insert_catalog(vec![org], vec![reef])
+            .await
+            .unwrap();
+        let after = wait_until(|| async {
+            let response = get_with(app, path, &[("if-none-match", &tag)]).await;
+            (response.status() == 200).then_some(response)
+        })
+        .await
+        .unwrap_or_else(|| panic!("{}: the old answer was still served", run.backend()));
+        assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
+        let page: EventSearchPage = after.json().await.unwrap();
+        assert_eq!(page.events[0].event.title.en, "Zumurrud Night");
+    })
+    .await;
+}
+
 /// Polls `probe` for up to a second.
 async fn wait_until<T, F, Fut>(probe: F) -> Option<T>
 where

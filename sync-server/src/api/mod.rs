@@ -9,6 +9,7 @@ pub mod client_ip;
 mod error;
 mod events;
 mod extract;
+pub mod http_cache;
 mod metrics;
 mod oidc;
 mod openapi;
@@ -142,6 +143,8 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(error::localize_errors))
         .layer(CompressionLayer::new())
+        // Outside compression, so each encoding has its own ETag.
+        .layer(middleware::from_fn(http_cache::conditional))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
