@@ -362,6 +362,12 @@ pub(crate) trait Dialect {
     fn position(&self, haystack: &str, needle: &str) -> String;
     /// An integer NULL.
     fn null_int(&self) -> &'static str;
+    /// The condition "`e` is published". `narrowed`: a word or place condition will find
+    /// the candidates through its own index, so the planner should not start from status.
+    fn published(&self, narrowed: bool) -> &'static str {
+        let _ = narrowed;
+        "e.status = 'published'"
+    }
 }
 
 /// The statement that answers `query` after `after`, fetching one row more than a page so
@@ -386,7 +392,9 @@ pub(crate) fn statement(
 
     let n = bind(Param::Int(now.as_second()));
     let mut filters = vec![
-        "e.status = 'published'".to_owned(),
+        dialect
+            .published(!tokens.is_empty() || query.near.is_some())
+            .to_owned(),
         format!("e.ends_at >= {}", dialect.time_param(n)),
     ];
     let mut text_value = None;

@@ -55,6 +55,16 @@ impl Dialect for Sqlite {
     fn null_int(&self) -> &'static str {
         "NULL"
     }
+
+    fn published(&self, narrowed: bool) -> &'static str {
+        // `+` keeps SQLite from walking the status index and probing the FTS5 or R*Tree
+        // result for every published event; it starts from those results instead.
+        if narrowed {
+            "+e.status = 'published'"
+        } else {
+            "e.status = 'published'"
+        }
+    }
 }
 
 /// Registers the SQL functions search uses on a connection.
