@@ -388,7 +388,8 @@ pub(crate) fn statement(
     // The text match's parameter is reserved first, filled in once the dialect says what.
     let text_condition = (!tokens.is_empty()).then(|| bind(Param::Int(0)));
     let sort = query.effective_sort();
-    let starts = dialect.epoch("e.starts_at");
+    // The start column itself (not converted), so an index on it can give the date order.
+    let starts = "e.starts_at";
 
     let n = bind(Param::Int(now.as_second()));
     let mut filters = vec![
@@ -481,7 +482,7 @@ pub(crate) fn statement(
         let id = bind(Param::Id(key.id));
         let by_date = format!(
             "(starts_key > {s} OR (starts_key = {s} AND id > {id}))",
-            s = dialect.param(s),
+            s = dialect.time_param(s),
             id = dialect.param(id)
         );
         page_filters.push(match sort {
@@ -513,7 +514,7 @@ pub(crate) fn statement(
     };
     let sql = format!(
         "WITH hits AS (
-            SELECT e.id AS id, {starts} AS starts_key, {score} AS score, {distance} AS distance_m
+            SELECT e.id AS id, {starts_column} AS starts_key, {score} AS score, {distance} AS distance_m
             FROM events e
             WHERE {filters}
         ), page AS (
@@ -527,7 +528,7 @@ pub(crate) fn statement(
                (SELECT min(t.price_minor) FROM ticket_types t WHERE t.event_id = e.id),
                (SELECT t.currency FROM ticket_types t WHERE t.event_id = e.id
                   ORDER BY t.price_minor LIMIT 1),
-               page.score, page.distance_m, page.starts_key
+               page.score, page.distance_m, {page_starts}
         FROM page
         JOIN events e ON e.id = page.id
         JOIN organizations o ON o.id = e.organization_id
@@ -537,6 +538,9 @@ pub(crate) fn statement(
         order_page = order("page."),
         limit = dialect.param(limit),
         ends = dialect.epoch("e.ends_at"),
+        page_starts = dialect.epoch("page.starts_key"),
+        starts = dialect.epoch("e.starts_at"),
+        starts_column = starts,
     );
     if let Some((n, value)) = text_value {
         params[n - 1] = value;
