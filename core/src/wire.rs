@@ -156,6 +156,39 @@ pub struct EventPage {
     pub next_offset: Option<u32>,
 }
 
+/// One event found by search, with how far it is from the searched point when the search
+/// named one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct EventHit {
+    pub event: EventSummary,
+    /// Great-circle distance from the searched point in kilometres, to the metre; absent
+    /// when the search had no point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub distance_km: Option<f64>,
+}
+
+/// One page of search results, in the order the search asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct EventSearchPage {
+    pub events: Vec<EventHit>,
+    /// Pass as `cursor` with the same search to get the next page; null on the last one.
+    /// Opaque: it is only valid for the search that produced it (any page size).
+    pub next_cursor: Option<String>,
+}
+
 /// The time zone of an event when the organizer does not name one.
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Amman";
 
@@ -565,12 +598,26 @@ pub enum ErrorCode {
     ServerUnreachable,
     /// Client side: the server answered with something that is not Hafla's API.
     BadResponse,
+    /// `radius_km` must be more than 0 and at most 200.
+    RadiusOutOfRange,
+    /// `to` is before `from`.
+    InvalidDateRange,
+    /// `category` is not one of the categories.
+    UnknownCategory,
+    /// `city` is not one of the cities.
+    UnknownCity,
+    /// `sort` is not `relevance`, `date` or `distance`.
+    UnknownSort,
+    /// `sort=distance` without `lat` and `lng`.
+    SortNeedsLocation,
+    /// The search text `q` is longer than 200 characters.
+    QueryTooLong,
     /// A code this build does not know (a newer server); shown with the server's own message.
     Unknown,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 58] = [
+    pub const ALL: [ErrorCode; 65] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -628,6 +675,13 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::ServerUnreachable,
         ErrorCode::BadResponse,
+        ErrorCode::RadiusOutOfRange,
+        ErrorCode::InvalidDateRange,
+        ErrorCode::UnknownCategory,
+        ErrorCode::UnknownCity,
+        ErrorCode::UnknownSort,
+        ErrorCode::SortNeedsLocation,
+        ErrorCode::QueryTooLong,
         ErrorCode::Unknown,
     ];
 
@@ -691,6 +745,13 @@ impl ErrorCode {
             ErrorCode::Internal => "error-internal",
             ErrorCode::ServerUnreachable => "error-server-unreachable",
             ErrorCode::BadResponse => "error-bad-response",
+            ErrorCode::RadiusOutOfRange => "error-radius-out-of-range",
+            ErrorCode::InvalidDateRange => "error-invalid-date-range",
+            ErrorCode::UnknownCategory => "error-unknown-category",
+            ErrorCode::UnknownCity => "error-unknown-city",
+            ErrorCode::UnknownSort => "error-unknown-sort",
+            ErrorCode::SortNeedsLocation => "error-sort-needs-location",
+            ErrorCode::QueryTooLong => "error-query-too-long",
             ErrorCode::Unknown => "error-unknown",
         }
     }

@@ -93,6 +93,104 @@ async fn forget_on_change(cache: Weak<RoleCache>, mut changes: broadcast::Receiv
     }
 }
 
+/// Longest a catalog answer is reused without an announcement: as long as browsers may
+/// keep it (`max-age` of `api::http_cache`).
+const CATALOG_TTL: Duration = Duration::from_secs(30);
+/// Answers kept at most; past this the cache starts over rather than grow.
+const CATALOG_CAPACITY: usize = 2_048;
+
+/// Answers to hot catalog reads (search pages, keyed by the canonical search and the page),
+/// dropped as soon as any instance announces a catalog change.
+///
+/// Announcements are read on every lookup (the receiver lives inside the cache), so a
+/// change this instance committed before a request is always seen by that request; those
+/// of other instances arrive as fast as PostgreSQL delivers them.
+pub struct CatalogCache<V> {
+    inner: Mutex<Answers<V>>,
+}
+
+struct Answers<V> {
+    changes: broadcast::Receiver<Change>,
+    /// Bumped by every invalidation, so an answer computed across one is not kept.
+    generation: u64,
+    entries: HashMap<String, (Arc<V>, Instant)>,
+}
+
+impl<V> Answers<V> {
+    /// Applies every announcement received so far.
+    fn catch_up(&mut self) {
+        loop {
+            match self.changes.try_recv() {
+                Ok(Change::Organization(_)) => {}
+                Ok(Change::Catalog | Change::Everything)
+                | Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                    self.generation += 1;
+                    self.entries.clear();
+                }
+                Err(
+                    broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed,
+                ) => return,
+            }
+        }
+    }
+}
+
+impl<V> CatalogCache<V> {
+    pub fn new(changes: broadcast::Receiver<Change>) -> CatalogCache<V> {
+        CatalogCache {
+            inner: Mutex::new(Answers {
+                changes,
+                generation: 0,
+                entries: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The answer for `key`, from the cache or else from `compute` (kept if no catalog
+    /// change was announced meanwhile).
+    pub async fn get_or_compute<E, F, Fut>(&self, key: String, compute: F) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        let generation = {
+            let mut answers = self.lock();
+            answers.catch_up();
+            if let Some((value, at)) = answers.entries.get(&key)
+                && at.elapsed() < CATALOG_TTL
+            {
+                return Ok(value.clone());
+            }
+            answers.generation
+        };
+        let value = Arc::new(compute().await?);
+        let mut answers = self.lock();
+        answers.catch_up();
+        if answers.generation == generation {
+            if answers.entries.len() >= CATALOG_CAPACITY {
+                answers.entries.clear();
+            }
+            answers.entries.insert(key, (value.clone(), Instant::now()));
+        }
+        Ok(value)
+    }
+
+    /// Answers held now (for tests and metrics).
+    pub fn len(&self) -> usize {
+        let mut answers = self.lock();
+        answers.catch_up();
+        answers.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Answers<V>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +269,41 @@ mod tests {
         store.remove_member(org, member).await.unwrap();
         let seen = wait_for(|| cache.role_in(&*store, org, member), None).await;
         assert!(seen, "the cache kept the role of a removed member");
+    }
+
+    #[tokio::test]
+    async fn a_catalog_answer_is_reused_until_a_catalog_change_is_announced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let cache: CatalogCache<u32> = CatalogCache::new(store.subscribe_changes());
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let compute = || async {
+            Ok::<_, StoreError>(calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+        };
+        assert_eq!(*cache.get_or_compute("q".into(), compute).await.unwrap(), 0);
+        assert_eq!(*cache.get_or_compute("q".into(), compute).await.unwrap(), 0);
+        assert_eq!(
+            *cache.get_or_compute("other".into(), compute).await.unwrap(),
+            1
+        );
+        // An organization's change leaves catalog answers alone; a catalog change does not.
+        let owner = user(&store, "o@example.jo").await;
+        store
+            .create_organization(
+                NewOrganization {
+                    id: Uuid::now_v7(),
+                    name: Bilingual::new("رواق", "Riwaq").unwrap(),
+                },
+                owner,
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(*cache.get_or_compute("q".into(), compute).await.unwrap(), 0);
+        crate::store::CatalogStore::insert_catalog(&store, vec![], vec![])
+            .await
+            .unwrap();
+        assert_eq!(*cache.get_or_compute("q".into(), compute).await.unwrap(), 2);
     }
 
     #[tokio::test]

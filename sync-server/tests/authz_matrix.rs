@@ -68,6 +68,7 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
             "/api/v1/events/{event_id}/cover/{variant}",
             EVERYONE,
         ),
+        (Method::GET, "/api/v1/events/search", EVERYONE),
         (Method::GET, "/api/v1/openapi.json", EVERYONE),
         (Method::POST, "/api/v1/auth/register", EVERYONE),
         (Method::POST, "/api/v1/auth/login", EVERYONE),

@@ -71,6 +71,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/events/{event_id}/cover/{variant}",
         Public,
     ),
+    route(Method::GET, "/api/v1/events/search", Public),
     // The API contract is public: it names routes and shapes, never data.
     route(Method::GET, "/api/v1/openapi.json", Public),
     route(Method::POST, "/api/v1/auth/register", Public),
@@ -191,15 +192,21 @@ fn caller_from(state: &AppState, request: &Request) -> Result<Option<Caller>, Ap
     }
 }
 
-/// The authorization layer (a `route_layer`, so the matched route is known).
+/// The authorization layer (a `route_layer`, so the matched route is known). The answer
+/// carries the route's [`Permission`] as an extension, for layers outside the router
+/// (`http_cache` marks only public answers as cacheable by anyone).
 pub async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match check(&state, request).await {
-        Ok(request) => next.run(request).await,
+        Ok((request, permission)) => {
+            let mut response = next.run(request).await;
+            response.extensions_mut().insert(permission);
+            response
+        }
         Err(error) => error.into_response(),
     }
 }
 
-async fn check(state: &AppState, request: Request) -> Result<Request, ApiError> {
+async fn check(state: &AppState, request: Request) -> Result<(Request, Permission), ApiError> {
     let path = request
         .extensions()
         .get::<MatchedPath>()
@@ -247,5 +254,5 @@ async fn check(state: &AppState, request: Request) -> Result<Request, ApiError> 
     if let Some(caller) = caller {
         parts.extensions.insert(caller);
     }
-    Ok(Request::from_parts(parts, body))
+    Ok((Request::from_parts(parts, body), permission))
 }

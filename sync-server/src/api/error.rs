@@ -92,7 +92,8 @@ impl ApiError {
         .with_retry_after(DATABASE_RETRY_AFTER_SECS)
     }
 
-    fn render(&self, lang: Lang) -> Response {
+    /// The answer in `lang`; only for layers outside [`localize_errors`].
+    pub(super) fn render(&self, lang: Lang) -> Response {
         let args: Vec<_> = self
             .args
             .iter()
@@ -155,6 +156,10 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "database unavailable");
                 ApiError::database_unavailable()
+            }
+            StoreError::InvalidQuery { parameter, reason } => {
+                ApiError::invalid_parameter(parameter, reason)
+                    .with_details(serde_json::json!({ "parameter": parameter }))
             }
             err => {
                 tracing::error!(error = %err, "store failed");

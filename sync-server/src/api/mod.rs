@@ -9,6 +9,7 @@ pub mod client_ip;
 mod error;
 mod events;
 mod extract;
+pub mod http_cache;
 mod metrics;
 mod moderation;
 mod oidc;
@@ -17,6 +18,7 @@ mod organizer;
 mod orgs;
 mod phone;
 pub mod ratelimit;
+pub mod search;
 
 pub use accounts::{MeView, SessionTokens};
 pub use error::ApiError;
@@ -50,6 +52,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::RateLimits>,
     /// Roles in organizations, as authorization reads them.
     pub roles: Arc<crate::cache::RoleCache>,
+    /// Answers to catalog searches, dropped on every announced catalog change.
+    pub catalog: Arc<crate::cache::CatalogCache<hafla_core::wire::EventSearchPage>>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<client_ip::TrustedProxies>,
     pub sms: Arc<dyn SmsSender>,
@@ -76,6 +80,7 @@ impl AppState {
         AppState {
             limits: Arc::new(ratelimit::RateLimits::new(store.clone())),
             roles: crate::cache::RoleCache::new(store.subscribe_changes()),
+            catalog: Arc::new(crate::cache::CatalogCache::new(store.subscribe_changes())),
             store,
             tokens: services.tokens,
             mailer: services.mailer,
@@ -94,6 +99,7 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(events::list))
         .route("/events/{event_id}", get(events::detail))
         .route("/events/{event_id}/cover/{variant}", get(events::cover))
+        .route("/events/search", get(search::search))
         .route("/openapi.json", get(openapi::document))
         .route("/auth/register", post(accounts::register))
         .route("/auth/login", post(accounts::login))
@@ -170,6 +176,8 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(limit_body))
         .layer(middleware::from_fn(error::localize_errors))
         .layer(CompressionLayer::new())
+        // Outside compression, so each encoding has its own ETag.
+        .layer(middleware::from_fn(http_cache::conditional))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -2,7 +2,7 @@
 //! served at `GET /api/v1/openapi.json`. `tests/openapi.rs` fails when a route of
 //! `authz::ROUTES` is missing from it.
 
-use super::{accounts, events, moderation, oidc, organizer, orgs, phone};
+use super::{accounts, events, moderation, oidc, organizer, orgs, phone, search};
 use axum::Json;
 use hafla_core::wire::ErrorBody;
 use std::sync::OnceLock;
@@ -52,6 +52,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         events::list,
         events::detail,
         events::cover,
+        search::search,
         accounts::register,
         accounts::login,
         accounts::refresh,
@@ -97,6 +98,8 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         hafla_core::wire::Venue,
         hafla_core::wire::EventSummary,
         hafla_core::wire::EventPage,
+        hafla_core::wire::EventHit,
+        hafla_core::wire::EventSearchPage,
         hafla_core::wire::ErrorCode,
         hafla_core::wire::EventStatus,
         hafla_core::wire::EventInput,

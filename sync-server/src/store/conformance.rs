@@ -41,6 +41,7 @@ where
     two_admins_deciding_on_one_event_at_once_let_exactly_one_win(fresh().await).await;
     a_new_cover_replaces_the_previous_one(fresh().await).await;
     event_changes_are_announced_and_refused_ones_are_not(fresh().await).await;
+    super::search_conformance::run(&fresh).await;
 }
 
 fn now() -> Timestamp {

@@ -9,6 +9,8 @@ mod conformance;
 mod events;
 pub mod postgres;
 mod rows;
+pub mod search;
+mod search_conformance;
 mod sqlite;
 
 pub use conformance::run_conformance_suite;
@@ -17,6 +19,7 @@ pub use events::{
     ReviewQueue, StatusChange, StoredEvent, Transition, material_changes,
 };
 pub use postgres::{PgOptions, PgStore};
+pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use sqlite::SqliteStore;
 
 use crate::auth::oidc::PendingLogin;
@@ -66,6 +69,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database task stopped: {0}")]
     Task(String),
+    /// A query the caller built from a parameter the store cannot use (a bad cursor).
+    #[error("invalid {parameter}: {reason}")]
+    InvalidQuery {
+        parameter: &'static str,
+        reason: String,
+    },
 }
 
 /// Runs one store operation and records how long it took in the `db_query_seconds`
@@ -637,13 +646,21 @@ pub async fn open(
 
 /// Everything the server stores.
 pub trait Store:
-    CatalogStore + EventStore + AccountStore + SessionStore + OrgStore + SignInStore + CoordinationStore
+    CatalogStore
+    + EventStore
+    + SearchStore
+    + AccountStore
+    + SessionStore
+    + OrgStore
+    + SignInStore
+    + CoordinationStore
 {
 }
 
 impl<T> Store for T where
     T: CatalogStore
         + EventStore
+        + SearchStore
         + AccountStore
         + SessionStore
         + OrgStore

@@ -192,11 +192,22 @@ impl FreshDatabase {
 }
 
 impl Drop for FreshDatabase {
+    /// Best effort, a few tries: an autovacuum worker busy in the new database (not ours to
+    /// terminate) makes `DROP … WITH (FORCE)` fail until it finishes.
     fn drop(&mut self) {
-        self.psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        for _ in 0..10 {
+            let dropped = Command::new("psql")
+                .args([self.admin_url.as_str(), "-qc", &sql])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if dropped {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        eprintln!("could not drop the test database {}", self.name);
     }
 }
 

@@ -115,7 +115,7 @@ impl CatalogStore for PgStore {
     }
 }
 
-fn event_row(row: &PgRow) -> Result<EventRow, sqlx::Error> {
+pub(super) fn event_row(row: &PgRow) -> Result<EventRow, sqlx::Error> {
     let pair = |ar: usize, en: usize| -> Result<Bilingual, sqlx::Error> {
         Ok(Bilingual {
             ar: row.try_get(ar)?,

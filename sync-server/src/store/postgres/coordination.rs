@@ -39,48 +39,66 @@ impl PgStore {
     }
 }
 
-/// Forwards notifications from the other instances to `changes` until the pool closes. When
-/// the listening connection drops, notifications sent meanwhile are lost, so it announces
-/// [`Change::Everything`] once it listens again.
-pub(super) fn spawn_listener(pool: PgPool, changes: broadcast::Sender<Change>, instance: Uuid) {
+/// Ends the change listener when the last handle of its store is dropped, so the task and
+/// the pool's connections do not outlive the store.
+#[derive(Debug)]
+pub(super) struct ListenerGuard(#[allow(dead_code)] tokio::sync::oneshot::Sender<()>);
+
+/// Forwards notifications from the other instances to `changes` until the pool closes or
+/// the returned guard is dropped. When the listening connection drops, notifications sent
+/// meanwhile are lost, so it announces [`Change::Everything`] once it listens again.
+pub(super) fn spawn_listener(
+    pool: PgPool,
+    changes: broadcast::Sender<Change>,
+    instance: Uuid,
+) -> ListenerGuard {
+    let (guard, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
-        let mut listener: Option<PgListener> = None;
-        while !pool.is_closed() {
-            let Some(active) = listener.as_mut() else {
-                match listen(&pool).await {
-                    Ok(l) => {
-                        listener = Some(l);
-                        let _ = changes.send(Change::Everything);
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot listen for changes; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
+        tokio::select! {
+            _ = stopped => {}
+            _ = forward_changes(pool, changes, instance) => {}
+        }
+    });
+    ListenerGuard(guard)
+}
+
+async fn forward_changes(pool: PgPool, changes: broadcast::Sender<Change>, instance: Uuid) {
+    let mut listener: Option<PgListener> = None;
+    while !pool.is_closed() {
+        let Some(active) = listener.as_mut() else {
+            match listen(&pool).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    let _ = changes.send(Change::Everything);
                 }
-                continue;
-            };
-            match active.try_recv().await {
-                Ok(Some(n)) => {
-                    // "<instance> <change>": this instance's own were announced at commit.
-                    let (from, change) = n.payload().split_once(' ').unwrap_or(("", ""));
-                    if from != instance.to_string() {
-                        let _ = changes.send(Change::from_payload(change));
-                    }
-                }
-                // The connection dropped; the next call reconnects and listens again.
-                Ok(None) => {
-                    tracing::warn!("lost the change listener's connection");
-                    listener = None;
-                }
-                Err(sqlx::Error::PoolClosed) => break,
                 Err(e) => {
-                    tracing::warn!(error = %e, "change listener failed; retrying");
-                    listener = None;
+                    tracing::warn!(error = %e, "cannot listen for changes; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
+            continue;
+        };
+        match active.try_recv().await {
+            Ok(Some(n)) => {
+                // "<instance> <change>": this instance's own were announced at commit.
+                let (from, change) = n.payload().split_once(' ').unwrap_or(("", ""));
+                if from != instance.to_string() {
+                    let _ = changes.send(Change::from_payload(change));
+                }
+            }
+            // The connection dropped; the next call reconnects and listens again.
+            Ok(None) => {
+                tracing::warn!("lost the change listener's connection");
+                listener = None;
+            }
+            Err(sqlx::Error::PoolClosed) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "change listener failed; retrying");
+                listener = None;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         }
-    });
+    }
 }
 
 async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "event_authoring",
         sql: include_str!("../../../../migrations/server/postgres/0005_event_authoring.sql"),
     },
+    Migration {
+        version: 6,
+        name: "search",
+        sql: include_str!("../../../../migrations/server/postgres/0006_search.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

@@ -13,6 +13,7 @@ mod coordination;
 mod events;
 mod migrate;
 mod orgs;
+mod search;
 mod sessions;
 mod sign_in;
 
@@ -57,6 +58,8 @@ pub struct PgStore {
     changes: tokio::sync::broadcast::Sender<crate::store::Change>,
     /// Signs this store's notifications, so its listener skips what it already announced.
     instance: uuid::Uuid,
+    /// Stops the change listener when the last clone of this store is dropped.
+    _listener: std::sync::Arc<coordination::ListenerGuard>,
 }
 
 impl PgStore {
@@ -104,11 +107,12 @@ impl PgStore {
         }
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
         let instance = uuid::Uuid::new_v4();
-        coordination::spawn_listener(pool.clone(), changes.clone(), instance);
+        let listener = coordination::spawn_listener(pool.clone(), changes.clone(), instance);
         Ok(PgStore {
             pool,
             changes,
             instance,
+            _listener: std::sync::Arc::new(listener),
         })
     }
 

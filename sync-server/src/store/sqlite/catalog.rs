@@ -91,7 +91,7 @@ impl CatalogStore for SqliteStore {
     }
 }
 
-fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
+pub(super) fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
     let pair = |ar: usize, en: usize| -> rusqlite::Result<Bilingual> {
         Ok(Bilingual {
             ar: row.get(ar)?,

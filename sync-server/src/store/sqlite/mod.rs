@@ -5,6 +5,7 @@ mod catalog;
 mod coordination;
 mod events;
 mod orgs;
+mod search;
 mod sessions;
 mod sign_in;
 
@@ -40,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "event_authoring",
         sql: include_str!("../../../../migrations/server/sqlite/0005_event_authoring.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "search",
+        sql: include_str!("../../../../migrations/server/sqlite/0006_search.sql"),
     },
 ];
 
@@ -201,6 +207,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", true)?;
     // Other processes (backup, CLI) may hold the lock briefly.
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    search::register_functions(&conn)?;
     Ok(conn)
 }
 

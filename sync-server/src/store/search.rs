@@ -1,0 +1,694 @@
+//! Event search: what a search asks for ([`EventQuery`]), the [`SearchStore`] trait both
+//! backends implement, and everything about a search that must not differ between them —
+//! the query's tokens, the relevance score, distances, the order of results and the
+//! cursor — written once here. A backend supplies only its SQL dialect ([`Dialect`]) and
+//! runs the statement [`statement`] builds.
+//!
+//! # Matching
+//!
+//! The text `q` goes through `hafla_core::search_text::tokens`, the same function that
+//! wrote `events.search_text`, so a word matches however it was typed (marks, hamza forms,
+//! ta marbuta, the article, Arabic-Indic digits). Every token must appear in the event;
+//! the last one may also be the start of a word, so results follow typing ("حفل" finds
+//! "حفلة"). User text is never query syntax: each token is quoted as a literal for FTS5
+//! and for `tsquery`. Text with no word at all (only punctuation or spaces) searches with
+//! no keyword: it is not an error, and finds what the other filters find.
+//!
+//! # Order
+//!
+//! * `relevance` (the default with a keyword): a score that depends only on the event and
+//!   the tokens, never on the rest of the catalog (unlike BM25 or `ts_rank`, whose corpus
+//!   statistics would shift and reorder pages under a reader): each token is worth 2 when
+//!   its first occurrence lies within the title and 1 elsewhere. `search_text` starts with
+//!   the title's tokens (Arabic, then English); "within the title" means within the first
+//!   `length(title_ar) + length(title_en) + 1` characters of it, which normalization only
+//!   shortens, so a title word always counts as one. Higher scores first, then sooner
+//!   events, then by id.
+//! * `date` (the default without a keyword): soonest first, then by id.
+//! * `distance` (needs a point): nearest first (whole metres), then sooner, then by id.
+//!
+//! # Pages
+//!
+//! Keyset pagination: the cursor holds the sort key of the last row sent (score, start,
+//! distance, id) and a check over it and the canonical form of the search, so a garbled
+//! cursor, an altered one, or one from another search is refused (`invalid_parameter` on
+//! `cursor`). The next page is "the rows after that key", so events created or withdrawn
+//! between two pages never make an event that exists throughout appear twice or not at all.
+
+use super::StoreError;
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hafla_core::places::{City, GeoPoint};
+use hafla_core::wire::{Category, EventSearchPage};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Longest search text, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Radius around a point when the caller names none, and the largest allowed, in km.
+pub const DEFAULT_RADIUS_KM: f64 = 25.0;
+pub const MAX_RADIUS_KM: f64 = 200.0;
+/// Results per page when the caller does not choose, and the most it may choose.
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 50;
+
+/// The Earth's mean radius (IUGG), in metres.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// Search near a point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Near {
+    pub point: GeoPoint,
+    pub radius_km: f64,
+}
+
+/// The order of search results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchSort {
+    Relevance,
+    Date,
+    Distance,
+}
+
+impl SearchSort {
+    pub const ALL: [SearchSort; 3] = [
+        SearchSort::Relevance,
+        SearchSort::Date,
+        SearchSort::Distance,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SearchSort::Relevance => "relevance",
+            SearchSort::Date => "date",
+            SearchSort::Distance => "distance",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<SearchSort> {
+        SearchSort::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    fn tag(self) -> u8 {
+        match self {
+            SearchSort::Relevance => 1,
+            SearchSort::Date => 2,
+            SearchSort::Distance => 3,
+        }
+    }
+}
+
+/// A search of published events that have not ended. Every filter is optional; the caller
+/// (the API) has checked the values' ranges.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventQuery {
+    /// The text as typed (tokenized here).
+    pub text: String,
+    pub near: Option<Near>,
+    /// Events overlapping `[from, to]`.
+    pub from: Option<jiff::Timestamp>,
+    pub to: Option<jiff::Timestamp>,
+    pub category: Option<Category>,
+    pub city: Option<City>,
+    /// Events whose cheapest ticket costs at most this, in minor units.
+    pub max_price_minor: Option<i64>,
+    /// Only events with a ticket type at price 0.
+    pub free_only: bool,
+    /// `None`: relevance with a keyword, else date.
+    pub sort: Option<SearchSort>,
+    pub limit: u32,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+impl Default for EventQuery {
+    fn default() -> Self {
+        EventQuery {
+            text: String::new(),
+            near: None,
+            from: None,
+            to: None,
+            category: None,
+            city: None,
+            max_price_minor: None,
+            free_only: false,
+            sort: None,
+            limit: DEFAULT_LIMIT,
+            cursor: None,
+        }
+    }
+}
+
+impl EventQuery {
+    /// The words to match, each once, in the order typed.
+    pub fn tokens(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for token in hafla_core::search_text::tokens(&self.text) {
+            if !out.contains(&token) {
+                out.push(token);
+            }
+        }
+        out
+    }
+
+    /// The order the results come in.
+    pub fn effective_sort(&self) -> SearchSort {
+        self.sort.unwrap_or(if self.tokens().is_empty() {
+            SearchSort::Date
+        } else {
+            SearchSort::Relevance
+        })
+    }
+
+    /// The search in one canonical text: the same for every spelling of the same search
+    /// (tokens, not raw text), without the page (limit, cursor). Cursors are bound to it.
+    pub fn canonical(&self) -> String {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        format!(
+            "q={}|near={}|from={}|to={}|category={}|city={}|max_price={}|free={}|sort={}",
+            self.tokens().join(" "),
+            opt(self
+                .near
+                .map(|n| format!("{},{},{}", n.point.lat, n.point.lng, n.radius_km))),
+            opt(self.from.map(|t| t.as_second().to_string())),
+            opt(self.to.map(|t| t.as_second().to_string())),
+            opt(self.category.map(|c| c.key().to_owned())),
+            opt(self.city.map(|c| c.key().to_owned())),
+            opt(self.max_price_minor.map(|p| p.to_string())),
+            self.free_only,
+            self.effective_sort().key(),
+        )
+    }
+
+    /// The search and the page: what a cache of answers is keyed by.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "{}|limit={}|cursor={}",
+            self.canonical(),
+            self.limit,
+            self.cursor.as_deref().unwrap_or("")
+        )
+    }
+}
+
+#[async_trait]
+pub trait SearchStore: Send + Sync {
+    /// Published events that have not ended by `now` and match `query`, one page in the
+    /// query's order. A bad cursor is `StoreError::InvalidQuery` naming `cursor`.
+    async fn search_events(
+        &self,
+        query: &EventQuery,
+        now: jiff::Timestamp,
+    ) -> Result<EventSearchPage, StoreError>;
+}
+
+/// Where a page starts: the sort key of the last row of the page before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SortKey {
+    pub score: i64,
+    pub starts_at: i64,
+    pub distance_m: i64,
+    pub id: Uuid,
+}
+
+const CURSOR_VERSION: u8 = 1;
+const CURSOR_PAYLOAD: usize = 2 + 3 * 8 + 16;
+const CURSOR_CHECK: usize = 8;
+
+fn cursor_check(canonical: &str, payload: &[u8]) -> [u8; CURSOR_CHECK] {
+    let mut hash = Sha256::new();
+    hash.update(b"hafla search cursor\0");
+    hash.update(canonical.as_bytes());
+    hash.update([0]);
+    hash.update(payload);
+    let digest = hash.finalize();
+    let mut out = [0; CURSOR_CHECK];
+    out.copy_from_slice(&digest[..CURSOR_CHECK]);
+    out
+}
+
+/// The cursor text of `key` for the search `query`.
+pub(crate) fn encode_cursor(query: &EventQuery, key: SortKey) -> String {
+    let mut bytes = Vec::with_capacity(CURSOR_PAYLOAD + CURSOR_CHECK);
+    bytes.push(CURSOR_VERSION);
+    bytes.push(query.effective_sort().tag());
+    bytes.extend_from_slice(&key.score.to_be_bytes());
+    bytes.extend_from_slice(&key.starts_at.to_be_bytes());
+    bytes.extend_from_slice(&key.distance_m.to_be_bytes());
+    bytes.extend_from_slice(key.id.as_bytes());
+    let check = cursor_check(&query.canonical(), &bytes);
+    bytes.extend_from_slice(&check);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Reads a cursor made by [`encode_cursor`] for this same search.
+pub(crate) fn decode_cursor(query: &EventQuery, text: &str) -> Result<SortKey, StoreError> {
+    let bad = |reason: &str| StoreError::InvalidQuery {
+        parameter: "cursor",
+        reason: reason.to_owned(),
+    };
+    if text.len() > 200 {
+        return Err(bad("not a cursor of this search"));
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| bad("not a cursor of this search"))?;
+    if bytes.len() != CURSOR_PAYLOAD + CURSOR_CHECK || bytes[0] != CURSOR_VERSION {
+        return Err(bad("not a cursor of this search"));
+    }
+    let (payload, check) = bytes.split_at(CURSOR_PAYLOAD);
+    if check != cursor_check(&query.canonical(), payload)
+        || payload[1] != query.effective_sort().tag()
+    {
+        return Err(bad(
+            "this cursor belongs to another search (or was altered): start again without it",
+        ));
+    }
+    let int = |at: usize| {
+        let mut b = [0; 8];
+        b.copy_from_slice(&payload[at..at + 8]);
+        i64::from_be_bytes(b)
+    };
+    let mut id = [0; 16];
+    id.copy_from_slice(&payload[26..42]);
+    Ok(SortKey {
+        score: int(2),
+        starts_at: int(10),
+        distance_m: int(18),
+        id: Uuid::from_bytes(id),
+    })
+}
+
+/// Great-circle distance in whole metres (haversine). PostgreSQL computes the same formula
+/// in SQL ([`Dialect::distance_m`]); SQLite calls this function.
+pub fn distance_m(lat: f64, lng: f64, from_lat: f64, from_lng: f64) -> i64 {
+    let half_dlat = (lat - from_lat).to_radians() / 2.0;
+    let half_dlng = (lng - from_lng).to_radians() / 2.0;
+    let a = half_dlat.sin().powi(2)
+        + from_lat.to_radians().cos() * lat.to_radians().cos() * half_dlng.sin().powi(2);
+    (2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()).round() as i64
+}
+
+/// A box that contains every point within `radius_km` of `centre`: (min lat, max lat,
+/// min lng, max lng). Wider than needed near the poles and the antimeridian (then it spans
+/// every longitude), never narrower.
+pub(crate) fn bounding_box(centre: GeoPoint, radius_km: f64) -> (f64, f64, f64, f64) {
+    // A little over the arc of one degree of latitude, so rounding never cuts a point off.
+    let dlat = radius_km * 1000.0 / (EARTH_RADIUS_M * std::f64::consts::PI / 180.0) * 1.001;
+    let min_lat = (centre.lat - dlat).max(-90.0);
+    let max_lat = (centre.lat + dlat).min(90.0);
+    let widest = min_lat.abs().max(max_lat.abs());
+    if widest >= 89.0 {
+        return (min_lat, max_lat, -180.0, 180.0);
+    }
+    let dlng = dlat / widest.to_radians().cos();
+    if centre.lng - dlng < -180.0 || centre.lng + dlng > 180.0 {
+        return (min_lat, max_lat, -180.0, 180.0);
+    }
+    (min_lat, max_lat, centre.lng - dlng, centre.lng + dlng)
+}
+
+/// The FTS5 query of the tokens: each a quoted string (quotes doubled), all required, the
+/// last also as a prefix.
+pub(crate) fn fts5_match(tokens: &[String]) -> String {
+    let quoted: Vec<String> = tokens
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    format!("{}*", quoted.join(" "))
+}
+
+/// The `tsquery` text of the tokens: each a quoted lexeme (quotes doubled, backslashes
+/// escaped), all required (`&`), the last also as a prefix (`:*`).
+pub(crate) fn tsquery(tokens: &[String]) -> String {
+    let quoted: Vec<String> = tokens
+        .iter()
+        .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
+        .collect();
+    format!("{}:*", quoted.join(" & "))
+}
+
+/// A value bound to a statement.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Param {
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Id(Uuid),
+}
+
+/// What differs in SQL between the backends; everything else is shared.
+pub(crate) trait Dialect {
+    /// The `n`th (1-based) parameter.
+    fn param(&self, n: usize) -> String;
+    /// The `n`th parameter, a text.
+    fn text_param(&self, n: usize) -> String {
+        self.param(n)
+    }
+    /// A time column as Unix seconds.
+    fn epoch(&self, column: &str) -> String;
+    /// The `n`th parameter (Unix seconds) as a value comparable with time columns.
+    fn time_param(&self, n: usize) -> String;
+    /// A condition on `e` (events): its search text matches parameter `n`, and the
+    /// parameter's value for `tokens`.
+    fn text_match(&self, n: usize, tokens: &[String]) -> (String, Param);
+    /// A condition on `e`: its location lies in the box of parameters `n..n + 4`
+    /// (min lat, max lat, min lng, max lng).
+    fn in_box(&self, n: usize) -> String;
+    /// Whole metres from `e`'s location to (parameter `lat`, parameter `lng`).
+    fn distance_m(&self, lat: usize, lng: usize) -> String;
+    /// Position (1-based, 0 when absent) of `needle` in `haystack`, in characters.
+    fn position(&self, haystack: &str, needle: &str) -> String;
+    /// An integer NULL.
+    fn null_int(&self) -> &'static str;
+    /// The condition "`e` is published". `narrowed`: a word or place condition will find
+    /// the candidates through its own index, so the planner should not start from status.
+    fn published(&self, narrowed: bool) -> &'static str {
+        let _ = narrowed;
+        "e.status = 'published'"
+    }
+}
+
+/// The statement that answers `query` after `after`, fetching one row more than a page so
+/// the caller knows whether another page follows. Its columns are the event listing's
+/// (see `rows::EventRow`), then score, distance in metres and start in Unix seconds.
+pub(crate) fn statement(
+    dialect: &dyn Dialect,
+    query: &EventQuery,
+    after: Option<SortKey>,
+    now: jiff::Timestamp,
+) -> (String, Vec<Param>) {
+    let mut params: Vec<Param> = Vec::new();
+    let mut bind = |p: Param| {
+        params.push(p);
+        params.len()
+    };
+    let tokens = query.tokens();
+    // The text match's parameter is reserved first, filled in once the dialect says what.
+    let text_condition = (!tokens.is_empty()).then(|| bind(Param::Int(0)));
+    let sort = query.effective_sort();
+    // The start column itself (not converted), so an index on it can give the date order.
+    let starts = "e.starts_at";
+
+    let n = bind(Param::Int(now.as_second()));
+    let mut filters = vec![
+        dialect
+            .published(!tokens.is_empty() || query.near.is_some())
+            .to_owned(),
+        format!("e.ends_at >= {}", dialect.time_param(n)),
+    ];
+    let mut text_value = None;
+    if let Some(n) = text_condition {
+        let (condition, value) = dialect.text_match(n, &tokens);
+        text_value = Some((n, value));
+        filters.push(condition);
+    }
+    let mut distance = dialect.null_int().to_owned();
+    let mut radius_m = None;
+    if let Some(near) = query.near {
+        let (min_lat, max_lat, min_lng, max_lng) = bounding_box(near.point, near.radius_km);
+        let first = bind(Param::Real(min_lat));
+        bind(Param::Real(max_lat));
+        bind(Param::Real(min_lng));
+        bind(Param::Real(max_lng));
+        filters.push(dialect.in_box(first));
+        let lat = bind(Param::Real(near.point.lat));
+        let lng = bind(Param::Real(near.point.lng));
+        distance = dialect.distance_m(lat, lng);
+        radius_m = Some((near.radius_km * 1000.0).round() as i64);
+    }
+    if let Some(from) = query.from {
+        let n = bind(Param::Int(from.as_second()));
+        filters.push(format!("e.ends_at >= {}", dialect.time_param(n)));
+    }
+    if let Some(to) = query.to {
+        let n = bind(Param::Int(to.as_second()));
+        filters.push(format!("e.starts_at <= {}", dialect.time_param(n)));
+    }
+    if let Some(category) = query.category {
+        let n = bind(Param::Text(category.key().to_owned()));
+        filters.push(format!("e.category = {}", dialect.param(n)));
+    }
+    if let Some(city) = query.city {
+        let n = bind(Param::Text(city.key().to_owned()));
+        filters.push(format!("e.city = {}", dialect.param(n)));
+    }
+    if let Some(max) = query.max_price_minor {
+        let n = bind(Param::Int(max));
+        filters.push(format!("e.price_min_minor <= {}", dialect.param(n)));
+    }
+    if query.free_only {
+        filters.push("e.price_min_minor = 0".to_owned());
+    }
+
+    // Relevance: 2 per token first found within the title, 1 per token found elsewhere.
+    let score = if tokens.is_empty() {
+        "0".to_owned()
+    } else {
+        let title_span = "(length(e.title_ar) + length(e.title_en) + 1)";
+        let last = tokens.len() - 1;
+        let terms: Vec<String> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, token)| {
+                let n = bind(Param::Text(token.clone()));
+                let needle = if i == last {
+                    format!("' ' || {}", dialect.text_param(n))
+                } else {
+                    format!("' ' || {} || ' '", dialect.text_param(n))
+                };
+                let haystack = if i == last {
+                    "' ' || e.search_text"
+                } else {
+                    "' ' || e.search_text || ' '"
+                };
+                format!(
+                    "CASE WHEN {} BETWEEN 1 AND {title_span} THEN 2 ELSE 1 END",
+                    dialect.position(haystack, &needle)
+                )
+            })
+            .collect();
+        format!("({})", terms.join(" + "))
+    };
+
+    let mut page_filters: Vec<String> = Vec::new();
+    if let Some(radius_m) = radius_m {
+        let n = bind(Param::Int(radius_m));
+        page_filters.push(format!("distance_m <= {}", dialect.param(n)));
+    }
+    if let Some(key) = after {
+        let s = bind(Param::Int(key.starts_at));
+        let id = bind(Param::Id(key.id));
+        let by_date = format!(
+            "(starts_key > {s} OR (starts_key = {s} AND id > {id}))",
+            s = dialect.time_param(s),
+            id = dialect.param(id)
+        );
+        page_filters.push(match sort {
+            SearchSort::Date => by_date,
+            SearchSort::Relevance => {
+                let sc = dialect.param(bind(Param::Int(key.score)));
+                format!("(score < {sc} OR (score = {sc} AND {by_date}))")
+            }
+            SearchSort::Distance => {
+                let d = dialect.param(bind(Param::Int(key.distance_m)));
+                format!("(distance_m > {d} OR (distance_m = {d} AND {by_date}))")
+            }
+        });
+    }
+    let order = |prefix: &str| match sort {
+        SearchSort::Date => format!("{prefix}starts_key, {prefix}id"),
+        SearchSort::Relevance => {
+            format!("{prefix}score DESC, {prefix}starts_key, {prefix}id")
+        }
+        SearchSort::Distance => {
+            format!("{prefix}distance_m, {prefix}starts_key, {prefix}id")
+        }
+    };
+    let limit = bind(Param::Int(i64::from(query.limit) + 1));
+    let page_where = if page_filters.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", page_filters.join(" AND "))
+    };
+    let sql = format!(
+        "WITH hits AS (
+            SELECT e.id AS id, {starts_column} AS starts_key, {score} AS score, {distance} AS distance_m
+            FROM events e
+            WHERE {filters}
+        ), page AS (
+            SELECT id, starts_key, score, distance_m FROM hits {page_where}
+            ORDER BY {order_hits} LIMIT {limit}
+        )
+        SELECT e.id, e.title_ar, e.title_en, e.description_ar, e.description_en,
+               e.category, o.name_ar, o.name_en, e.venue_name_ar, e.venue_name_en,
+               e.venue_address_ar, e.venue_address_en, e.city, e.lat, e.lng,
+               {starts}, {ends}, e.time_zone,
+               (SELECT min(t.price_minor) FROM ticket_types t WHERE t.event_id = e.id),
+               (SELECT t.currency FROM ticket_types t WHERE t.event_id = e.id
+                  ORDER BY t.price_minor LIMIT 1),
+               page.score, page.distance_m, {page_starts}
+        FROM page
+        JOIN events e ON e.id = page.id
+        JOIN organizations o ON o.id = e.organization_id
+        ORDER BY {order_page}",
+        filters = filters.join(" AND "),
+        order_hits = order(""),
+        order_page = order("page."),
+        limit = dialect.param(limit),
+        ends = dialect.epoch("e.ends_at"),
+        page_starts = dialect.epoch("page.starts_key"),
+        starts = dialect.epoch("e.starts_at"),
+        starts_column = starts,
+    );
+    if let Some((n, value)) = text_value {
+        params[n - 1] = value;
+    }
+    (sql, params)
+}
+
+/// One row of a search answer as both backends read it.
+pub(crate) struct SearchRow {
+    pub event: super::rows::EventRow,
+    pub score: i64,
+    pub distance_m: Option<i64>,
+    pub starts_at: i64,
+}
+
+/// The page of `rows` (fetched with one extra row) for `query`.
+pub(crate) fn search_page(
+    query: &EventQuery,
+    mut rows: Vec<SearchRow>,
+) -> Result<EventSearchPage, StoreError> {
+    let more = rows.len() > query.limit as usize;
+    rows.truncate(query.limit as usize);
+    let next_cursor = match rows.last() {
+        Some(last) if more => Some(encode_cursor(
+            query,
+            SortKey {
+                score: last.score,
+                starts_at: last.starts_at,
+                distance_m: last.distance_m.unwrap_or(0),
+                id: last.event.id,
+            },
+        )),
+        _ => None,
+    };
+    let events = rows
+        .into_iter()
+        .map(|row| {
+            Ok(hafla_core::wire::EventHit {
+                distance_km: row.distance_m.map(|m| m as f64 / 1000.0),
+                event: row.event.into_summary()?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(EventSearchPage {
+        events,
+        next_cursor,
+    })
+}
+
+/// The sort key a page starts after, if the query has a cursor.
+pub(crate) fn start_after(query: &EventQuery) -> Result<Option<SortKey>, StoreError> {
+    query
+        .cursor
+        .as_deref()
+        .map(|text| decode_cursor(query, text))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(text: &str) -> EventQuery {
+        EventQuery {
+            text: text.into(),
+            ..EventQuery::default()
+        }
+    }
+
+    #[test]
+    fn tokens_are_quoted_so_no_text_becomes_query_syntax() {
+        let tokens = vec!["a\"b".to_owned(), "it's".to_owned(), "x\\y".to_owned()];
+        assert_eq!(fts5_match(&tokens), r#""a""b" "it's" "x\y"*"#);
+        assert_eq!(tsquery(&tokens), r#"'a"b' & 'it''s' & 'x\\y':*"#);
+    }
+
+    #[test]
+    fn the_same_words_spelled_differently_are_the_same_search() {
+        assert_eq!(
+            query("الحَفلة  في إربد").canonical(),
+            query("حفله في اربد").canonical()
+        );
+        assert_ne!(query("حفلة").canonical(), query("حفلة عمان").canonical());
+    }
+
+    #[test]
+    fn a_cursor_reads_back_only_for_its_own_search() {
+        let q = query("jazz");
+        let key = SortKey {
+            score: 3,
+            starts_at: 1_790_000_000,
+            distance_m: 0,
+            id: Uuid::now_v7(),
+        };
+        let text = encode_cursor(&q, key);
+        assert_eq!(decode_cursor(&q, &text).unwrap(), key);
+        assert!(decode_cursor(&query("rock"), &text).is_err());
+        let date = EventQuery {
+            sort: Some(SearchSort::Date),
+            ..q.clone()
+        };
+        assert!(decode_cursor(&date, &text).is_err());
+        let mut bytes = URL_SAFE_NO_PAD.decode(&text).unwrap();
+        bytes[12] ^= 1;
+        assert!(decode_cursor(&q, &URL_SAFE_NO_PAD.encode(&bytes)).is_err());
+        for garbage in ["", "!!!", "AAAA", &text[1..], &format!("{text}A")] {
+            assert!(decode_cursor(&q, garbage).is_err(), "{garbage}");
+        }
+    }
+
+    #[test]
+    fn distances_follow_the_haversine_formula() {
+        let amman = City::Amman.centre();
+        let aqaba = City::Aqaba.centre();
+        let d = distance_m(aqaba.lat, aqaba.lng, amman.lat, amman.lng);
+        assert!((275_000..=290_000).contains(&d), "{d}");
+        assert_eq!(distance_m(amman.lat, amman.lng, amman.lat, amman.lng), 0);
+    }
+
+    #[test]
+    fn the_bounding_box_holds_every_point_of_the_circle() {
+        let amman = City::Amman.centre();
+        let (min_lat, max_lat, min_lng, max_lng) = bounding_box(amman, 10.0);
+        for bearing in 0..360 {
+            let b = f64::from(bearing).to_radians();
+            // A point just inside 10 km in that direction (flat approximation suffices).
+            let dlat = 9.99 / 111.2 * b.cos();
+            let dlng = 9.99 / (111.2 * amman.lat.to_radians().cos()) * b.sin();
+            let (lat, lng) = (amman.lat + dlat, amman.lng + dlng);
+            if distance_m(lat, lng, amman.lat, amman.lng) <= 10_000 {
+                assert!((min_lat..=max_lat).contains(&lat) && (min_lng..=max_lng).contains(&lng));
+            }
+        }
+        let pole = bounding_box(
+            GeoPoint {
+                lat: 89.5,
+                lng: 0.0,
+            },
+            100.0,
+        );
+        assert_eq!((pole.2, pole.3), (-180.0, 180.0));
+        let date_line = bounding_box(
+            GeoPoint {
+                lat: 0.0,
+                lng: 179.9,
+            },
+            100.0,
+        );
+        assert_eq!((date_line.2, date_line.3), (-180.0, 180.0));
+    }
+}
