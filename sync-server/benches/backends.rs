@@ -208,10 +208,11 @@ async fn start_server(
 }
 
 /// Creates `count` verified accounts with the same password (hashed once: each stored hash
-/// costs a sign-in the same to check) straight in the store; returns their emails.
+/// costs a sign-in the same to check) straight in the store; returns their emails. One at a
+/// time: SQLite runs each write on a blocking thread, and hundreds at once would leave
+/// hundreds of idle threads behind to skew what follows.
 async fn seed_users(store: &Arc<dyn Store>, count: usize) -> Vec<String> {
     let hash = password::hash(PASSWORD).unwrap();
-    let mut tasks = tokio::task::JoinSet::new();
     let emails: Vec<String> = (0..count).map(|n| format!("bench{n}@example.jo")).collect();
     for email in &emails {
         let user = User {
@@ -227,11 +228,7 @@ async fn seed_users(store: &Arc<dyn Store>, count: usize) -> Vec<String> {
             signup_method: SignupMethod::Email,
             created_at: jiff::Timestamp::now(),
         };
-        let store = store.clone();
-        tasks.spawn(async move { store.create_user(user).await });
-    }
-    while let Some(created) = tasks.join_next().await {
-        created.unwrap().unwrap();
+        store.create_user(user).await.unwrap();
     }
     emails
 }
