@@ -41,6 +41,9 @@ struct Settings {
     measure: Duration,
     warm_up: Duration,
     users: usize,
+    /// With `HAFLA_BENCH_EVENTS`: that many generated events, and the search workload
+    /// instead of the request mix.
+    search_events: Option<usize>,
 }
 
 impl Settings {
@@ -53,6 +56,7 @@ impl Settings {
                 measure: Duration::from_millis(200),
                 warm_up: Duration::ZERO,
                 users: 20,
+                search_events: None,
             };
         }
         let settings = Settings {
@@ -60,6 +64,9 @@ impl Settings {
             measure: seconds("HAFLA_BENCH_SECONDS", 5.0),
             warm_up: seconds("HAFLA_BENCH_WARMUP_SECONDS", 1.0),
             users: env_or("HAFLA_BENCH_USERS", 500),
+            search_events: std::env::var("HAFLA_BENCH_EVENTS")
+                .ok()
+                .map(|_| env_or("HAFLA_BENCH_EVENTS", 100_000)),
         };
         assert!(
             settings.clients >= 1,
@@ -164,9 +171,21 @@ async fn start_server(
     let (store, _) = store::open(database_url, data_dir, PgOptions::default())
         .await
         .unwrap();
-    hafla_server::demo::seed(&*store, hafla_server::demo::today_in_amman().unwrap())
-        .await
-        .unwrap();
+    let generated = settings
+        .search_events
+        .unwrap_or(hafla_server::demo::DEMO_GENERATED);
+    let seeding = Instant::now();
+    hafla_server::demo::seed_with(
+        &*store,
+        hafla_server::demo::today_in_amman().unwrap(),
+        generated,
+    )
+    .await
+    .unwrap();
+    eprintln!(
+        "seeded {generated} generated events in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
     let emails = seed_users(&store, settings.users).await;
     let state = AppState::new(
         store,
@@ -254,6 +273,96 @@ struct Scenario {
     name: &'static str,
     expect: StatusCode,
     request: fn(&Server, &Client, &str, usize) -> RequestBuilder,
+}
+
+/// Words people search for, in both scripts, with and without the article.
+const SEARCH_WORDS: &[&str] = &[
+    "jazz",
+    "مهرجان",
+    "الخط العربي",
+    "petra",
+    "كنافة",
+    "hackathon",
+    "عمان",
+    "mosaic",
+    "طرب",
+    "rust",
+    "العقبة",
+    "festival",
+    "الفسيفساء",
+    "marathon",
+    "قهوة",
+    "workshop",
+    "جرش",
+    "oud",
+];
+
+/// `from` a little later for every request, so no two searches are the same and the
+/// in-process cache never answers: these figures are the database's.
+fn search_url(server: &Server, n: usize, params: &str) -> String {
+    let from = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(n as i64 % 3600);
+    format!("{}/api/v1/events/search?from={from}&{params}", server.base)
+}
+
+fn keyword_params(n: usize) -> String {
+    let q = SEARCH_WORDS[n % SEARCH_WORDS.len()];
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", q)
+        .finish()
+}
+
+fn geo_params(n: usize) -> String {
+    let city = hafla_core::places::City::ALL[n % 10].centre();
+    format!(
+        "lat={}&lng={}&radius_km=10&sort=distance",
+        city.lat, city.lng
+    )
+}
+
+fn filter_params(n: usize) -> String {
+    let category = hafla_core::wire::Category::ALL[n % 8].key();
+    let city = hafla_core::places::City::ALL[(n / 8) % 10].key();
+    format!("category={category}&city={city}&max_price=15000")
+}
+
+fn search_scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "keyword: `q=…` (Arabic and English words)",
+            expect: StatusCode::OK,
+            request: |server, client, _, n| client.get(search_url(server, n, &keyword_params(n))),
+        },
+        Scenario {
+            name: "geo: 10 km around a city, by distance",
+            expect: StatusCode::OK,
+            request: |server, client, _, n| client.get(search_url(server, n, &geo_params(n))),
+        },
+        Scenario {
+            name: "filtered: category + city + maximum price",
+            expect: StatusCode::OK,
+            request: |server, client, _, n| client.get(search_url(server, n, &filter_params(n))),
+        },
+        Scenario {
+            name: "mixed: the three in turn",
+            expect: StatusCode::OK,
+            request: |server, client, _, n| {
+                let params = match n % 3 {
+                    0 => keyword_params(n / 3),
+                    1 => geo_params(n / 3),
+                    _ => filter_params(n / 3),
+                };
+                client.get(search_url(server, n, &params))
+            },
+        },
+    ]
+}
+
+fn scenarios_for(settings: &Settings) -> Vec<Scenario> {
+    if settings.search_events.is_some() {
+        search_scenarios()
+    } else {
+        scenarios()
+    }
 }
 
 fn scenarios() -> Vec<Scenario> {
@@ -388,7 +497,7 @@ fn measure_backend(backend: Backend, settings: &Settings) -> Vec<Measurement> {
     let server =
         Arc::new(runtime.block_on(start_server(url.as_deref(), data_dir.path(), settings)));
     let mut results = Vec::new();
-    for scenario in scenarios() {
+    for scenario in scenarios_for(settings) {
         let scenario = Arc::new(scenario);
         let counter = Arc::new(AtomicUsize::new(0));
         let measured = runtime.block_on(async {
@@ -454,7 +563,7 @@ fn main() {
         rule += "---:|---:|---:|---:|---:|";
     }
     println!("{header}\n{rule}");
-    for (i, scenario) in scenarios().iter().enumerate() {
+    for (i, scenario) in scenarios_for(&settings).iter().enumerate() {
         let mut row = format!("| {} |", scenario.name);
         for backend in [Backend::Sqlite, Backend::Postgres] {
             match results.iter().find(|(b, _)| *b == backend) {
@@ -477,7 +586,7 @@ fn main() {
 
     let mut failed = false;
     for (backend, measured) in &results {
-        for (scenario, m) in scenarios().iter().zip(measured) {
+        for (scenario, m) in scenarios_for(&settings).iter().zip(measured) {
             if let Some(first) = m.errors.first() {
                 failed = true;
                 eprintln!(
