@@ -44,26 +44,33 @@ impl PgStore {
 #[derive(Debug)]
 pub(super) struct ListenerGuard(#[allow(dead_code)] tokio::sync::oneshot::Sender<()>);
 
-/// Forwards notifications from the other instances to `changes` until the pool closes or
-/// the returned guard is dropped. When the listening connection drops, notifications sent
-/// meanwhile are lost, so it announces [`Change::Everything`] once it listens again.
-pub(super) fn spawn_listener(
+/// Listens, then forwards notifications from the other instances to `changes` until the
+/// pool closes or the returned guard is dropped. It returns once listening, so nothing the
+/// store's users cache can predate it. When the listening connection drops, notifications
+/// sent meanwhile are lost, so it announces [`Change::Everything`] once it listens again.
+pub(super) async fn start_listener(
     pool: PgPool,
     changes: broadcast::Sender<Change>,
     instance: Uuid,
-) -> ListenerGuard {
+) -> Result<ListenerGuard, StoreError> {
+    let listening = listen(&pool).await?;
     let (guard, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         tokio::select! {
             _ = stopped => {}
-            _ = forward_changes(pool, changes, instance) => {}
+            _ = forward_changes(pool, changes, instance, listening) => {}
         }
     });
-    ListenerGuard(guard)
+    Ok(ListenerGuard(guard))
 }
 
-async fn forward_changes(pool: PgPool, changes: broadcast::Sender<Change>, instance: Uuid) {
-    let mut listener: Option<PgListener> = None;
+async fn forward_changes(
+    pool: PgPool,
+    changes: broadcast::Sender<Change>,
+    instance: Uuid,
+    listening: PgListener,
+) {
+    let mut listener = Some(listening);
     while !pool.is_closed() {
         let Some(active) = listener.as_mut() else {
             match listen(&pool).await {

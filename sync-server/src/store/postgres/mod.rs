@@ -54,6 +54,8 @@ impl Default for PgOptions {
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// The change listener's one connection.
+    listen_pool: PgPool,
     /// Changes heard from every instance; see [`coordination`].
     changes: tokio::sync::broadcast::Sender<crate::store::Change>,
     /// Signs this store's notifications, so its listener skips what it already announced.
@@ -87,7 +89,7 @@ impl PgStore {
                     Ok(())
                 })
             })
-            .connect_with(connect_options)
+            .connect_with(connect_options.clone())
             .await
             .map_err(|e| match e {
                 // The pool retries refused connections until the timeout, then says only
@@ -107,9 +109,20 @@ impl PgStore {
         }
         let (changes, _) = tokio::sync::broadcast::channel(CHANGE_BACKLOG);
         let instance = uuid::Uuid::new_v4();
-        let listener = coordination::spawn_listener(pool.clone(), changes.clone(), instance);
+        // A connection of its own, so listening never takes one from the requests' pool.
+        let listen_pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_lazy_with(connect_options);
+        let listener = coordination::start_listener(listen_pool.clone(), changes.clone(), instance)
+            .await
+            .map_err(|e| match e {
+                StoreError::Unavailable(reason) => open_error(reason),
+                other => other,
+            })?;
         Ok(PgStore {
             pool,
+            listen_pool,
             changes,
             instance,
             _listener: std::sync::Arc::new(listener),
@@ -139,6 +152,7 @@ impl PgStore {
     /// Closes every connection; later calls fail.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.listen_pool.close().await;
     }
 }
 
