@@ -9,6 +9,9 @@ use hafla_core::wire::{EventPage, EventStatus};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
+/// Events in one `insert_catalog` from which the planner's statistics are refreshed.
+const BULK_EVENTS: usize = 1000;
+
 #[async_trait]
 impl CatalogStore for PgStore {
     /// Whether the database answers with every migration applied; for readiness checks.
@@ -61,6 +64,13 @@ impl CatalogStore for PgStore {
                 insert_event(&mut tx, e, now).await?;
             }
             self.commit_announcing(tx, &[Change::Catalog]).await?;
+            if events.len() >= BULK_EVENTS {
+                // Fresh statistics at once, rather than when autovacuum gets to it: until
+                // then the planner takes the tables for nearly empty and searches scan.
+                sqlx::query("ANALYZE events, ticket_types")
+                    .execute(self.pool())
+                    .await?;
+            }
             Ok(())
         })
         .await
