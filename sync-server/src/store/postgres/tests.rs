@@ -562,3 +562,21 @@ async fn connect_waits_for_a_migration_longer_than_the_statement_timeout() {
         .expect("connect after the lock is released");
     store.ping().await.expect("ping");
 }
+
+#[tokio::test]
+async fn a_bulk_catalog_insert_leaves_fresh_planner_statistics() {
+    let db = TestDb::create().await;
+    let store = db.connect().await;
+    let analyzed = |store: PgStore| async move {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'events'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+    };
+    let (organizations, events) =
+        crate::demo::build(jiff::civil::date(2026, 11, 25), 1000).expect("demo catalog");
+    store.insert_catalog(organizations, events).await.unwrap();
+    assert!(analyzed(store.clone()).await, "ANALYZE ran after 1,041 events");
+}
