@@ -157,8 +157,7 @@ pub(super) async fn insert_event(
     e: &NewEvent,
     now: i64,
 ) -> Result<(), StoreError> {
-    let tags =
-        serde_json::to_string(&e.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let tags = crate::store::rows::tags_json(&e.tags)?;
     sqlx::query(
         "INSERT INTO events (id, organization_id, status, title_ar, title_en,
             description_ar, description_en, category, venue_name_ar, venue_name_en,
@@ -193,26 +192,7 @@ pub(super) async fn insert_event(
     .execute(&mut *tx)
     .await?;
     for (position, t) in e.ticket_types.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor, currency,
-                capacity, position, sales_start, sales_end, per_order_limit, entry_policy)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9), to_timestamp($10),
-                $11, $12)",
-        )
-        .bind(t.id)
-        .bind(e.id)
-        .bind(&t.name.ar)
-        .bind(&t.name.en)
-        .bind(t.price.minor)
-        .bind(t.price.currency.code())
-        .bind(i64::from(t.capacity))
-        .bind(position as i64)
-        .bind(t.sales_start.map(secs))
-        .bind(t.sales_end.map(secs))
-        .bind(i64::from(t.per_order_limit))
-        .bind(t.entry_policy.key())
-        .execute(&mut *tx)
-        .await?;
+        super::events::write_ticket_type(&mut *tx, e.id, position, t, false).await?;
     }
     Ok(())
 }

@@ -10,7 +10,8 @@ use crate::store::rows::{
 };
 use crate::store::{
     Change, CoverLookup, CoverVariant, EditOutcome, EventEdit, EventListEntry, EventStore,
-    NewEvent, ReviewEntry, ReviewQueue, StatusChange, StoreError, StoredEvent, Transition,
+    NewEvent, NewTicketType, ReviewEntry, ReviewQueue, StatusChange, StoreError, StoredEvent,
+    Transition,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -216,33 +217,47 @@ async fn write_content(
             .await?;
     }
     for (position, t) in e.ticket_types.iter().enumerate() {
-        let sql = if old.ticket_types.iter().any(|o| o.id == t.id) {
-            "UPDATE ticket_types SET name_ar = $3, name_en = $4, price_minor = $5,
-                currency = $6, capacity = $7, position = $8, sales_start = to_timestamp($9),
-                sales_end = to_timestamp($10), per_order_limit = $11, entry_policy = $12
-             WHERE id = $1 AND event_id = $2"
-        } else {
-            "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor, currency,
-                capacity, position, sales_start, sales_end, per_order_limit, entry_policy)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9), to_timestamp($10),
-                $11, $12)"
-        };
-        sqlx::query(sql)
-            .bind(t.id)
-            .bind(e.id)
-            .bind(&t.name.ar)
-            .bind(&t.name.en)
-            .bind(t.price.minor)
-            .bind(t.price.currency.code())
-            .bind(i64::from(t.capacity))
-            .bind(position as i64)
-            .bind(t.sales_start.map(secs))
-            .bind(t.sales_end.map(secs))
-            .bind(i64::from(t.per_order_limit))
-            .bind(t.entry_policy.key())
-            .execute(&mut *conn)
-            .await?;
+        let kept = old.ticket_types.iter().any(|o| o.id == t.id);
+        write_ticket_type(&mut *conn, e.id, position, t, kept).await?;
     }
+    Ok(())
+}
+
+/// Writes ticket type `t` of event `event_id` at `position`: updates it when it `exists`,
+/// else inserts it.
+pub(super) async fn write_ticket_type(
+    conn: &mut sqlx::PgConnection,
+    event_id: Uuid,
+    position: usize,
+    t: &NewTicketType,
+    exists: bool,
+) -> Result<(), StoreError> {
+    let sql = if exists {
+        "UPDATE ticket_types SET name_ar = $3, name_en = $4, price_minor = $5, currency = $6,
+            capacity = $7, position = $8, sales_start = to_timestamp($9),
+            sales_end = to_timestamp($10), per_order_limit = $11, entry_policy = $12
+         WHERE id = $1 AND event_id = $2"
+    } else {
+        "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor, currency,
+            capacity, position, sales_start, sales_end, per_order_limit, entry_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9), to_timestamp($10),
+            $11, $12)"
+    };
+    sqlx::query(sql)
+        .bind(t.id)
+        .bind(event_id)
+        .bind(&t.name.ar)
+        .bind(&t.name.en)
+        .bind(t.price.minor)
+        .bind(t.price.currency.code())
+        .bind(i64::from(t.capacity))
+        .bind(position as i64)
+        .bind(t.sales_start.map(secs))
+        .bind(t.sales_end.map(secs))
+        .bind(i64::from(t.per_order_limit))
+        .bind(t.entry_policy.key())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

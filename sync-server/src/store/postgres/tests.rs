@@ -578,5 +578,8 @@ async fn a_bulk_catalog_insert_leaves_fresh_planner_statistics() {
     let (organizations, events) =
         crate::demo::build(jiff::civil::date(2026, 11, 25), 1000).expect("demo catalog");
     store.insert_catalog(organizations, events).await.unwrap();
-    assert!(analyzed(store.clone()).await, "ANALYZE ran after 1,041 events");
+    assert!(
+        analyzed(store.clone()).await,
+        "ANALYZE ran after 1,041 events"
+    );
 }

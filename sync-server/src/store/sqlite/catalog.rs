@@ -1,6 +1,6 @@
 //! The public catalog in SQLite.
 
-use super::{SqliteStore, secs};
+use super::SqliteStore;
 use crate::store::rows::{EventRow, event_page};
 use crate::store::{CatalogStore, Change, NewEvent, NewOrganization, StoreError};
 use async_trait::async_trait;
@@ -123,8 +123,7 @@ pub(super) fn insert_event(
     e: &NewEvent,
     now: i64,
 ) -> Result<(), StoreError> {
-    let tags =
-        serde_json::to_string(&e.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let tags = crate::store::rows::tags_json(&e.tags)?;
     tx.execute(
         "INSERT INTO events (id, organization_id, status, title_ar, title_en,
             description_ar, description_en, category, venue_name_ar, venue_name_en,
@@ -158,25 +157,7 @@ pub(super) fn insert_event(
         ],
     )?;
     for (position, t) in e.ticket_types.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor, currency,
-                capacity, position, sales_start, sales_end, per_order_limit, entry_policy)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                t.id,
-                e.id,
-                t.name.ar,
-                t.name.en,
-                t.price.minor,
-                t.price.currency.code(),
-                t.capacity,
-                position as i64,
-                t.sales_start.map(secs),
-                t.sales_end.map(secs),
-                t.per_order_limit,
-                t.entry_policy.key(),
-            ],
-        )?;
+        super::events::write_ticket_type(tx, e.id, position, t, false)?;
     }
     Ok(())
 }

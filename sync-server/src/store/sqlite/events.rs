@@ -9,7 +9,8 @@ use crate::store::rows::{
 };
 use crate::store::{
     Change, CoverLookup, CoverVariant, EditOutcome, EventEdit, EventListEntry, EventStore,
-    NewEvent, ReviewEntry, ReviewQueue, StatusChange, StoreError, StoredEvent, Transition,
+    NewEvent, NewTicketType, ReviewEntry, ReviewQueue, StatusChange, StoreError, StoredEvent,
+    Transition,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -182,9 +183,36 @@ fn write_content(
         tx.execute("DELETE FROM ticket_types WHERE id = ?1", params![gone.id])?;
     }
     for (position, t) in e.ticket_types.iter().enumerate() {
-        let values = params![
+        let kept = old.ticket_types.iter().any(|o| o.id == t.id);
+        write_ticket_type(tx, e.id, position, t, kept)?;
+    }
+    Ok(())
+}
+
+/// Writes ticket type `t` of event `event_id` at `position`: updates it when it `exists`,
+/// else inserts it.
+pub(super) fn write_ticket_type(
+    tx: &rusqlite::Connection,
+    event_id: Uuid,
+    position: usize,
+    t: &NewTicketType,
+    exists: bool,
+) -> Result<(), StoreError> {
+    let sql = if exists {
+        "UPDATE ticket_types SET name_ar = ?3, name_en = ?4, price_minor = ?5, currency = ?6,
+            capacity = ?7, position = ?8, sales_start = ?9, sales_end = ?10,
+            per_order_limit = ?11, entry_policy = ?12
+         WHERE id = ?1 AND event_id = ?2"
+    } else {
+        "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor, currency,
+            capacity, position, sales_start, sales_end, per_order_limit, entry_policy)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    };
+    tx.execute(
+        sql,
+        params![
             t.id,
-            e.id,
+            event_id,
             t.name.ar,
             t.name.en,
             t.price.minor,
@@ -195,25 +223,8 @@ fn write_content(
             t.sales_end.map(secs),
             t.per_order_limit,
             t.entry_policy.key(),
-        ];
-        if old.ticket_types.iter().any(|o| o.id == t.id) {
-            tx.execute(
-                "UPDATE ticket_types SET name_ar = ?3, name_en = ?4, price_minor = ?5,
-                    currency = ?6, capacity = ?7, position = ?8, sales_start = ?9,
-                    sales_end = ?10, per_order_limit = ?11, entry_policy = ?12
-                 WHERE id = ?1 AND event_id = ?2",
-                values,
-            )?;
-        } else {
-            tx.execute(
-                "INSERT INTO ticket_types (id, event_id, name_ar, name_en, price_minor,
-                    currency, capacity, position, sales_start, sales_end, per_order_limit,
-                    entry_policy)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                values,
-            )?;
-        }
-    }
+        ],
+    )?;
     Ok(())
 }
 
