@@ -548,6 +548,38 @@ pub(crate) fn statement(
     (sql, params)
 }
 
+/// The searches to try in turn for `query`, each a statement of its own: for a search by
+/// distance, growing rings (an eighth of the radius, doubled up to the whole), so a dense
+/// neighbourhood is answered from its nearest events without measuring every event in the
+/// radius; for any other order, the search itself. A ring's answer stands when it fills
+/// the page (more than `limit` rows): every event it left out lies farther than all of
+/// them.
+pub(crate) fn rings(query: &EventQuery) -> Vec<EventQuery> {
+    let near = match (query.effective_sort(), query.near) {
+        (SearchSort::Distance, Some(near)) => near,
+        _ => return vec![query.clone()],
+    };
+    let mut radii = Vec::new();
+    let mut radius = near.radius_km / 8.0;
+    while radius < near.radius_km {
+        radii.push(radius);
+        radius *= 2.0;
+    }
+    radii.push(near.radius_km);
+    radii
+        .into_iter()
+        .map(|radius_km| EventQuery {
+            near: Some(Near { radius_km, ..near }),
+            ..query.clone()
+        })
+        .collect()
+}
+
+/// Whether the rows a ring found answer the search: they fill its page.
+pub(crate) fn ring_fills_page(query: &EventQuery, rows: usize) -> bool {
+    rows > query.limit as usize
+}
+
 /// One row of a search answer as both backends read it.
 pub(crate) struct SearchRow {
     pub event: super::rows::EventRow,
@@ -608,6 +640,28 @@ mod tests {
             text: text.into(),
             ..EventQuery::default()
         }
+    }
+
+    #[test]
+    fn a_search_by_distance_tries_growing_rings_and_others_search_once() {
+        let near = |sort| EventQuery {
+            near: Some(Near {
+                point: GeoPoint {
+                    lat: 31.95,
+                    lng: 35.91,
+                },
+                radius_km: 10.0,
+            }),
+            sort: Some(sort),
+            ..EventQuery::default()
+        };
+        let radii: Vec<f64> = rings(&near(SearchSort::Distance))
+            .iter()
+            .map(|q| q.near.unwrap().radius_km)
+            .collect();
+        assert_eq!(radii, [1.25, 2.5, 5.0, 10.0]);
+        assert_eq!(rings(&near(SearchSort::Date)), [near(SearchSort::Date)]);
+        assert_eq!(rings(&query("jazz")), [query("jazz")]);
     }
 
     #[test]

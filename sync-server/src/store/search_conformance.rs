@@ -21,6 +21,7 @@ where
     search_filters_by_place_dates_category_city_and_price_together(fresh().await).await;
     search_ranks_title_matches_first_then_sooner_events(fresh().await).await;
     search_pages_neither_skip_nor_repeat_while_events_are_added(fresh().await).await;
+    pages_by_distance_are_the_nearest_events_whatever_ring_found_them(fresh().await).await;
 }
 
 fn now() -> Timestamp {
@@ -638,5 +639,60 @@ async fn search_pages_neither_skip_nor_repeat_while_events_are_added(store: Arc<
             }
         ),
         "{err}"
+    );
+}
+
+async fn pages_by_distance_are_the_nearest_events_whatever_ring_found_them(store: Arc<dyn Store>) {
+    let o = org();
+    let centre = City::Amman.centre();
+    // Two events every kilometre northwards, from 0.3 km to 11.3 km: the rings
+    // of a 10 km search (1.25, 2.5, 5, 10 km) each hold some, and some lie outside all.
+    let events: Vec<NewEvent> = (0..24)
+        .map(|n| {
+            let km = 0.3 + (n / 2) as f64;
+            event(
+                o.id,
+                Spec {
+                    at: (centre.lat + km / 111.2, centre.lng),
+                    starts: day(1 + n as i64 % 3),
+                    ..Spec::default()
+                },
+            )
+        })
+        .collect();
+    store.insert_catalog(vec![o], events).await.expect("insert");
+    let mut query = EventQuery {
+        near: Some(Near {
+            point: centre,
+            radius_km: 10.0,
+        }),
+        sort: Some(SearchSort::Distance),
+        limit: 3,
+        ..EventQuery::default()
+    };
+    let whole = search(
+        &store,
+        EventQuery {
+            limit: 50,
+            ..query.clone()
+        },
+    )
+    .await;
+    let distances: Vec<f64> = whole.events.iter().filter_map(|h| h.distance_km).collect();
+    assert_eq!(distances.len(), 20, "within 10 km: {distances:?}");
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    let mut paged = Vec::new();
+    loop {
+        let page = search(&store, query.clone()).await;
+        paged.extend(page.events.iter().map(|h| h.event.id));
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    let expected: Vec<Uuid> = whole.events.iter().map(|h| h.event.id).collect();
+    assert_eq!(
+        paged, expected,
+        "pages of 3 give the nearest first, all of them, once"
     );
 }

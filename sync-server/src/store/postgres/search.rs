@@ -75,7 +75,24 @@ impl SearchStore for PgStore {
         now: jiff::Timestamp,
     ) -> Result<EventSearchPage, StoreError> {
         let after = search::start_after(query)?;
-        let (sql, params) = search::statement(&Postgres, query, after, now);
+        let mut rows = Vec::new();
+        for ring in search::rings(query) {
+            let (sql, params) = search::statement(&Postgres, &ring, after, now);
+            rows = self.fetch_hits(sql, params).await?;
+            if search::ring_fills_page(query, rows.len()) {
+                break;
+            }
+        }
+        search::search_page(query, rows)
+    }
+}
+
+impl PgStore {
+    async fn fetch_hits(
+        &self,
+        sql: String,
+        params: Vec<Param>,
+    ) -> Result<Vec<SearchRow>, StoreError> {
         // Audited: the statement is assembled from fixed fragments and parameter numbers;
         // every value, the user's words included, is a bound parameter.
         let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -88,7 +105,7 @@ impl SearchStore for PgStore {
             };
         }
         let rows = statement.fetch_all(self.pool()).await?;
-        let rows = rows
+        Ok(rows
             .iter()
             .map(|row| {
                 Ok(SearchRow {
@@ -98,7 +115,6 @@ impl SearchStore for PgStore {
                     starts_at: row.try_get(22)?,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        search::search_page(query, rows)
+            .collect::<Result<Vec<_>, sqlx::Error>>()?)
     }
 }

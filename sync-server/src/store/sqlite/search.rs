@@ -100,26 +100,41 @@ impl SearchStore for SqliteStore {
         now: jiff::Timestamp,
     ) -> Result<EventSearchPage, StoreError> {
         let after = search::start_after(query)?;
-        let (sql, params) = search::statement(&Sqlite, query, after, now);
-        let rows = self
-            .read(move |c| {
-                let mut stmt = c.prepare(&sql)?;
-                let rows = stmt
-                    .query_map(
-                        rusqlite::params_from_iter(params.into_iter().map(value)),
-                        |row| {
-                            Ok(SearchRow {
-                                event: event_row(row)?,
-                                score: row.get(20)?,
-                                distance_m: row.get(21)?,
-                                starts_at: row.get(22)?,
-                            })
-                        },
-                    )?
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(rows)
-            })
-            .await?;
+        let mut rows = Vec::new();
+        for ring in search::rings(query) {
+            let (sql, params) = search::statement(&Sqlite, &ring, after, now);
+            rows = self.fetch_hits(sql, params).await?;
+            if search::ring_fills_page(query, rows.len()) {
+                break;
+            }
+        }
         search::search_page(query, rows)
+    }
+}
+
+impl SqliteStore {
+    async fn fetch_hits(
+        &self,
+        sql: String,
+        params: Vec<Param>,
+    ) -> Result<Vec<SearchRow>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt
+                .query_map(
+                    rusqlite::params_from_iter(params.into_iter().map(value)),
+                    |row| {
+                        Ok(SearchRow {
+                            event: event_row(row)?,
+                            score: row.get(20)?,
+                            distance_m: row.get(21)?,
+                            starts_at: row.get(22)?,
+                        })
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
     }
 }
