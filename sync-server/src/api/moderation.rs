@@ -6,8 +6,8 @@ use super::AppState;
 use super::error::ApiError;
 use super::events::ListParams;
 use super::extract::{ApiJson, ApiPath, Caller};
-use super::organizer::{list_item, organizer_view};
-use crate::store::{StatusChange, Transition};
+use super::organizer::{change, list_item};
+use crate::store::Transition;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -47,27 +47,6 @@ pub async fn queue(
     }))
 }
 
-async fn decide(
-    state: &AppState,
-    caller: &Caller,
-    event_id: Uuid,
-    transition: Transition,
-    reason: Option<String>,
-) -> Result<Json<OrganizerEvent>, ApiError> {
-    let stored = state
-        .store
-        .change_status(StatusChange {
-            event_id,
-            organization_id: None,
-            transition,
-            actor: caller.user_id,
-            reason,
-            now: jiff::Timestamp::now(),
-        })
-        .await?;
-    Ok(Json(organizer_view(stored)))
-}
-
 /// `POST /api/v1/admin/events/{event_id}/approve`
 #[utoipa::path(
     post,
@@ -91,7 +70,7 @@ pub async fn approve(
     caller: Caller,
     ApiPath(event_id): ApiPath<Uuid>,
 ) -> Result<Json<OrganizerEvent>, ApiError> {
-    decide(&state, &caller, event_id, Transition::Approve, None).await
+    change(&state, &caller, None, event_id, Transition::Approve, None).await
 }
 
 /// `POST /api/v1/admin/events/{event_id}/reject`
@@ -136,5 +115,5 @@ pub async fn reject(
         );
     }
     let reason = Some(reason.to_owned());
-    decide(&state, &caller, event_id, Transition::Reject, reason).await
+    change(&state, &caller, None, event_id, Transition::Reject, reason).await
 }

@@ -472,21 +472,24 @@ pub async fn update(
     Ok(Json(organizer_view(outcome.event)))
 }
 
-async fn change(
+/// Moves an event through its review life by `caller`; with `organization_id`, only an
+/// event of that organization (organizer routes), without it any event (admins).
+pub(super) async fn change(
     state: &AppState,
     caller: &Caller,
-    org_id: Uuid,
+    organization_id: Option<Uuid>,
     event_id: Uuid,
     transition: Transition,
+    reason: Option<String>,
 ) -> Result<Json<OrganizerEvent>, ApiError> {
     let stored = state
         .store
         .change_status(StatusChange {
             event_id,
-            organization_id: Some(org_id),
+            organization_id,
             transition,
             actor: caller.user_id,
-            reason: None,
+            reason,
             now: jiff::Timestamp::now(),
         })
         .await?;
@@ -519,7 +522,15 @@ pub async fn submit(
     caller: Caller,
     ApiPath((org_id, event_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Json<OrganizerEvent>, ApiError> {
-    change(&state, &caller, org_id, event_id, Transition::Submit).await
+    change(
+        &state,
+        &caller,
+        Some(org_id),
+        event_id,
+        Transition::Submit,
+        None,
+    )
+    .await
 }
 
 /// `POST /api/v1/orgs/{org_id}/events/{event_id}/cancel`
@@ -548,7 +559,15 @@ pub async fn cancel(
     caller: Caller,
     ApiPath((org_id, event_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Json<OrganizerEvent>, ApiError> {
-    change(&state, &caller, org_id, event_id, Transition::Cancel).await
+    change(
+        &state,
+        &caller,
+        Some(org_id),
+        event_id,
+        Transition::Cancel,
+        None,
+    )
+    .await
 }
 
 /// `GET /api/v1/orgs/{org_id}/events/{event_id}/reviews`
