@@ -1,45 +1,14 @@
 //! The real `hafla-server` process: structured logs without secrets, metrics, and a graceful
 //! stop on SIGTERM that lets an in-flight request finish.
 
+mod common;
+
+use common::ServerProcess;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-struct Server {
-    child: Child,
-    url: String,
-    data_dir: tempfile::TempDir,
-    log: std::path::PathBuf,
-}
-
-fn start() -> Server {
-    let data_dir = tempfile::tempdir().unwrap();
-    let log = data_dir.path().join("server.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hafla-server"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir.path())
-        .env("HAFLA_LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .env_remove("HAFLA_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .expect(&line)
-        .to_owned();
-    Server {
-        child,
-        url,
-        data_dir,
-        log,
-    }
+fn start() -> ServerProcess {
+    ServerProcess::start(&[], &[("HAFLA_LOG_FORMAT", "json"), ("RUST_LOG", "debug")])
 }
 
 async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
@@ -101,10 +70,7 @@ async fn logs_are_json_lines_with_request_ids_and_never_carry_secrets() {
     );
     assert!(metrics.contains("http_request_duration_seconds_bucket"));
     assert!(metrics.contains("db_query_seconds"));
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
-
-    let log = std::fs::read_to_string(&server.log).unwrap();
+    let log = server.stop_and_read_log();
     assert!(!log.trim().is_empty());
     for line in log.lines() {
         let parsed: Result<Value, _> = serde_json::from_str(line);

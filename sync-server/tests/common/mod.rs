@@ -213,7 +213,7 @@ impl Drop for FreshDatabase {
 
 /// A real `hafla-server serve` process on a free port, killed when dropped.
 pub struct ServerProcess {
-    child: std::process::Child,
+    pub child: std::process::Child,
     pub url: String,
     pub data_dir: tempfile::TempDir,
 }
