@@ -201,6 +201,19 @@ fn fold(chars: impl Iterator<Item = char>, capacity: usize) -> String {
     out
 }
 
+/// The words of an event's title in both languages, Arabic first, joined by spaces: what
+/// search ranks by (an event whose title holds the words comes first). [`event_document`]
+/// begins with the same words.
+pub fn title_document(title: &crate::bilingual::Bilingual) -> String {
+    bilingual_tokens(title).join(" ")
+}
+
+fn bilingual_tokens(text: &crate::bilingual::Bilingual) -> Vec<String> {
+    let mut words = tokens(&text.ar);
+    words.extend(tokens(&text.en));
+    words
+}
+
 /// The searchable text of an event, as the tokens an index stores, joined by spaces: its
 /// title, description, venue and tags in both languages, plus every spelling of its city
 /// (see [`city_tokens`]). The server's index and the app's offline copy both store this.
@@ -209,11 +222,10 @@ pub fn event_document(
     tags: &[String],
     city: City,
 ) -> String {
-    let mut words: Vec<String> = Vec::new();
-    for text in texts {
-        words.extend(tokens(&text.ar));
-        words.extend(tokens(&text.en));
-    }
+    let mut words: Vec<String> = texts
+        .iter()
+        .flat_map(|text| bilingual_tokens(text))
+        .collect();
     for tag in tags {
         words.extend(tokens(tag));
     }
@@ -622,5 +634,13 @@ mod tests {
             assert!(words.contains(&want), "{want} missing from {doc}");
         }
         assert_eq!(doc, normalize(&doc), "already normalized");
+    }
+
+    #[test]
+    fn a_title_document_is_the_normalized_words_an_event_document_begins_with() {
+        let title = crate::bilingual::Bilingual::new("الحفلةُ الكبرى", "The Grand Concert").unwrap();
+        let words = title_document(&title);
+        assert_eq!(words, "حفله كبري the grand concert");
+        assert!(event_document(&[&title], &[], City::Amman).starts_with(&format!("{words} ")));
     }
 }

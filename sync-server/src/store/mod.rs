@@ -159,6 +159,11 @@ impl NewEvent {
         )
     }
 
+    /// The words of the titles, as search ranks them (see `store::search`).
+    pub fn title_text(&self) -> String {
+        hafla_core::search_text::title_document(&self.title)
+    }
+
     /// The cheapest ticket type's price in minor units; `None` without ticket types.
     pub fn price_min_minor(&self) -> Option<i64> {
         self.ticket_types.iter().map(|t| t.price.minor).min()

@@ -2,7 +2,7 @@
 //! backends implement, and everything about a search that must not differ between them —
 //! the query's tokens, the relevance score, distances, the order of results and the
 //! cursor — written once here. A backend supplies only its SQL dialect ([`Dialect`]) and
-//! runs the statement [`statement`] builds.
+//! runs the statements [`statement`] builds; [`run`] is the search loop both share.
 //!
 //! # Matching
 //!
@@ -16,14 +16,13 @@
 //!
 //! # Order
 //!
-//! * `relevance` (the default with a keyword): a score that depends only on the event and
-//!   the tokens, never on the rest of the catalog (unlike BM25 or `ts_rank`, whose corpus
-//!   statistics would shift and reorder pages under a reader): each token is worth 2 when
-//!   its first occurrence lies within the title and 1 elsewhere. `search_text` starts with
-//!   the title's tokens (Arabic, then English); "within the title" means within the first
-//!   `length(title_ar) + length(title_en) + 1` characters of it, which normalization only
-//!   shortens, so a title word always counts as one. Higher scores first, then sooner
-//!   events, then by id.
+//! * `relevance` (the default with a keyword): events whose titles hold every word first,
+//!   then those whose titles hold some of them, then the rest ([`TitleMatch`]; titles are
+//!   `events.title_text`, their normalized words); within each, sooner events first, then
+//!   by id. The score depends only on the event and the words, never on the rest of the
+//!   catalog (unlike BM25 or `ts_rank`, whose corpus statistics would shift and reorder
+//!   pages under a reader), and each tier is an index lookup read in date order, so a
+//!   common word costs a page, not a score for each of its thousands of matches.
 //! * `date` (the default without a keyword): soonest first, then by id.
 //! * `distance` (needs a point): nearest first (whole metres), then sooner, then by id.
 //!
@@ -309,24 +308,66 @@ pub(crate) fn bounding_box(centre: GeoPoint, radius_km: f64) -> (f64, f64, f64, 
     (min_lat, max_lat, centre.lng - dlng, centre.lng + dlng)
 }
 
+/// How many of the searched words an event's title holds: the relevance score of a search
+/// with words. Search goes through these tiers best first, and through each in date order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TitleMatch {
+    /// Every word is in the title.
+    Every,
+    /// Some words are in the title, not all (only with two words or more).
+    Some,
+    /// The words are all found, none in the title.
+    None,
+}
+
+impl TitleMatch {
+    pub(crate) fn score(self) -> i64 {
+        match self {
+            TitleMatch::Every => 2,
+            TitleMatch::Some => 1,
+            TitleMatch::None => 0,
+        }
+    }
+
+    /// The tiers of a search of `words` words, best first.
+    fn tiers(words: usize) -> Vec<TitleMatch> {
+        if words > 1 {
+            vec![TitleMatch::Every, TitleMatch::Some, TitleMatch::None]
+        } else {
+            vec![TitleMatch::Every, TitleMatch::None]
+        }
+    }
+}
+
 /// The FTS5 query of the tokens: each a quoted string (quotes doubled), all required, the
-/// last also as a prefix.
-pub(crate) fn fts5_match(tokens: &[String]) -> String {
+/// last also as a prefix; with a tier, only the events of that tier (`title_text` is the
+/// titles' column of `events_fts`).
+pub(crate) fn fts5_match(tokens: &[String], tier: Option<TitleMatch>) -> String {
     let quoted: Vec<String> = tokens
         .iter()
         .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
         .collect();
-    format!("{}*", quoted.join(" "))
+    let every = format!("{}*", quoted.join(" "));
+    let any = format!("{}*", quoted.join(" OR "));
+    match tier {
+        None => every,
+        Some(TitleMatch::Every) => format!("{{title_text}} : ({every})"),
+        Some(TitleMatch::Some) => {
+            format!("(({every}) AND {{title_text}} : ({any})) NOT {{title_text}} : ({every})")
+        }
+        Some(TitleMatch::None) => format!("({every}) NOT {{title_text}} : ({any})"),
+    }
 }
 
 /// The `tsquery` text of the tokens: each a quoted lexeme (quotes doubled, backslashes
-/// escaped), all required (`&`), the last also as a prefix (`:*`).
-pub(crate) fn tsquery(tokens: &[String]) -> String {
+/// escaped), all required (`&`) or, with `any`, one at least (`|`); the last also as a
+/// prefix (`:*`).
+pub(crate) fn tsquery(tokens: &[String], any: bool) -> String {
     let quoted: Vec<String> = tokens
         .iter()
         .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
         .collect();
-    format!("{}:*", quoted.join(" & "))
+    format!("{}:*", quoted.join(if any { " | " } else { " & " }))
 }
 
 /// A value bound to a statement.
@@ -338,28 +379,38 @@ pub(crate) enum Param {
     Id(Uuid),
 }
 
+/// The values of a statement being built.
+#[derive(Default)]
+pub(crate) struct Params(Vec<Param>);
+
+impl Params {
+    /// Adds a value and returns its (1-based) number.
+    pub(crate) fn bind(&mut self, value: Param) -> usize {
+        self.0.push(value);
+        self.0.len()
+    }
+}
+
 /// What differs in SQL between the backends; everything else is shared.
-pub(crate) trait Dialect {
+pub(crate) trait Dialect: Sync {
     /// The `n`th (1-based) parameter.
     fn param(&self, n: usize) -> String;
-    /// The `n`th parameter, a text.
-    fn text_param(&self, n: usize) -> String {
-        self.param(n)
-    }
     /// A time column as Unix seconds.
     fn epoch(&self, column: &str) -> String;
     /// The `n`th parameter (Unix seconds) as a value comparable with time columns.
     fn time_param(&self, n: usize) -> String;
-    /// A condition on `e` (events): its search text matches parameter `n`, and the
-    /// parameter's value for `tokens`.
-    fn text_match(&self, n: usize, tokens: &[String]) -> (String, Param);
+    /// A condition on `e` (events): it holds every token, and with a tier, belongs to it.
+    fn text_match(
+        &self,
+        params: &mut Params,
+        tokens: &[String],
+        tier: Option<TitleMatch>,
+    ) -> String;
     /// A condition on `e`: its location lies in the box of parameters `n..n + 4`
     /// (min lat, max lat, min lng, max lng).
     fn in_box(&self, n: usize) -> String;
     /// Whole metres from `e`'s location to (parameter `lat`, parameter `lng`).
     fn distance_m(&self, lat: usize, lng: usize) -> String;
-    /// Position (1-based, 0 when absent) of `needle` in `haystack`, in characters.
-    fn position(&self, haystack: &str, needle: &str) -> String;
     /// An integer NULL.
     fn null_int(&self) -> &'static str;
     /// The condition "`e` is published". `narrowed`: a word or place condition will find
@@ -370,155 +421,159 @@ pub(crate) trait Dialect {
     }
 }
 
-/// The statement that answers `query` after `after`, fetching one row more than a page so
-/// the caller knows whether another page follows. Its columns are the event listing's
+/// How a statement with words finds its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Way {
+    /// Start from the events that hold the words (the word index), then sort them: the
+    /// cost grows with the number of matches.
+    FromMatches,
+    /// Walk the published events in date order, testing each for the words, and stop after
+    /// a page: the cost grows with the events walked, so it suits common words.
+    ByDate,
+    /// Walk at most this many events in date order: when they hold a page of matches, the
+    /// page is right (no earlier event was skipped); otherwise nothing is known and the
+    /// search goes [`Way::FromMatches`].
+    ByDateAtMost(usize),
+}
+
+/// One statement of a search: which tier, after which row, how many rows, which way.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pass {
+    pub tier: Option<TitleMatch>,
+    pub after: Option<SortKey>,
+    pub fetch: usize,
+    pub way: Way,
+}
+
+/// The statement that answers `query` for one pass. Its columns are the event listing's
 /// (see `rows::EventRow`), then score, distance in metres and start in Unix seconds.
 pub(crate) fn statement(
     dialect: &dyn Dialect,
     query: &EventQuery,
-    after: Option<SortKey>,
+    pass: &Pass,
     now: jiff::Timestamp,
 ) -> (String, Vec<Param>) {
-    let mut params: Vec<Param> = Vec::new();
-    let mut bind = |p: Param| {
-        params.push(p);
-        params.len()
-    };
+    let mut params = Params::default();
     let tokens = query.tokens();
-    // The text match's parameter is reserved first, filled in once the dialect says what.
-    let text_condition = (!tokens.is_empty()).then(|| bind(Param::Int(0)));
     let sort = query.effective_sort();
-    // The start column itself (not converted), so an index on it can give the date order.
-    let starts = "e.starts_at";
 
-    let n = bind(Param::Int(now.as_second()));
+    let n = params.bind(Param::Int(now.as_second()));
+    let from_matches = pass.way == Way::FromMatches;
+    let narrowed = (!tokens.is_empty() && from_matches) || query.near.is_some();
     let mut filters = vec![
-        dialect
-            .published(!tokens.is_empty() || query.near.is_some())
-            .to_owned(),
+        dialect.published(narrowed).to_owned(),
         format!("e.ends_at >= {}", dialect.time_param(n)),
     ];
-    let mut text_value = None;
-    if let Some(n) = text_condition {
-        let (condition, value) = dialect.text_match(n, &tokens);
-        text_value = Some((n, value));
-        filters.push(condition);
-    }
+    let text_filter =
+        (!tokens.is_empty()).then(|| dialect.text_match(&mut params, &tokens, pass.tier));
     let mut distance = dialect.null_int().to_owned();
-    let mut radius_m = None;
     if let Some(near) = query.near {
         let (min_lat, max_lat, min_lng, max_lng) = bounding_box(near.point, near.radius_km);
-        let first = bind(Param::Real(min_lat));
-        bind(Param::Real(max_lat));
-        bind(Param::Real(min_lng));
-        bind(Param::Real(max_lng));
+        let first = params.bind(Param::Real(min_lat));
+        params.bind(Param::Real(max_lat));
+        params.bind(Param::Real(min_lng));
+        params.bind(Param::Real(max_lng));
         filters.push(dialect.in_box(first));
-        let lat = bind(Param::Real(near.point.lat));
-        let lng = bind(Param::Real(near.point.lng));
+        let lat = params.bind(Param::Real(near.point.lat));
+        let lng = params.bind(Param::Real(near.point.lng));
         distance = dialect.distance_m(lat, lng);
-        radius_m = Some((near.radius_km * 1000.0).round() as i64);
     }
     if let Some(from) = query.from {
-        let n = bind(Param::Int(from.as_second()));
+        let n = params.bind(Param::Int(from.as_second()));
         filters.push(format!("e.ends_at >= {}", dialect.time_param(n)));
     }
     if let Some(to) = query.to {
-        let n = bind(Param::Int(to.as_second()));
+        let n = params.bind(Param::Int(to.as_second()));
         filters.push(format!("e.starts_at <= {}", dialect.time_param(n)));
     }
     if let Some(category) = query.category {
-        let n = bind(Param::Text(category.key().to_owned()));
+        let n = params.bind(Param::Text(category.key().to_owned()));
         filters.push(format!("e.category = {}", dialect.param(n)));
     }
     if let Some(city) = query.city {
-        let n = bind(Param::Text(city.key().to_owned()));
+        let n = params.bind(Param::Text(city.key().to_owned()));
         filters.push(format!("e.city = {}", dialect.param(n)));
     }
     if let Some(max) = query.max_price_minor {
-        let n = bind(Param::Int(max));
+        let n = params.bind(Param::Int(max));
         filters.push(format!("e.price_min_minor <= {}", dialect.param(n)));
     }
     if query.free_only {
         filters.push("e.price_min_minor = 0".to_owned());
     }
 
-    // Relevance: 2 per token first found within the title, 1 per token found elsewhere.
-    let score = if tokens.is_empty() {
-        "0".to_owned()
-    } else {
-        let title_span = "(length(e.title_ar) + length(e.title_en) + 1)";
-        let last = tokens.len() - 1;
-        let terms: Vec<String> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, token)| {
-                let n = bind(Param::Text(token.clone()));
-                let needle = if i == last {
-                    format!("' ' || {}", dialect.text_param(n))
-                } else {
-                    format!("' ' || {} || ' '", dialect.text_param(n))
-                };
-                let haystack = if i == last {
-                    "' ' || e.search_text"
-                } else {
-                    "' ' || e.search_text || ' '"
-                };
-                format!(
-                    "CASE WHEN {} BETWEEN 1 AND {title_span} THEN 2 ELSE 1 END",
-                    dialect.position(haystack, &needle)
-                )
-            })
-            .collect();
-        format!("({})", terms.join(" + "))
-    };
-
     let mut page_filters: Vec<String> = Vec::new();
-    if let Some(radius_m) = radius_m {
-        let n = bind(Param::Int(radius_m));
+    if let Some(near) = query.near {
+        let n = params.bind(Param::Int((near.radius_km * 1000.0).round() as i64));
         page_filters.push(format!("distance_m <= {}", dialect.param(n)));
     }
-    if let Some(key) = after {
-        let s = bind(Param::Int(key.starts_at));
-        let id = bind(Param::Id(key.id));
-        let by_date = format!(
-            "(starts_key > {s} OR (starts_key = {s} AND id > {id}))",
-            s = dialect.time_param(s),
-            id = dialect.param(id)
-        );
-        page_filters.push(match sort {
-            SearchSort::Date => by_date,
-            SearchSort::Relevance => {
-                let sc = dialect.param(bind(Param::Int(key.score)));
-                format!("(score < {sc} OR (score = {sc} AND {by_date}))")
+    if let Some(key) = pass.after {
+        let s = params.bind(Param::Int(key.starts_at));
+        let id = params.bind(Param::Id(key.id));
+        let by_date = |starts: &str, id_column: &str| {
+            format!(
+                "({starts} > {s} OR ({starts} = {s} AND {id_column} > {id}))",
+                s = dialect.time_param(s),
+                id = dialect.param(id)
+            )
+        };
+        match sort {
+            // A pass of a relevance search reads one tier: its rows share a score.
+            SearchSort::Date | SearchSort::Relevance => {
+                filters.push(by_date("e.starts_at", "e.id"));
             }
             SearchSort::Distance => {
-                let d = dialect.param(bind(Param::Int(key.distance_m)));
-                format!("(distance_m > {d} OR (distance_m = {d} AND {by_date}))")
+                let d = dialect.param(params.bind(Param::Int(key.distance_m)));
+                page_filters.push(format!(
+                    "(distance_m > {d} OR (distance_m = {d} AND {}))",
+                    by_date("starts_key", "id")
+                ));
             }
-        });
-    }
-    let order = |prefix: &str| match sort {
-        SearchSort::Date => format!("{prefix}starts_key, {prefix}id"),
-        SearchSort::Relevance => {
-            format!("{prefix}score DESC, {prefix}starts_key, {prefix}id")
         }
+    }
+    // The events the words are looked for in, and the conditions left for the words.
+    let (source, conditions) = match (pass.way, text_filter) {
+        (Way::ByDateAtMost(walk), Some(text)) => {
+            let walk = params.bind(Param::Int(walk as i64));
+            (
+                format!(
+                    "(SELECT * FROM events e WHERE {} ORDER BY e.starts_at, e.id LIMIT {}) e",
+                    filters.join(" AND "),
+                    dialect.param(walk)
+                ),
+                text,
+            )
+        }
+        (_, text) => {
+            filters.extend(text);
+            ("events e".to_owned(), filters.join(" AND "))
+        }
+    };
+    // Gathered whole before sorting, so the planner cannot choose to walk by date.
+    let materialized = if from_matches && !tokens.is_empty() {
+        "MATERIALIZED "
+    } else {
+        ""
+    };
+    let order = |prefix: &str| match sort {
+        SearchSort::Date | SearchSort::Relevance => format!("{prefix}starts_key, {prefix}id"),
         SearchSort::Distance => {
             format!("{prefix}distance_m, {prefix}starts_key, {prefix}id")
         }
     };
-    let limit = bind(Param::Int(i64::from(query.limit) + 1));
+    let limit = params.bind(Param::Int(pass.fetch as i64));
     let page_where = if page_filters.is_empty() {
         String::new()
     } else {
         format!("WHERE {}", page_filters.join(" AND "))
     };
     let sql = format!(
-        "WITH hits AS (
-            SELECT e.id AS id, {starts_column} AS starts_key, {score} AS score, {distance} AS distance_m
-            FROM events e
-            WHERE {filters}
+        "WITH hits AS {materialized}(
+            SELECT e.id AS id, e.starts_at AS starts_key, {distance} AS distance_m
+            FROM {source}
+            WHERE {conditions}
         ), page AS (
-            SELECT id, starts_key, score, distance_m FROM hits {page_where}
+            SELECT id, starts_key, distance_m FROM hits {page_where}
             ORDER BY {order_hits} LIMIT {limit}
         )
         SELECT e.id, e.title_ar, e.title_en, e.description_ar, e.description_en,
@@ -528,37 +583,28 @@ pub(crate) fn statement(
                (SELECT min(t.price_minor) FROM ticket_types t WHERE t.event_id = e.id),
                (SELECT t.currency FROM ticket_types t WHERE t.event_id = e.id
                   ORDER BY t.price_minor LIMIT 1),
-               page.score, page.distance_m, {page_starts}
+               {score}, page.distance_m, {page_starts}
         FROM page
         JOIN events e ON e.id = page.id
         JOIN organizations o ON o.id = e.organization_id
         ORDER BY {order_page}",
-        filters = filters.join(" AND "),
         order_hits = order(""),
         order_page = order("page."),
         limit = dialect.param(limit),
         ends = dialect.epoch("e.ends_at"),
         page_starts = dialect.epoch("page.starts_key"),
         starts = dialect.epoch("e.starts_at"),
-        starts_column = starts,
+        score = pass.tier.map_or(0, TitleMatch::score),
     );
-    if let Some((n, value)) = text_value {
-        params[n - 1] = value;
-    }
-    (sql, params)
+    (sql, params.0)
 }
 
-/// The searches to try in turn for `query`, each a statement of its own: for a search by
-/// distance, growing rings (an eighth of the radius, doubled up to the whole), so a dense
-/// neighbourhood is answered from its nearest events without measuring every event in the
-/// radius; for any other order, the search itself. A ring's answer stands when it fills
-/// the page (more than `limit` rows): every event it left out lies farther than all of
-/// them.
-pub(crate) fn rings(query: &EventQuery) -> Vec<EventQuery> {
-    let near = match (query.effective_sort(), query.near) {
-        (SearchSort::Distance, Some(near)) => near,
-        _ => return vec![query.clone()],
-    };
+/// The searches to try in turn for a search by distance: growing rings (an eighth of the
+/// radius, doubled up to the whole), so a dense neighbourhood is answered from its nearest
+/// events without measuring every event in the radius. A ring's answer stands when it
+/// fills the page (more than `limit` rows): every event it left out lies farther than all
+/// of them.
+fn rings(query: &EventQuery, near: Near) -> Vec<EventQuery> {
     let mut radii = Vec::new();
     let mut radius = near.radius_km / 8.0;
     while radius < near.radius_km {
@@ -575,9 +621,91 @@ pub(crate) fn rings(query: &EventQuery) -> Vec<EventQuery> {
         .collect()
 }
 
-/// Whether the rows a ring found answer the search: they fill its page.
-pub(crate) fn ring_fills_page(query: &EventQuery, rows: usize) -> bool {
-    rows > query.limit as usize
+/// A backend's part of a search: its dialect and running statements.
+#[async_trait]
+pub(crate) trait SearchBackend: Sync {
+    fn dialect(&self) -> &dyn Dialect;
+    async fn fetch_hits(
+        &self,
+        sql: String,
+        params: Vec<Param>,
+    ) -> Result<Vec<SearchRow>, StoreError>;
+    /// How to find the events of a tier (or, without one, all events) holding these words.
+    async fn way(&self, tokens: &[String], tier: Option<TitleMatch>) -> Result<Way, StoreError>;
+}
+
+/// Answers `query` on `backend`: the one search loop both backends share.
+///
+/// * By distance: ring after ring until one fills the page.
+/// * By relevance with words: tier after tier ([`TitleMatch`]), each in date order, until
+///   the page is full; a cursor resumes inside its own tier. A score that depends only on
+///   the event and the words (never on the rest of the catalog, unlike BM25 or `ts_rank`)
+///   keeps pages stable, and a tier is read like a date search, which stops after a page
+///   instead of scoring every match.
+/// * Otherwise: one statement.
+pub(crate) async fn run(
+    backend: &dyn SearchBackend,
+    query: &EventQuery,
+    now: jiff::Timestamp,
+) -> Result<EventSearchPage, StoreError> {
+    let after = start_after(query)?;
+    let wanted = query.limit as usize + 1;
+    let tokens = query.tokens();
+    let sort = query.effective_sort();
+    let dialect = backend.dialect();
+    if let (SearchSort::Distance, Some(near)) = (sort, query.near) {
+        let mut rows = Vec::new();
+        for ring in rings(query, near) {
+            let pass = Pass {
+                tier: None,
+                after,
+                fetch: wanted,
+                way: Way::FromMatches,
+            };
+            let (sql, params) = statement(dialect, &ring, &pass, now);
+            rows = backend.fetch_hits(sql, params).await?;
+            if rows.len() >= wanted {
+                break;
+            }
+        }
+        return search_page(query, rows);
+    }
+    let tiers: Vec<Option<TitleMatch>> = if sort == SearchSort::Relevance && !tokens.is_empty() {
+        TitleMatch::tiers(tokens.len())
+            .into_iter()
+            .filter(|t| after.is_none_or(|key| t.score() <= key.score))
+            .map(Some)
+            .collect()
+    } else {
+        vec![None]
+    };
+    let mut rows = Vec::new();
+    for tier in tiers {
+        let fetch = wanted - rows.len();
+        let way = if tokens.is_empty() || query.near.is_some() {
+            Way::FromMatches
+        } else {
+            backend.way(&tokens, tier).await?
+        };
+        let mut pass = Pass {
+            tier,
+            after: after.filter(|key| tier.is_none_or(|t| t.score() == key.score)),
+            fetch,
+            way,
+        };
+        let (sql, params) = statement(dialect, query, &pass, now);
+        let mut found = backend.fetch_hits(sql, params).await?;
+        if matches!(way, Way::ByDateAtMost(_)) && found.len() < fetch {
+            pass.way = Way::FromMatches;
+            let (sql, params) = statement(dialect, query, &pass, now);
+            found = backend.fetch_hits(sql, params).await?;
+        }
+        rows.extend(found);
+        if rows.len() >= wanted {
+            break;
+        }
+    }
+    search_page(query, rows)
 }
 
 /// One row of a search answer as both backends read it.
@@ -589,7 +717,7 @@ pub(crate) struct SearchRow {
 }
 
 /// The page of `rows` (fetched with one extra row) for `query`.
-pub(crate) fn search_page(
+fn search_page(
     query: &EventQuery,
     mut rows: Vec<SearchRow>,
 ) -> Result<EventSearchPage, StoreError> {
@@ -623,7 +751,7 @@ pub(crate) fn search_page(
 }
 
 /// The sort key a page starts after, if the query has a cursor.
-pub(crate) fn start_after(query: &EventQuery) -> Result<Option<SortKey>, StoreError> {
+fn start_after(query: &EventQuery) -> Result<Option<SortKey>, StoreError> {
     query
         .cursor
         .as_deref()
@@ -643,32 +771,56 @@ mod tests {
     }
 
     #[test]
-    fn a_search_by_distance_tries_growing_rings_and_others_search_once() {
-        let near = |sort| EventQuery {
-            near: Some(Near {
-                point: GeoPoint {
-                    lat: 31.95,
-                    lng: 35.91,
-                },
-                radius_km: 10.0,
-            }),
-            sort: Some(sort),
-            ..EventQuery::default()
+    fn a_search_by_distance_tries_rings_from_an_eighth_of_the_radius_doubling() {
+        let near = Near {
+            point: GeoPoint {
+                lat: 31.95,
+                lng: 35.91,
+            },
+            radius_km: 10.0,
         };
-        let radii: Vec<f64> = rings(&near(SearchSort::Distance))
+        let radii: Vec<f64> = rings(&EventQuery::default(), near)
             .iter()
             .map(|q| q.near.unwrap().radius_km)
             .collect();
         assert_eq!(radii, [1.25, 2.5, 5.0, 10.0]);
-        assert_eq!(rings(&near(SearchSort::Date)), [near(SearchSort::Date)]);
-        assert_eq!(rings(&query("jazz")), [query("jazz")]);
+    }
+
+    #[test]
+    fn relevance_has_a_middle_tier_only_for_several_words() {
+        assert_eq!(TitleMatch::tiers(1), [TitleMatch::Every, TitleMatch::None]);
+        assert_eq!(
+            TitleMatch::tiers(2)
+                .iter()
+                .map(|t| t.score())
+                .collect::<Vec<_>>(),
+            [2, 1, 0]
+        );
     }
 
     #[test]
     fn tokens_are_quoted_so_no_text_becomes_query_syntax() {
         let tokens = vec!["a\"b".to_owned(), "it's".to_owned(), "x\\y".to_owned()];
-        assert_eq!(fts5_match(&tokens), r#""a""b" "it's" "x\y"*"#);
-        assert_eq!(tsquery(&tokens), r#"'a"b' & 'it''s' & 'x\\y':*"#);
+        assert_eq!(fts5_match(&tokens, None), r#""a""b" "it's" "x\y"*"#);
+        assert_eq!(tsquery(&tokens, false), r#"'a"b' & 'it''s' & 'x\\y':*"#);
+        assert_eq!(tsquery(&tokens, true), r#"'a"b' | 'it''s' | 'x\\y':*"#);
+    }
+
+    #[test]
+    fn each_tier_is_one_fts5_expression_over_the_title_column() {
+        let tokens = vec!["oud".to_owned(), "qa".to_owned()];
+        assert_eq!(
+            fts5_match(&tokens, Some(TitleMatch::Every)),
+            r#"{title_text} : ("oud" "qa"*)"#
+        );
+        assert_eq!(
+            fts5_match(&tokens, Some(TitleMatch::Some)),
+            r#"(("oud" "qa"*) AND {title_text} : ("oud" OR "qa"*)) NOT {title_text} : ("oud" "qa"*)"#
+        );
+        assert_eq!(
+            fts5_match(&tokens, Some(TitleMatch::None)),
+            r#"("oud" "qa"*) NOT {title_text} : ("oud" OR "qa"*)"#
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ where
     search_treats_query_syntax_in_the_text_as_plain_words(fresh().await).await;
     search_filters_by_place_dates_category_city_and_price_together(fresh().await).await;
     search_ranks_title_matches_first_then_sooner_events(fresh().await).await;
+    a_word_in_thousands_of_events_ranks_and_pages_like_a_rare_one(fresh().await).await;
     search_pages_neither_skip_nor_repeat_while_events_are_added(fresh().await).await;
     pages_by_distance_are_the_nearest_events_whatever_ring_found_them(fresh().await).await;
 }
@@ -508,23 +509,49 @@ async fn search_ranks_title_matches_first_then_sooner_events(store: Arc<dyn Stor
             starts: day(2),
             ..Spec::default()
         },
+        Spec {
+            title: ("", "Qanun recital"),
+            description: ("", "and an oud"),
+            starts: day(4),
+            ..Spec::default()
+        },
     ];
     let events: Vec<NewEvent> = specs.into_iter().map(|s| event(o.id, s)).collect();
-    let [evening, night, duo, soiree] = [0, 1, 2, 3].map(|i| events[i].id);
+    let [evening, night, duo, soiree, recital] = [0, 1, 2, 3, 4].map(|i| events[i].id);
     store
         .insert_catalog(vec![o.clone()], events)
         .await
         .expect("insert");
     assert_eq!(
         ids(&store, words("oud")).await,
-        vec![duo, night, evening, soiree],
+        vec![duo, night, evening, soiree, recital],
         "title matches first, then the sooner"
     );
     assert_eq!(
         ids(&store, words("oud qanun")).await,
-        vec![duo, soiree],
-        "both words in the title beat both in the description"
+        vec![duo, recital, soiree],
+        "both words in the title, then one of them, then none"
     );
+    assert_eq!(
+        ids(&store, words("oud qa")).await,
+        vec![duo, recital, soiree],
+        "the last word, still being typed, counts in the title as a prefix"
+    );
+    // One event per page: the cursor resumes inside its tier and moves on to the next.
+    let mut query = EventQuery {
+        limit: 1,
+        ..words("oud qanun")
+    };
+    let mut paged = Vec::new();
+    loop {
+        let page = search(&store, query.clone()).await;
+        paged.extend(page.events.iter().map(|h| h.event.id));
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(paged, vec![duo, recital, soiree]);
     assert_eq!(
         ids(
             &store,
@@ -534,8 +561,90 @@ async fn search_ranks_title_matches_first_then_sooner_events(store: Arc<dyn Stor
             }
         )
         .await,
-        vec![evening, soiree, duo, night]
+        vec![evening, soiree, duo, recital, night]
     );
+}
+
+/// Thousands of matches take the other way to a page (walking the events in date order,
+/// see `search::WALK_FROM_MATCHES`); the answer must not change with the way.
+async fn a_word_in_thousands_of_events_ranks_and_pages_like_a_rare_one(store: Arc<dyn Store>) {
+    let o = org();
+    let mut events = Vec::new();
+    for i in 0..2_400_i64 {
+        let in_title = i % 6 != 0;
+        let mut e = event(
+            o.id,
+            Spec {
+                title: if in_title {
+                    ("سهرة طرب", "Tarab night")
+                } else {
+                    ("أمسية", "Evening")
+                },
+                description: ("أمسية طرب", "an evening of tarab"),
+                starts: day(1 + i % 30) + SignedDuration::from_mins(i % 7),
+                ..Spec::default()
+            },
+        );
+        if i % 50 == 7 {
+            e.status = EventStatus::Draft;
+        }
+        if i % 50 == 9 {
+            e.starts_at = day(-2);
+            e.ends_at = day(-2) + SignedDuration::from_hours(3);
+        }
+        events.push(e);
+    }
+    let mut expected: Vec<(i64, Timestamp, Uuid)> = events
+        .iter()
+        .filter(|e| e.status == EventStatus::Published && e.ends_at >= now())
+        .map(|e| (i64::from(e.title.en.contains("Tarab")), e.starts_at, e.id))
+        .collect();
+    store
+        .insert_catalog(vec![o.clone()], events)
+        .await
+        .expect("insert");
+    let all_pages = |query: EventQuery| {
+        let store = store.clone();
+        async move {
+            let mut query = query;
+            let mut seen = Vec::new();
+            loop {
+                let page = search(&store, query.clone()).await;
+                seen.extend(page.events.iter().map(|h| h.event.id));
+                match page.next_cursor {
+                    Some(cursor) => query.cursor = Some(cursor),
+                    None => return seen,
+                }
+            }
+        }
+    };
+    let ranked = EventQuery {
+        limit: 50,
+        ..words("طرب")
+    };
+    expected.sort_by_key(|&(tier, starts, id)| (-tier, starts, id));
+    let want: Vec<Uuid> = expected.iter().map(|&(_, _, id)| id).collect();
+    same_order(&all_pages(ranked.clone()).await, &want, "by relevance");
+    expected.sort_by_key(|&(_, starts, id)| (starts, id));
+    let want: Vec<Uuid> = expected.iter().map(|&(_, _, id)| id).collect();
+    let by_date = EventQuery {
+        sort: Some(SearchSort::Date),
+        ..ranked
+    };
+    same_order(&all_pages(by_date).await, &want, "by date");
+}
+
+/// Compares long answers, reporting where they part (not thousands of ids).
+fn same_order(got: &[Uuid], want: &[Uuid], what: &str) {
+    if let Some(at) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+        panic!(
+            "{what}: {} events, {} expected; first difference at {at}: {:?} instead of {:?}",
+            got.len(),
+            want.len(),
+            got.get(at),
+            want.get(at)
+        );
+    }
 }
 
 async fn search_pages_neither_skip_nor_repeat_while_events_are_added(store: Arc<dyn Store>) {

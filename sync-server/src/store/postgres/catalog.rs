@@ -162,10 +162,10 @@ pub(super) async fn insert_event(
         "INSERT INTO events (id, organization_id, status, title_ar, title_en,
             description_ar, description_en, category, venue_name_ar, venue_name_en,
             venue_address_ar, venue_address_en, city, lat, lng, starts_at, ends_at,
-            time_zone, created_at, updated_at, tags, search_text, price_min_minor)
+            time_zone, created_at, updated_at, tags, search_text, price_min_minor, title_text)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
             to_timestamp($16), to_timestamp($17), $18, to_timestamp($19),
-            to_timestamp($19), $20, $21, $22)",
+            to_timestamp($19), $20, $21, $22, $23)",
     )
     .bind(e.id)
     .bind(e.organization_id)
@@ -189,6 +189,7 @@ pub(super) async fn insert_event(
     .bind(tags)
     .bind(e.search_text())
     .bind(e.price_min_minor())
+    .bind(e.title_text())
     .execute(&mut *tx)
     .await?;
     for (position, t) in e.ticket_types.iter().enumerate() {

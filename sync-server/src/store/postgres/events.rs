@@ -179,7 +179,8 @@ async fn write_content(
             starts_at = to_timestamp($15), ends_at = to_timestamp($16), time_zone = $17,
             tags = $18, search_text = $19, price_min_minor = $20, version = version + 1,
             updated_at = to_timestamp($21),
-            submitted_at = CASE WHEN $22 THEN to_timestamp($21) ELSE submitted_at END
+            submitted_at = CASE WHEN $22 THEN to_timestamp($21) ELSE submitted_at END,
+            title_text = $23
          WHERE id = $1",
     )
     .bind(e.id)
@@ -204,6 +205,7 @@ async fn write_content(
     .bind(e.price_min_minor())
     .bind(now)
     .bind(returned)
+    .bind(e.title_text())
     .execute(&mut *conn)
     .await?;
     for gone in old

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("../../../../migrations/server/postgres/0006_search.sql"),
     },
+    Migration {
+        version: 7,
+        name: "search_titles",
+        sql: include_str!("../../../../migrations/server/postgres/0007_search_titles.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

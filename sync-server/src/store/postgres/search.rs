@@ -6,20 +6,24 @@
 use super::PgStore;
 use super::catalog::event_row;
 use crate::store::StoreError;
-use crate::store::search::{self, Dialect, EventQuery, Param, SearchRow, SearchStore, tsquery};
+use crate::store::search::{
+    self, Dialect, EventQuery, Param, Params, SearchBackend, SearchRow, SearchStore, TitleMatch,
+    Way, tsquery,
+};
 use async_trait::async_trait;
 use hafla_core::wire::EventSearchPage;
 use sqlx::Row;
 
 struct Postgres;
 
+/// Events walked in date order before a search gathers a tier from the word index instead:
+/// a tier with a page of matches in its first 1,000 events (2 % of them) is answered by
+/// the walk.
+const WALK_AT_MOST: usize = 1_000;
+
 impl Dialect for Postgres {
     fn param(&self, n: usize) -> String {
         format!("${n}")
-    }
-
-    fn text_param(&self, n: usize) -> String {
-        format!("${n}::text")
     }
 
     fn epoch(&self, column: &str) -> String {
@@ -30,11 +34,27 @@ impl Dialect for Postgres {
         format!("to_timestamp(${n})")
     }
 
-    fn text_match(&self, n: usize, tokens: &[String]) -> (String, Param) {
-        (
-            format!("e.search_vector @@ ${n}::tsquery"),
-            Param::Text(tsquery(tokens)),
-        )
+    fn text_match(
+        &self,
+        params: &mut Params,
+        tokens: &[String],
+        tier: Option<TitleMatch>,
+    ) -> String {
+        let every = params.bind(Param::Text(tsquery(tokens, false)));
+        let mut any = || params.bind(Param::Text(tsquery(tokens, true)));
+        match tier {
+            None => format!("e.search_vector @@ ${every}::tsquery"),
+            Some(TitleMatch::Every) => format!("e.title_vector @@ ${every}::tsquery"),
+            Some(TitleMatch::Some) => format!(
+                "e.search_vector @@ ${every}::tsquery AND e.title_vector @@ ${any}::tsquery
+                 AND NOT e.title_vector @@ ${every}::tsquery",
+                any = any()
+            ),
+            Some(TitleMatch::None) => format!(
+                "e.search_vector @@ ${every}::tsquery AND NOT e.title_vector @@ ${any}::tsquery",
+                any = any()
+            ),
+        }
     }
 
     fn in_box(&self, n: usize) -> String {
@@ -58,10 +78,6 @@ impl Dialect for Postgres {
         )
     }
 
-    fn position(&self, haystack: &str, needle: &str) -> String {
-        format!("strpos({haystack}, {needle})")
-    }
-
     fn null_int(&self) -> &'static str {
         "NULL::bigint"
     }
@@ -74,20 +90,25 @@ impl SearchStore for PgStore {
         query: &EventQuery,
         now: jiff::Timestamp,
     ) -> Result<EventSearchPage, StoreError> {
-        let after = search::start_after(query)?;
-        let mut rows = Vec::new();
-        for ring in search::rings(query) {
-            let (sql, params) = search::statement(&Postgres, &ring, after, now);
-            rows = self.fetch_hits(sql, params).await?;
-            if search::ring_fills_page(query, rows.len()) {
-                break;
-            }
-        }
-        search::search_page(query, rows)
+        search::run(self, query, now).await
     }
 }
 
-impl PgStore {
+#[async_trait]
+impl SearchBackend for PgStore {
+    fn dialect(&self) -> &dyn Dialect {
+        &Postgres
+    }
+
+    /// PostgreSQL's estimates for words are too rough to choose by (a word missing from its
+    /// statistics counts as 0.5 % of the rows; a tier's conditions are taken as
+    /// independent), and counting matches would read each from the table. So a tier first
+    /// walks a bounded stretch of the date order, which answers common words, and only a
+    /// tier too sparse for it is gathered from the word index.
+    async fn way(&self, _: &[String], _: Option<TitleMatch>) -> Result<Way, StoreError> {
+        Ok(Way::ByDateAtMost(WALK_AT_MOST))
+    }
+
     async fn fetch_hits(
         &self,
         sql: String,

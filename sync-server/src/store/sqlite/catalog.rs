@@ -128,9 +128,9 @@ pub(super) fn insert_event(
         "INSERT INTO events (id, organization_id, status, title_ar, title_en,
             description_ar, description_en, category, venue_name_ar, venue_name_en,
             venue_address_ar, venue_address_en, city, lat, lng, starts_at, ends_at,
-            time_zone, created_at, updated_at, tags, search_text, price_min_minor)
+            time_zone, created_at, updated_at, tags, search_text, price_min_minor, title_text)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-            ?16, ?17, ?18, ?19, ?19, ?20, ?21, ?22)",
+            ?16, ?17, ?18, ?19, ?19, ?20, ?21, ?22, ?23)",
         params![
             e.id,
             e.organization_id,
@@ -154,6 +154,7 @@ pub(super) fn insert_event(
             tags,
             e.search_text(),
             e.price_min_minor(),
+            e.title_text(),
         ],
     )?;
     for (position, t) in e.ticket_types.iter().enumerate() {

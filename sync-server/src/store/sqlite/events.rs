@@ -148,7 +148,7 @@ fn write_content(
             venue_address_ar = ?10, venue_address_en = ?11, city = ?12, lat = ?13, lng = ?14,
             starts_at = ?15, ends_at = ?16, time_zone = ?17, tags = ?18, search_text = ?19,
             price_min_minor = ?20, version = version + 1, updated_at = ?21,
-            submitted_at = CASE WHEN ?22 THEN ?21 ELSE submitted_at END
+            submitted_at = CASE WHEN ?22 THEN ?21 ELSE submitted_at END, title_text = ?23
          WHERE id = ?1",
         params![
             e.id,
@@ -173,6 +173,7 @@ fn write_content(
             e.price_min_minor(),
             now,
             returned,
+            e.title_text(),
         ],
     )?;
     for gone in old

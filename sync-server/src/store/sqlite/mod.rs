@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("../../../../migrations/server/sqlite/0006_search.sql"),
     },
+    Migration {
+        version: 7,
+        name: "search_titles",
+        sql: include_str!("../../../../migrations/server/sqlite/0007_search_titles.sql"),
+    },
 ];
 
 /// The database file's name inside the data directory.
