@@ -10,6 +10,7 @@ pub mod demo;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod payments;
 pub mod sms;
 pub mod store;
 #[doc(hidden)]
