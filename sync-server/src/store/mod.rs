@@ -7,6 +7,8 @@
 
 mod conformance;
 mod events;
+pub mod orders;
+mod orders_conformance;
 pub mod postgres;
 mod rows;
 pub mod search;
@@ -18,6 +20,7 @@ pub use events::{
     CoverLookup, CoverVariant, EditOutcome, EventEdit, EventListEntry, EventStore, ReviewEntry,
     ReviewQueue, StatusChange, StoredEvent, Transition, material_changes,
 };
+pub use orders::OrderStore;
 pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use sqlite::SqliteStore;
@@ -69,6 +72,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database task stopped: {0}")]
     Task(String),
+    /// The order's status does not allow the change asked for.
+    #[error("not allowed for an order that is {}", from.key())]
+    OrderTransition { from: orders::OrderStatus },
+    /// Tickets that cannot be reserved as asked.
+    #[error(transparent)]
+    Checkout(#[from] orders::CheckoutRefusal),
     /// A query the caller built from a parameter the store cannot use (a bad cursor).
     #[error("invalid {parameter}: {reason}")]
     InvalidQuery {
@@ -659,6 +668,7 @@ pub trait Store:
     + OrgStore
     + SignInStore
     + CoordinationStore
+    + OrderStore
 {
 }
 
@@ -671,5 +681,6 @@ impl<T> Store for T where
         + OrgStore
         + SignInStore
         + CoordinationStore
+        + OrderStore
 {
 }

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search_titles",
         sql: include_str!("../../../../migrations/server/postgres/0007_search_titles.sql"),
     },
+    Migration {
+        version: 8,
+        name: "orders",
+        sql: include_str!("../../../../migrations/server/postgres/0008_orders.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

@@ -12,6 +12,7 @@ mod catalog;
 mod coordination;
 mod events;
 mod migrate;
+mod orders;
 mod orgs;
 mod search;
 mod sessions;

@@ -4,6 +4,7 @@ mod accounts;
 mod catalog;
 mod coordination;
 mod events;
+mod orders;
 mod orgs;
 mod search;
 mod sessions;
@@ -51,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "search_titles",
         sql: include_str!("../../../../migrations/server/sqlite/0007_search_titles.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "orders",
+        sql: include_str!("../../../../migrations/server/sqlite/0008_orders.sql"),
     },
 ];
 
