@@ -1,8 +1,9 @@
 //! User-facing strings, from the Fluent files in `locales/` (the UI reads the same files).
 
 use crate::bilingual::Lang;
+pub use fluent_bundle::FluentValue;
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_bundle::{FluentArgs, FluentResource};
 use std::sync::OnceLock;
 
 /// The Fluent source of each language, compiled into the binary so no file lookup can fail.

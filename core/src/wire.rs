@@ -493,6 +493,144 @@ pub struct RejectInput {
     pub reason: String,
 }
 
+/// Where an order stands: `reserved` (tickets held, no payment chosen), `awaiting_payment`
+/// (a payment was started; tickets still held), `paid`, `partly_refunded`, `refunded`,
+/// `cancelled` (given up before payment, or with the event) or `expired` (not paid in time;
+/// its tickets went back on sale).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Reserved,
+    AwaitingPayment,
+    Paid,
+    PartlyRefunded,
+    Refunded,
+    Cancelled,
+    Expired,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Reserved,
+        OrderStatus::AwaitingPayment,
+        OrderStatus::Paid,
+        OrderStatus::PartlyRefunded,
+        OrderStatus::Refunded,
+        OrderStatus::Cancelled,
+        OrderStatus::Expired,
+    ];
+
+    /// The stable key used on the wire and in the database.
+    pub fn key(self) -> &'static str {
+        match self {
+            OrderStatus::Reserved => "reserved",
+            OrderStatus::AwaitingPayment => "awaiting_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::PartlyRefunded => "partly_refunded",
+            OrderStatus::Refunded => "refunded",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Expired => "expired",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Whether the order holds tickets that are not paid for (and may expire).
+    pub fn is_unpaid_hold(self) -> bool {
+        matches!(self, OrderStatus::Reserved | OrderStatus::AwaitingPayment)
+    }
+}
+
+/// Tickets of one type to reserve. The quantity is a plain integer so that zero, negative
+/// and huge quantities get their own error (`invalid_quantity`), not a parse error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    pub ticket_type_id: Uuid,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub quantity: i64,
+}
+
+/// A reservation: tickets of one event, held for the buyer until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    pub event_id: Uuid,
+    pub lines: Vec<OrderLineInput>,
+}
+
+/// One line of an order, priced when it was reserved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct OrderLineView {
+    pub ticket_type_id: Uuid,
+    pub name: Bilingual,
+    pub quantity: u32,
+    pub unit_price: Money,
+}
+
+/// An order as its buyer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct OrderView {
+    pub id: Uuid,
+    /// Short and human (`HF-7K3Q9XM`): for the phone, and for a CliQ transfer's note.
+    pub reference: String,
+    pub event_id: Uuid,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLineView>,
+    pub total: Money,
+    /// `free`, `sandbox`, `paytabs` or `cliq` once a payment was started.
+    pub payment_method: Option<String>,
+    /// Until when unpaid tickets are held.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: jiff::Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: jiff::Timestamp,
+}
+
+/// The caller's orders, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct OrderList {
+    pub orders: Vec<OrderView>,
+}
+
 /// Stable, machine-readable error codes. Each has a Fluent message `error-<code>` in locales/.
 /// Decoding maps codes this build does not know (from a newer server) to `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -612,12 +750,38 @@ pub enum ErrorCode {
     SortNeedsLocation,
     /// The search text `q` is longer than 200 characters.
     QueryTooLong,
+    /// A ticket quantity is not between 1 and the most one order may hold (`details.max`).
+    InvalidQuantity,
+    /// The order asks for no tickets, or for more ticket types than one order holds.
+    OrderEmpty,
+    /// The event is not published, or has ended.
+    EventNotOnSale,
+    /// This ticket type is not on sale yet (`details.opens_at`).
+    SalesNotOpen,
+    /// Sales of this ticket type have ended.
+    SalesEnded,
+    /// More tickets of one type than one order may hold (`details.limit`).
+    OverOrderLimit,
+    /// Not enough tickets left (`details.left`).
+    SoldOut,
+    /// The ticket types of one order are priced in different currencies.
+    MixedCurrencies,
+    /// The `Idempotency-Key` header is not 1–100 visible ASCII characters.
+    InvalidIdempotencyKey,
+    /// The `Idempotency-Key` was used for a different request.
+    IdempotencyKeyReused,
+    /// The order's status (`details.status`) does not allow this.
+    OrderNotChangeable,
+    /// A ticket type with orders cannot be removed.
+    TicketTypeSold,
+    /// A capacity cannot go below the tickets already held or sold (`details.held`).
+    CapacityBelowSold,
     /// A code this build does not know (a newer server); shown with the server's own message.
     Unknown,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 65] = [
+    pub const ALL: [ErrorCode; 78] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -682,6 +846,19 @@ impl ErrorCode {
         ErrorCode::UnknownSort,
         ErrorCode::SortNeedsLocation,
         ErrorCode::QueryTooLong,
+        ErrorCode::InvalidQuantity,
+        ErrorCode::OrderEmpty,
+        ErrorCode::EventNotOnSale,
+        ErrorCode::SalesNotOpen,
+        ErrorCode::SalesEnded,
+        ErrorCode::OverOrderLimit,
+        ErrorCode::SoldOut,
+        ErrorCode::MixedCurrencies,
+        ErrorCode::InvalidIdempotencyKey,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::OrderNotChangeable,
+        ErrorCode::TicketTypeSold,
+        ErrorCode::CapacityBelowSold,
         ErrorCode::Unknown,
     ];
 
@@ -752,6 +929,19 @@ impl ErrorCode {
             ErrorCode::UnknownSort => "error-unknown-sort",
             ErrorCode::SortNeedsLocation => "error-sort-needs-location",
             ErrorCode::QueryTooLong => "error-query-too-long",
+            ErrorCode::InvalidQuantity => "error-invalid-quantity",
+            ErrorCode::OrderEmpty => "error-order-empty",
+            ErrorCode::EventNotOnSale => "error-event-not-on-sale",
+            ErrorCode::SalesNotOpen => "error-sales-not-open",
+            ErrorCode::SalesEnded => "error-sales-ended",
+            ErrorCode::OverOrderLimit => "error-over-order-limit",
+            ErrorCode::SoldOut => "error-sold-out",
+            ErrorCode::MixedCurrencies => "error-mixed-currencies",
+            ErrorCode::InvalidIdempotencyKey => "error-invalid-idempotency-key",
+            ErrorCode::IdempotencyKeyReused => "error-idempotency-key-reused",
+            ErrorCode::OrderNotChangeable => "error-order-not-changeable",
+            ErrorCode::TicketTypeSold => "error-ticket-type-sold",
+            ErrorCode::CapacityBelowSold => "error-capacity-below-sold",
             ErrorCode::Unknown => "error-unknown",
         }
     }

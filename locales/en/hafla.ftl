@@ -176,3 +176,22 @@ error-unknown-city = There is no city “{ $value }”.
 error-unknown-sort = Results can be sorted by relevance, date or distance, not “{ $value }”.
 error-sort-needs-location = To sort by distance, give the place to measure from (latitude and longitude).
 error-query-too-long = The search text is too long: use at most { $max } characters.
+
+# Orders
+error-invalid-quantity = Choose between 1 and { $max } tickets of each type.
+error-order-empty = Choose at least one ticket (and at most 20 ticket types in one order).
+error-event-not-on-sale = Tickets for this event are not on sale.
+error-sales-not-open = Tickets of this type are not on sale yet.
+error-sales-ended = Sales of this ticket type have ended.
+error-over-order-limit = One order can hold at most { $limit } tickets of this type.
+error-sold-out = { $left ->
+    [0] Sold out.
+    [one] Only one ticket is left.
+   *[other] Only { $left } tickets are left.
+}
+error-mixed-currencies = Tickets priced in different currencies cannot be bought in one order.
+error-invalid-idempotency-key = The Idempotency-Key header must be 1 to 100 visible ASCII characters.
+error-idempotency-key-reused = This Idempotency-Key was already used for a different order.
+error-order-not-changeable = This order can no longer be changed this way.
+error-ticket-type-sold = This ticket type has orders, so it cannot be removed.
+error-capacity-below-sold = The capacity cannot be lower than the { $held } tickets already reserved or sold.

@@ -83,6 +83,7 @@ fn start_server(runtime: &Runtime, data_dir: &std::path::Path) -> Server {
                 otp: Arc::new(OtpHasher::new([5; 32])),
                 oidc: HashMap::new(),
                 trusted_proxies: Default::default(),
+                checkout: Default::default(),
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -200,6 +200,7 @@ async fn start_server(
             // address of its own (X-Forwarded-For), as real clients do, so the production
             // limits apply unchanged (60 sign-ins an hour per address, 10 per account).
             trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
+            checkout: Default::default(),
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -109,6 +109,10 @@ struct ServeArgs {
     /// for rate limits; nobody else's is believed [default: none].
     #[arg(long, env = "HAFLA_TRUSTED_PROXIES")]
     trusted_proxies: Option<String>,
+    /// How long a reservation holds its tickets before it must be paid, in minutes
+    /// [default: 10].
+    #[arg(long, env = "HAFLA_ORDER_HOLD_MINUTES")]
+    order_hold_minutes: Option<u32>,
 }
 
 /// `serve`'s settings once flags, environment, file and defaults are merged.
@@ -124,6 +128,7 @@ struct ServeSettings {
     mail_from: String,
     purge_interval: std::time::Duration,
     trusted_proxies: Option<String>,
+    checkout: crate::api::orders::CheckoutSettings,
 }
 
 /// Where the data lives, once flags, environment, file and defaults are merged.
@@ -192,6 +197,14 @@ impl ServeSettings {
             trusted_proxies: args
                 .trusted_proxies
                 .or_else(|| file.trusted_proxies.map(|list| list.join(","))),
+            checkout: crate::api::orders::CheckoutSettings {
+                hold: jiff::SignedDuration::from_mins(i64::from(
+                    pick(args.order_hold_minutes, file.order_hold_minutes, || {
+                        config::DEFAULT_ORDER_HOLD_MINUTES
+                    })
+                    .clamp(1, 24 * 60),
+                )),
+            },
         }
     }
 }
@@ -355,13 +368,21 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
             .unwrap_or_else(|| format!("http://{local}")),
         trusted_proxies: TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or(""))
             .map_err(|e| CliError::Config(format!("trusted proxies: {e}")))?,
+        checkout: args.checkout,
     };
     let state = AppState::new(store.clone(), services);
+    let instance = crate::jobs::instance_name();
     crate::jobs::spawn(
-        store,
+        store.clone(),
         crate::jobs::Job::Purge,
         args.purge_interval,
-        crate::jobs::instance_name(),
+        instance.clone(),
+    );
+    crate::jobs::spawn(
+        store,
+        crate::jobs::Job::ExpireOrders,
+        crate::jobs::EXPIRE_ORDERS_INTERVAL,
+        instance,
     );
     // Scripts and tests read this line to learn the port.
     println!("hafla-server listening on http://{local} (database {database_name})");

@@ -18,6 +18,8 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_SMTP_PORT: u16 = 587;
 pub const DEFAULT_PURGE_INTERVAL_SECS: u64 = 600;
 pub const DEFAULT_MAIL_FROM: &str = "Hafla <no-reply@hafla.jo>";
+/// How long an unpaid reservation holds its tickets.
+pub const DEFAULT_ORDER_HOLD_MINUTES: u32 = 10;
 
 /// The settings a config file may hold (every key optional; unknown keys are an error, so a
 /// typo does not silently fall back to a default).
@@ -33,6 +35,7 @@ pub struct FileConfig {
     /// Addresses or networks of reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<Vec<String>>,
     pub db_acquire_timeout_secs: Option<u64>,
+    pub order_hold_minutes: Option<u32>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

@@ -9,23 +9,34 @@ use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How often lapsed reservations are swept.
+pub const EXPIRE_ORDERS_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The periodic jobs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Job {
     /// Deletes expired sign-in state, tokens, rate-limit rows and old job records.
     Purge,
+    /// Records unpaid orders past their expiry as expired and puts their tickets back on
+    /// sale (reads and reservations already treat them so; this catches the rest).
+    ExpireOrders,
 }
 
 impl Job {
     pub fn name(self) -> &'static str {
         match self {
             Job::Purge => "purge",
+            Job::ExpireOrders => "expire_orders",
         }
     }
 
     async fn run(self, store: &dyn Store, now: jiff::Timestamp) -> Result<String, StoreError> {
         match self {
             Job::Purge => Ok(format!("deleted {} rows", store.purge_expired(now).await?)),
+            Job::ExpireOrders => Ok(format!(
+                "expired {} orders",
+                store.expire_orders(now, 1_000).await?
+            )),
         }
     }
 }
@@ -110,6 +121,27 @@ mod tests {
         let next = now + jiff::SignedDuration::from_secs(600);
         let again = run_if_unclaimed(&*store, Job::Purge, interval, "i0", next).await;
         assert!(again.unwrap().is_some(), "the next period runs again");
+    }
+
+    #[tokio::test]
+    async fn the_expiry_sweep_is_a_job_of_its_own_with_a_one_minute_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let now: jiff::Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let ran = run_if_unclaimed(
+            &*store,
+            Job::ExpireOrders,
+            EXPIRE_ORDERS_INTERVAL,
+            "i0",
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(ran.as_deref(), Some("expired 0 orders"));
+        let purge = run_if_unclaimed(&*store, Job::Purge, Duration::from_secs(600), "i0", now)
+            .await
+            .unwrap();
+        assert!(purge.is_some(), "each job claims its own periods");
     }
 
     #[test]

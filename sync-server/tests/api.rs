@@ -32,6 +32,7 @@ async fn spawn_server() -> TestServer {
             otp: std::sync::Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
             oidc: Default::default(),
             trusted_proxies: Default::default(),
+            checkout: Default::default(),
         },
     ));
     tokio::spawn(async move {

@@ -87,6 +87,10 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::POST, "/api/v1/auth/logout", SIGNED_IN),
         (Method::POST, "/api/v1/auth/logout-all", SIGNED_IN),
         (Method::GET, "/api/v1/me", SIGNED_IN),
+        (Method::GET, "/api/v1/me/orders", SIGNED_IN),
+        (Method::POST, "/api/v1/orders", SIGNED_IN),
+        (Method::GET, "/api/v1/orders/{order_id}", SIGNED_IN),
+        (Method::POST, "/api/v1/orders/{order_id}/cancel", SIGNED_IN),
         (Method::POST, "/api/v1/orgs", SIGNED_IN),
         (Method::GET, "/api/v1/orgs/{org_id}", MEMBERS),
         (Method::GET, "/api/v1/orgs/{org_id}/members", SEE_MEMBERS),
@@ -256,7 +260,8 @@ async fn every_route_admits_exactly_the_callers_its_permission_names() {
             .replace("{user_id}", &Uuid::now_v7().to_string())
             .replace("{provider}", "nowhere")
             .replace("{event_id}", &Uuid::now_v7().to_string())
-            .replace("{variant}", "large");
+            .replace("{variant}", "large")
+            .replace("{order_id}", &Uuid::now_v7().to_string());
         for (who, token) in &w.tokens {
             let body = (method != Method::GET).then(|| json!({}));
             let (status, response) = w

@@ -87,6 +87,11 @@ pub const ROUTES: &[RouteSpec] = &[
     route(Method::POST, "/api/v1/auth/logout", SignedIn),
     route(Method::POST, "/api/v1/auth/logout-all", SignedIn),
     route(Method::GET, "/api/v1/me", SignedIn),
+    // Orders are their buyer's: the handlers answer `not_found` for anyone else's.
+    route(Method::GET, "/api/v1/me/orders", SignedIn),
+    route(Method::POST, "/api/v1/orders", SignedIn),
+    route(Method::GET, "/api/v1/orders/{order_id}", SignedIn),
+    route(Method::POST, "/api/v1/orders/{order_id}/cancel", SignedIn),
     route(Method::POST, "/api/v1/orgs", SignedIn),
     route(Method::GET, "/api/v1/orgs/{org_id}", OrgRoles(ANY_MEMBER)),
     route(

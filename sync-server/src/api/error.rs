@@ -97,7 +97,13 @@ impl ApiError {
         let args: Vec<_> = self
             .args
             .iter()
-            .map(|(name, value)| (*name, value.as_str().into()))
+            // Numbers as numbers, so plural forms ("تذكرتان", "3 tickets") are chosen.
+            .map(|(name, value)| {
+                (
+                    *name,
+                    hafla_core::i18n::FluentValue::try_number(value.as_str()),
+                )
+            })
             .collect();
         let message = localizer().message(lang, self.code.message_id(), &args);
         let mut response = (
@@ -157,6 +163,20 @@ impl From<crate::store::StoreError> for ApiError {
                 tracing::warn!(%reason, "database unavailable");
                 ApiError::database_unavailable()
             }
+            StoreError::Checkout(refusal) => checkout_refusal(refusal),
+            StoreError::OrderTransition { from } => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::OrderNotChangeable)
+                    .with_details(serde_json::json!({ "status": from }))
+            }
+            StoreError::Conflict("ticket_type_sold") => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::TicketTypeSold)
+                    .with_details(serde_json::json!({ "field": "ticket_types" }))
+            }
+            StoreError::CapacityBelowHeld { held } => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::CapacityBelowSold)
+                    .with_arg("held", held.to_string())
+                    .with_details(serde_json::json!({ "field": "ticket_types", "held": held }))
+            }
             StoreError::InvalidQuery { parameter, reason } => {
                 ApiError::invalid_parameter(parameter, reason)
                     .with_details(serde_json::json!({ "parameter": parameter }))
@@ -166,6 +186,39 @@ impl From<crate::store::StoreError> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// Why tickets could not be reserved, as the buyer is told.
+fn checkout_refusal(refusal: crate::store::orders::CheckoutRefusal) -> ApiError {
+    use crate::store::orders::{CheckoutRefusal as R, MAX_LINES};
+    use serde_json::json;
+    let unprocessable = |code| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code);
+    let conflict = |code| ApiError::new(StatusCode::CONFLICT, code);
+    match refusal {
+        R::Empty | R::TooManyLines => unprocessable(ErrorCode::OrderEmpty)
+            .with_details(json!({ "field": "lines", "max_lines": MAX_LINES })),
+        R::RepeatedTicketType(id) => unprocessable(ErrorCode::DuplicateTicketType)
+            .with_details(json!({ "field": "lines", "ticket_type_id": id })),
+        R::UnknownTicketType(id) => unprocessable(ErrorCode::UnknownTicketType)
+            .with_details(json!({ "field": "lines", "ticket_type_id": id })),
+        R::EventNotOnSale => conflict(ErrorCode::EventNotOnSale),
+        R::NotOnSaleYet {
+            ticket_type,
+            opens_at,
+        } => conflict(ErrorCode::SalesNotOpen)
+            .with_details(json!({ "ticket_type_id": ticket_type, "opens_at": opens_at })),
+        R::SalesEnded(id) => {
+            conflict(ErrorCode::SalesEnded).with_details(json!({ "ticket_type_id": id }))
+        }
+        R::OverOrderLimit { ticket_type, limit } => unprocessable(ErrorCode::OverOrderLimit)
+            .with_arg("limit", limit.to_string())
+            .with_details(json!({ "ticket_type_id": ticket_type, "limit": limit })),
+        R::SoldOut { ticket_type, left } => conflict(ErrorCode::SoldOut)
+            .with_arg("left", left.to_string())
+            .with_details(json!({ "ticket_type_id": ticket_type, "left": left })),
+        R::MixedCurrencies => unprocessable(ErrorCode::MixedCurrencies),
+        R::IdempotencyKeyReused => conflict(ErrorCode::IdempotencyKeyReused),
     }
 }
 
@@ -211,6 +264,43 @@ mod tests {
             .await
             .unwrap();
         serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn counts_in_messages_take_the_plural_form_of_their_number() {
+        let sold_out = |left: u32, lang| {
+            ApiError::from(StoreError::Checkout(
+                crate::store::orders::CheckoutRefusal::SoldOut {
+                    ticket_type: None,
+                    left,
+                },
+            ))
+            .render(lang)
+        };
+        assert!(
+            body(sold_out(2, Lang::Ar))
+                .await
+                .message
+                .contains("تذكرتان")
+        );
+        assert!(
+            body(sold_out(1, Lang::Ar))
+                .await
+                .message
+                .contains("تذكرة واحدة")
+        );
+        let five = body(sold_out(5, Lang::Ar)).await.message;
+        assert!(five.contains('5') && five.contains("تذاكر"), "{five}");
+        assert!(
+            body(sold_out(1, Lang::En))
+                .await
+                .message
+                .contains("one ticket")
+        );
+        let otp = ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::OtpWrong)
+            .with_arg("attempts_left", "2")
+            .render(Lang::Ar);
+        assert!(body(otp).await.message.contains("محاولتان"));
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ mod metrics;
 mod moderation;
 mod oidc;
 mod openapi;
+pub mod orders;
 mod organizer;
 mod orgs;
 mod phone;
@@ -61,6 +62,7 @@ pub struct AppState {
     pub otp: Arc<OtpHasher>,
     /// Configured OpenID Connect providers by name (e.g. "google").
     pub oidc: Arc<HashMap<String, Arc<OidcClient>>>,
+    pub checkout: orders::CheckoutSettings,
 }
 
 /// The services a server is made of; [`AppState::new`] adds what derives from the store.
@@ -72,6 +74,7 @@ pub struct Services {
     pub otp: Arc<OtpHasher>,
     pub oidc: HashMap<String, Arc<OidcClient>>,
     pub trusted_proxies: client_ip::TrustedProxies,
+    pub checkout: orders::CheckoutSettings,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             otp: services.otp,
             oidc: Arc::new(services.oidc),
             trusted_proxies: Arc::new(services.trusted_proxies),
+            checkout: services.checkout,
         }
     }
 }
@@ -120,6 +124,10 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/logout", post(accounts::logout))
         .route("/auth/logout-all", post(accounts::logout_all))
         .route("/me", get(accounts::me))
+        .route("/me/orders", get(orders::mine))
+        .route("/orders", post(orders::create))
+        .route("/orders/{order_id}", get(orders::get))
+        .route("/orders/{order_id}/cancel", post(orders::cancel))
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org_id}", get(orgs::get))
         .route("/orgs/{org_id}/members", get(orgs::members))

@@ -2,7 +2,7 @@
 //! served at `GET /api/v1/openapi.json`. `tests/openapi.rs` fails when a route of
 //! `authz::ROUTES` is missing from it.
 
-use super::{accounts, events, moderation, oidc, organizer, orgs, phone, search};
+use super::{accounts, events, moderation, oidc, orders, organizer, orgs, phone, search};
 use axum::Json;
 use hafla_core::wire::ErrorBody;
 use std::sync::OnceLock;
@@ -85,6 +85,10 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         moderation::queue,
         moderation::approve,
         moderation::reject,
+        orders::create,
+        orders::get,
+        orders::mine,
+        orders::cancel,
         document,
     ),
     components(schemas(
@@ -113,6 +117,12 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         hafla_core::wire::ReviewAction,
         hafla_core::wire::EventReview,
         hafla_core::wire::RejectInput,
+        hafla_core::wire::OrderStatus,
+        hafla_core::wire::OrderInput,
+        hafla_core::wire::OrderLineInput,
+        hafla_core::wire::OrderLineView,
+        hafla_core::wire::OrderView,
+        hafla_core::wire::OrderList,
         hafla_core::door::verifier::EntryPolicy,
         ErrorBody,
         crate::store::OrgRole,
@@ -144,6 +154,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         (name = "auth", description = "Accounts, sign-in by email, SMS code or OpenID Connect, sessions"),
         (name = "organizations", description = "Organizations and the roles of their members"),
         (name = "events", description = "Organizers author events and submit them for review"),
+        (name = "orders", description = "Buyers reserve tickets and follow their orders"),
         (name = "admin", description = "Platform administration"),
         (name = "meta", description = "This document"),
     )

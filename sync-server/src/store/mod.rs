@@ -75,6 +75,9 @@ pub enum StoreError {
     /// The order's status does not allow the change asked for.
     #[error("not allowed for an order that is {}", from.key())]
     OrderTransition { from: orders::OrderStatus },
+    /// An edit would set a ticket type's capacity below the tickets it already holds.
+    #[error("capacity below the {held} tickets held")]
+    CapacityBelowHeld { held: u32 },
     /// Tickets that cannot be reserved as asked.
     #[error(transparent)]
     Checkout(#[from] orders::CheckoutRefusal),

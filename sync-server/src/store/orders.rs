@@ -18,6 +18,7 @@ use super::StoreError;
 use async_trait::async_trait;
 use hafla_core::money::{Currency, Money};
 use hafla_core::wire::EventStatus;
+pub use hafla_core::wire::OrderStatus;
 use hafla_core::{Bilingual, Lang};
 use uuid::Uuid;
 
@@ -25,55 +26,6 @@ use uuid::Uuid;
 pub const DEFAULT_HOLD: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 /// Most lines (ticket types) in one order.
 pub const MAX_LINES: usize = 20;
-
-/// Where an order stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum OrderStatus {
-    /// Tickets held, no payment chosen yet.
-    Reserved,
-    /// A payment was started (hosted page, CliQ transfer); tickets still held.
-    AwaitingPayment,
-    Paid,
-    PartlyRefunded,
-    Refunded,
-    /// Given up before payment (by the buyer), or called off with the event.
-    Cancelled,
-    /// Not paid in time; its tickets went back on sale.
-    Expired,
-}
-
-impl OrderStatus {
-    pub const ALL: [OrderStatus; 7] = [
-        OrderStatus::Reserved,
-        OrderStatus::AwaitingPayment,
-        OrderStatus::Paid,
-        OrderStatus::PartlyRefunded,
-        OrderStatus::Refunded,
-        OrderStatus::Cancelled,
-        OrderStatus::Expired,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            OrderStatus::Reserved => "reserved",
-            OrderStatus::AwaitingPayment => "awaiting_payment",
-            OrderStatus::Paid => "paid",
-            OrderStatus::PartlyRefunded => "partly_refunded",
-            OrderStatus::Refunded => "refunded",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::Expired => "expired",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<OrderStatus> {
-        OrderStatus::ALL.into_iter().find(|s| s.key() == key)
-    }
-
-    /// Whether the order holds tickets that are not paid for (and may expire).
-    pub fn is_unpaid_hold(self) -> bool {
-        matches!(self, OrderStatus::Reserved | OrderStatus::AwaitingPayment)
-    }
-}
 
 /// Who changed an order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

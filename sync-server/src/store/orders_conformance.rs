@@ -21,6 +21,7 @@ where
     an_expired_reservation_gives_its_tickets_back(fresh().await).await;
     a_retried_creation_with_the_same_key_gives_the_same_order(fresh().await).await;
     refused_reservations_change_nothing(fresh().await).await;
+    ticket_types_with_orders_cannot_be_removed_or_shrunk_below_them(fresh().await).await;
 }
 
 fn now() -> Timestamp {
@@ -28,6 +29,7 @@ fn now() -> Timestamp {
 }
 
 struct Sale {
+    event: NewEvent,
     event_id: Uuid,
     general: Uuid,
     vip: Uuid,
@@ -75,6 +77,7 @@ async fn sale(store: &Arc<dyn Store>, general: u32, event_capacity: Option<u32>)
         ticket_types: vec![general_type.clone(), vip_type.clone()],
     };
     let sale = Sale {
+        event: event.clone(),
         event_id: event.id,
         general: general_type.id,
         vip: vip_type.id,
@@ -352,4 +355,45 @@ async fn refused_reservations_change_nothing(store: Arc<dyn Store>) {
         .reserve_order(order(b, s.event_id, &[(s.general, 3)]), now())
         .await
         .expect("all three left");
+}
+
+async fn ticket_types_with_orders_cannot_be_removed_or_shrunk_below_them(store: Arc<dyn Store>) {
+    let s = sale(&store, 10, None).await;
+    let b = buyer(&store).await;
+    store
+        .reserve_order(order(b, s.event_id, &[(s.general, 3)]), now())
+        .await
+        .expect("reserve");
+    let edit = |ticket_types: Vec<NewTicketType>| super::EventEdit {
+        event: NewEvent {
+            ticket_types,
+            ..s.event.clone()
+        },
+        expected_version: 1,
+        added_ticket_types: vec![],
+        actor: b,
+        now: now(),
+    };
+    let general = s.event.ticket_types[0].clone();
+    let vip = s.event.ticket_types[1].clone();
+    assert!(matches!(
+        store.update_event(edit(vec![vip.clone()])).await,
+        Err(StoreError::Conflict("ticket_type_sold"))
+    ));
+    let shrunk = NewTicketType {
+        capacity: 2,
+        ..general.clone()
+    };
+    assert!(matches!(
+        store.update_event(edit(vec![shrunk, vip.clone()])).await,
+        Err(StoreError::CapacityBelowHeld { held: 3 })
+    ));
+    let just_enough = NewTicketType {
+        capacity: 3,
+        ..general
+    };
+    store
+        .update_event(edit(vec![just_enough]))
+        .await
+        .expect("VIP has no orders; General keeps its 3 tickets");
 }

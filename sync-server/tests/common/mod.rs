@@ -52,6 +52,7 @@ pub async fn spawn_app_on(
             otp: Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
             oidc,
             trusted_proxies: Default::default(),
+            checkout: Default::default(),
         },
     );
     tokio::spawn(async move {

@@ -213,6 +213,15 @@ async fn write_content(
         .iter()
         .filter(|o| !e.ticket_types.iter().any(|t| t.id == o.id))
     {
+        let ordered: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM order_lines WHERE ticket_type_id = $1)",
+        )
+        .bind(gone.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if ordered {
+            return Err(StoreError::Conflict("ticket_type_sold"));
+        }
         sqlx::query("DELETE FROM ticket_types WHERE id = $1")
             .bind(gone.id)
             .execute(&mut *conn)
@@ -220,6 +229,17 @@ async fn write_content(
     }
     for (position, t) in e.ticket_types.iter().enumerate() {
         let kept = old.ticket_types.iter().any(|o| o.id == t.id);
+        if kept {
+            let held: i32 = sqlx::query_scalar("SELECT held FROM ticket_types WHERE id = $1")
+                .bind(t.id)
+                .fetch_one(&mut *conn)
+                .await?;
+            if i64::from(t.capacity) < i64::from(held) {
+                return Err(StoreError::CapacityBelowHeld {
+                    held: held.max(0) as u32,
+                });
+            }
+        }
         write_ticket_type(&mut *conn, e.id, position, t, kept).await?;
     }
     Ok(())

@@ -181,10 +181,28 @@ fn write_content(
         .iter()
         .filter(|o| !e.ticket_types.iter().any(|t| t.id == o.id))
     {
+        let ordered: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM order_lines WHERE ticket_type_id = ?1)",
+            params![gone.id],
+            |row| row.get(0),
+        )?;
+        if ordered {
+            return Err(StoreError::Conflict("ticket_type_sold"));
+        }
         tx.execute("DELETE FROM ticket_types WHERE id = ?1", params![gone.id])?;
     }
     for (position, t) in e.ticket_types.iter().enumerate() {
         let kept = old.ticket_types.iter().any(|o| o.id == t.id);
+        if kept {
+            let held: u32 = tx.query_row(
+                "SELECT held FROM ticket_types WHERE id = ?1",
+                params![t.id],
+                |row| row.get(0),
+            )?;
+            if t.capacity < held {
+                return Err(StoreError::CapacityBelowHeld { held });
+            }
+        }
         write_ticket_type(tx, e.id, position, t, kept)?;
     }
     Ok(())
