@@ -1,10 +1,11 @@
 -- Orders: reservations with an expiry, their lines, every status change, and payments.
--- Same schema version as ../sqlite/0008_orders.sql.
 --
 -- Capacity is counted, not summed: `ticket_types.held` and `events.held` are the tickets
 -- reserved by live orders plus those sold. A reservation raises them in the same
 -- transaction that checks them against the capacity, so no two buyers can take the last
 -- seat; an expired or cancelled order lowers them again.
+--
+-- Same schema version as ../sqlite/0008_orders.sql.
 
 ALTER TABLE ticket_types ADD COLUMN held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0);
 ALTER TABLE events ADD COLUMN capacity INTEGER CHECK (capacity > 0);  -- NULL: the ticket types' sum

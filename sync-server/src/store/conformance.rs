@@ -43,6 +43,7 @@ where
     event_changes_are_announced_and_refused_ones_are_not(fresh().await).await;
     super::search_conformance::run(&fresh).await;
     super::orders_conformance::run(&fresh).await;
+    super::payments_conformance::run(&fresh).await;
 }
 
 fn now() -> Timestamp {

@@ -9,6 +9,8 @@ mod conformance;
 mod events;
 pub mod orders;
 mod orders_conformance;
+pub mod payments;
+mod payments_conformance;
 pub mod postgres;
 mod rows;
 pub mod search;
@@ -21,6 +23,7 @@ pub use events::{
     ReviewQueue, StatusChange, StoredEvent, Transition, material_changes,
 };
 pub use orders::OrderStore;
+pub use payments::PaymentStore;
 pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use sqlite::SqliteStore;
@@ -672,6 +675,7 @@ pub trait Store:
     + SignInStore
     + CoordinationStore
     + OrderStore
+    + PaymentStore
 {
 }
 
@@ -685,5 +689,6 @@ impl<T> Store for T where
         + SignInStore
         + CoordinationStore
         + OrderStore
+        + PaymentStore
 {
 }

@@ -268,6 +268,22 @@ pub(crate) fn check_reservation(
     Ok(priced)
 }
 
+/// Whether the lines of an order whose hold lapsed still fit in what is left (capacity
+/// only: the buyer reserved within the sales window and the order's limits).
+pub(crate) fn still_fits(event: &EventForSale, types: &[TypeForSale], lines: &[OrderLine]) -> bool {
+    let per_type = lines.iter().all(|line| {
+        types
+            .iter()
+            .find(|t| t.id == line.ticket_type_id)
+            .is_some_and(|t| t.capacity.saturating_sub(t.held) >= line.quantity)
+    });
+    let wanted: u32 = lines.iter().map(|l| l.quantity).sum();
+    per_type
+        && event
+            .capacity
+            .is_none_or(|capacity| capacity.saturating_sub(event.held) >= wanted)
+}
+
 /// The total of priced lines. Quantities are capped by the per-order limit (≤ 100) and
 /// prices by the catalog's, so the sum cannot overflow an i64 of fils.
 pub(crate) fn total(lines: &[OrderLine]) -> Money {

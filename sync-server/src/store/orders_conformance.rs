@@ -24,19 +24,23 @@ where
     ticket_types_with_orders_cannot_be_removed_or_shrunk_below_them(fresh().await).await;
 }
 
-fn now() -> Timestamp {
+pub(super) fn now() -> Timestamp {
     "2026-11-25T10:00:00Z".parse().expect("timestamp")
 }
 
-struct Sale {
-    event: NewEvent,
-    event_id: Uuid,
-    general: Uuid,
-    vip: Uuid,
+pub(super) struct Sale {
+    pub event: NewEvent,
+    pub event_id: Uuid,
+    pub general: Uuid,
+    pub vip: Uuid,
 }
 
 /// A published concert with General (capacity `general`) and VIP (capacity 5) tickets.
-async fn sale(store: &Arc<dyn Store>, general: u32, event_capacity: Option<u32>) -> Sale {
+pub(super) async fn sale(
+    store: &Arc<dyn Store>,
+    general: u32,
+    event_capacity: Option<u32>,
+) -> Sale {
     let org = NewOrganization {
         id: Uuid::now_v7(),
         name: Bilingual::new("سهرة لايف", "Sahra Live").expect("name"),
@@ -95,14 +99,14 @@ async fn sale(store: &Arc<dyn Store>, general: u32, event_capacity: Option<u32>)
     sale
 }
 
-async fn buyer(store: &Arc<dyn Store>) -> Uuid {
+pub(super) async fn buyer(store: &Arc<dyn Store>) -> Uuid {
     let user = super::conformance::user(Some(&format!("{}@example.jo", Uuid::now_v7())), None);
     let id = user.id;
     store.create_user(user).await.expect("user");
     id
 }
 
-fn order(buyer_id: Uuid, event_id: Uuid, lines: &[(Uuid, u32)]) -> NewOrder {
+pub(super) fn order(buyer_id: Uuid, event_id: Uuid, lines: &[(Uuid, u32)]) -> NewOrder {
     NewOrder {
         id: Uuid::now_v7(),
         reference: new_reference(),

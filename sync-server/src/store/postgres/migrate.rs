@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "orders",
         sql: include_str!("../../../../migrations/server/postgres/0008_orders.sql"),
     },
+    Migration {
+        version: 9,
+        name: "payments_and_tickets",
+        sql: include_str!("../../../../migrations/server/postgres/0009_payments_and_tickets.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

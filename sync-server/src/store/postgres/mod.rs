@@ -14,6 +14,7 @@ mod events;
 mod migrate;
 mod orders;
 mod orgs;
+mod payments;
 mod search;
 mod sessions;
 mod sign_in;

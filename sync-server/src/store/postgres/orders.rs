@@ -5,8 +5,8 @@
 use super::PgStore;
 use crate::store::StoreError;
 use crate::store::orders::{
-    self, Actor, EventForSale, LineRow, NewOrder, Order, OrderRow, OrderStatus, OrderStore,
-    OrderTransition, TypeForSale,
+    self, Actor, EventForSale, LineRow, NewOrder, Order, OrderLine, OrderRow, OrderStatus,
+    OrderStore, OrderTransition, TypeForSale,
 };
 use crate::store::rows::{event_status, timestamp};
 use async_trait::async_trait;
@@ -84,11 +84,14 @@ async fn read_order(
     row.into_order(lines).map(Some)
 }
 
-async fn order_by_id(c: &mut PgConnection, id: Uuid) -> Result<Option<Order>, StoreError> {
+pub(super) async fn order_by_id(
+    c: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<Order>, StoreError> {
     read_order(c, "o.id = $1 AND $2::text IS NULL", id, None).await
 }
 
-async fn record_transition(
+pub(super) async fn record_transition(
     c: &mut PgConnection,
     order_id: Uuid,
     from: Option<OrderStatus>,
@@ -114,9 +117,31 @@ async fn record_transition(
     Ok(())
 }
 
+/// Counts the tickets of `lines` as held. The caller holds the event's row.
+pub(super) async fn hold(
+    c: &mut PgConnection,
+    event_id: Uuid,
+    lines: &[OrderLine],
+) -> Result<(), StoreError> {
+    for line in lines {
+        sqlx::query("UPDATE ticket_types SET held = held + $2 WHERE id = $1")
+            .bind(line.ticket_type_id)
+            .bind(line.quantity as i32)
+            .execute(&mut *c)
+            .await?;
+    }
+    let tickets: u32 = lines.iter().map(|l| l.quantity).sum();
+    sqlx::query("UPDATE events SET held = held + $2 WHERE id = $1")
+        .bind(event_id)
+        .bind(tickets as i32)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// Moves an unpaid order to `to` and gives its tickets back to the counters. The caller
 /// holds the event's row.
-async fn release(
+pub(super) async fn release(
     c: &mut PgConnection,
     order: &Order,
     to: OrderStatus,
@@ -146,7 +171,7 @@ async fn release(
 }
 
 /// Locks the event's row: every change to its counters goes through here first.
-async fn lock_event(
+pub(super) async fn lock_event(
     c: &mut PgConnection,
     event_id: Uuid,
 ) -> Result<Option<EventForSale>, StoreError> {
@@ -195,7 +220,7 @@ async fn expire_due_of_event(
     Ok(ids.len() as u32)
 }
 
-async fn types_for_sale(
+pub(super) async fn types_for_sale(
     c: &mut PgConnection,
     event_id: Uuid,
 ) -> Result<Vec<TypeForSale>, StoreError> {
@@ -274,19 +299,7 @@ async fn reserve(
     let types = types_for_sale(c, new.event_id).await?;
     let lines = orders::check_reservation(&event, &types, &new.lines, now)?;
     let total = orders::total(&lines);
-    let tickets: u32 = lines.iter().map(|l| l.quantity).sum();
-    for line in &lines {
-        sqlx::query("UPDATE ticket_types SET held = held + $2 WHERE id = $1")
-            .bind(line.ticket_type_id)
-            .bind(line.quantity as i32)
-            .execute(&mut *c)
-            .await?;
-    }
-    sqlx::query("UPDATE events SET held = held + $2 WHERE id = $1")
-        .bind(new.event_id)
-        .bind(tickets as i32)
-        .execute(&mut *c)
-        .await?;
+    hold(c, new.event_id, &lines).await?;
     sqlx::query(
         "INSERT INTO orders (id, reference, buyer_id, event_id, status, total_minor, currency,
             expires_at, lang, idempotency_key, created_at, updated_at)

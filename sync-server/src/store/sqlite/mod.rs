@@ -6,6 +6,7 @@ mod coordination;
 mod events;
 mod orders;
 mod orgs;
+mod payments;
 mod search;
 mod sessions;
 mod sign_in;
@@ -57,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "orders",
         sql: include_str!("../../../../migrations/server/sqlite/0008_orders.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "payments_and_tickets",
+        sql: include_str!("../../../../migrations/server/sqlite/0009_payments_and_tickets.sql"),
     },
 ];
 

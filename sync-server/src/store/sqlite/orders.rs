@@ -4,8 +4,8 @@
 use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::orders::{
-    self, Actor, EventForSale, LineRow, NewOrder, Order, OrderRow, OrderStatus, OrderStore,
-    OrderTransition, TypeForSale,
+    self, Actor, EventForSale, LineRow, NewOrder, Order, OrderLine, OrderRow, OrderStatus,
+    OrderStore, OrderTransition, TypeForSale,
 };
 use crate::store::rows::{event_status, timestamp};
 use async_trait::async_trait;
@@ -71,11 +71,11 @@ fn read_order(
     row.into_order(lines).map(Some)
 }
 
-fn order_by_id(c: &Connection, id: Uuid) -> Result<Option<Order>, StoreError> {
+pub(super) fn order_by_id(c: &Connection, id: Uuid) -> Result<Option<Order>, StoreError> {
     read_order(c, "o.id = ?1", [id])
 }
 
-fn record_transition(
+pub(super) fn record_transition(
     c: &Connection,
     order_id: Uuid,
     from: Option<OrderStatus>,
@@ -101,8 +101,24 @@ fn record_transition(
     Ok(())
 }
 
+/// Counts the tickets of `lines` as held.
+pub(super) fn hold(c: &Connection, event_id: Uuid, lines: &[OrderLine]) -> Result<(), StoreError> {
+    for line in lines {
+        c.execute(
+            "UPDATE ticket_types SET held = held + ?2 WHERE id = ?1",
+            params![line.ticket_type_id, line.quantity],
+        )?;
+    }
+    let tickets: u32 = lines.iter().map(|l| l.quantity).sum();
+    c.execute(
+        "UPDATE events SET held = held + ?2 WHERE id = ?1",
+        params![event_id, tickets],
+    )?;
+    Ok(())
+}
+
 /// Moves an unpaid order to `to` and gives its tickets back to the counters.
-fn release(
+pub(super) fn release(
     c: &Connection,
     order: &Order,
     to: OrderStatus,
@@ -152,7 +168,10 @@ fn expire_due(
     Ok(ids.len() as u32)
 }
 
-fn event_for_sale(c: &Connection, event_id: Uuid) -> Result<Option<EventForSale>, StoreError> {
+pub(super) fn event_for_sale(
+    c: &Connection,
+    event_id: Uuid,
+) -> Result<Option<EventForSale>, StoreError> {
     let row = c
         .query_row(
             "SELECT status, ends_at, capacity, held FROM events WHERE id = ?1",
@@ -178,7 +197,10 @@ fn event_for_sale(c: &Connection, event_id: Uuid) -> Result<Option<EventForSale>
     .transpose()
 }
 
-fn types_for_sale(c: &Connection, event_id: Uuid) -> Result<Vec<TypeForSale>, StoreError> {
+pub(super) fn types_for_sale(
+    c: &Connection,
+    event_id: Uuid,
+) -> Result<Vec<TypeForSale>, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT id, name_ar, name_en, price_minor, currency, capacity, held, sales_start,
                 sales_end, per_order_limit
@@ -243,17 +265,7 @@ fn reserve(tx: &Connection, new: &NewOrder, now: jiff::Timestamp) -> Result<Orde
     let types = types_for_sale(tx, new.event_id)?;
     let lines = orders::check_reservation(&event, &types, &new.lines, now)?;
     let total = orders::total(&lines);
-    let tickets: u32 = lines.iter().map(|l| l.quantity).sum();
-    for line in &lines {
-        tx.execute(
-            "UPDATE ticket_types SET held = held + ?2 WHERE id = ?1",
-            params![line.ticket_type_id, line.quantity],
-        )?;
-    }
-    tx.execute(
-        "UPDATE events SET held = held + ?2 WHERE id = ?1",
-        params![new.event_id, tickets],
-    )?;
+    hold(tx, new.event_id, &lines)?;
     tx.execute(
         "INSERT INTO orders (id, reference, buyer_id, event_id, status, total_minor, currency,
             expires_at, lang, idempotency_key, created_at, updated_at)

@@ -1,0 +1,334 @@
+//! Paying for orders: payment attempts, what providers report about them, and the tickets
+//! a paid order gets.
+//!
+//! # Every payment ends in tickets or a refund
+//!
+//! A provider's report is applied at most once ([`PaymentStore::apply_payment`] records its
+//! dedupe key in the same transaction). When money arrives for an order that is still
+//! waiting, the order is paid and its tickets issued. When it arrives late (the order
+//! expired, or the buyer cancelled it while paying), the tickets are reserved again if
+//! there is still room, and the order is paid; if not, the answer says the payment must be
+//! refunded, and the caller refunds it through the provider and records it
+//! ([`PaymentStore::record_refund`]). The decision is [`settle`], shared by both backends.
+
+use super::StoreError;
+use super::orders::{Actor, Order, OrderStatus};
+use async_trait::async_trait;
+use hafla_core::money::Money;
+use uuid::Uuid;
+
+/// Where a payment attempt stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Pending,
+    Paid,
+    Declined,
+    Cancelled,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 4] = [
+        PaymentStatus::Pending,
+        PaymentStatus::Paid,
+        PaymentStatus::Declined,
+        PaymentStatus::Cancelled,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::Declined => "declined",
+            PaymentStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<PaymentStatus> {
+        PaymentStatus::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// One attempt to pay an order at a provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payment {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub provider: String,
+    pub provider_ref: Option<String>,
+    pub amount: Money,
+    pub status: PaymentStatus,
+    pub created_at: jiff::Timestamp,
+}
+
+/// A payment attempt to record when checkout starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPayment {
+    pub id: Uuid,
+    /// `sandbox`, `paytabs`, `cliq`.
+    pub provider: String,
+    /// The order's total (checked by the store).
+    pub amount: Money,
+    /// A new expiry for the order's hold (a CliQ transfer waits longer), or keep its own.
+    pub hold_until: Option<jiff::Timestamp>,
+}
+
+/// What a provider reported, as the store applies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reported {
+    Pending,
+    Paid { amount: Money },
+    Declined { reason: String },
+    Cancelled,
+}
+
+/// What applying a report did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// This report (its dedupe key) was applied before, or changes nothing: nothing done.
+    Unchanged,
+    /// The order is paid and its tickets issued (`late`: after its hold had lapsed, with
+    /// tickets still to be had).
+    Paid { order: Order, late: bool },
+    /// The money came but the order cannot have its tickets (it expired and they are gone,
+    /// or it was cancelled): the payment must be refunded through its provider.
+    MustRefund { order: Order, payment: Payment },
+    /// The provider reports a different amount than the order's: nothing issued; the
+    /// payment must be looked at (and refunded).
+    AmountMismatch { order: Order, payment: Payment },
+    /// Declined or cancelled at the provider: the order keeps its hold until it lapses, so
+    /// the buyer can try again.
+    Failed { order: Order },
+}
+
+/// What to do with money that arrived for `order`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Settlement {
+    /// The order was waiting: pay it.
+    Pay,
+    /// Its hold lapsed: reserve its tickets again if they are there, then pay it.
+    ReserveAgainThenPay,
+    /// Cancelled by the buyer, or already paid by another attempt: give the money back.
+    Refund,
+}
+
+/// Decides what money for `order` (as stored, at `now`) does.
+pub(crate) fn settle(order: &Order, now: jiff::Timestamp) -> Settlement {
+    match (order.status, order.status_at(now)) {
+        (OrderStatus::Expired, _) => Settlement::ReserveAgainThenPay,
+        (status, OrderStatus::Expired) if status.is_unpaid_hold() => {
+            Settlement::ReserveAgainThenPay
+        }
+        (status, _) if status.is_unpaid_hold() => Settlement::Pay,
+        _ => Settlement::Refund,
+    }
+}
+
+/// The status recorded for a payment after a report.
+pub(crate) fn status_of(reported: &Reported) -> PaymentStatus {
+    match reported {
+        Reported::Pending => PaymentStatus::Pending,
+        Reported::Paid { .. } => PaymentStatus::Paid,
+        Reported::Declined { .. } => PaymentStatus::Declined,
+        Reported::Cancelled => PaymentStatus::Cancelled,
+    }
+}
+
+/// A ticket of a paid order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub event_id: Uuid,
+    pub ticket_type_id: Uuid,
+    /// Numbered within its event from 1: the credential's ticket serial.
+    pub serial: u32,
+    /// The event's compact number in credentials.
+    pub event_ref: u32,
+    pub holder_id: Uuid,
+    pub valid: bool,
+    pub issued_at: jiff::Timestamp,
+}
+
+/// A refund to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRefund {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub payment_id: Option<Uuid>,
+    pub amount: Money,
+    pub reason: String,
+    /// The provider's reference when it has refunded; `None` while pending or failed.
+    pub provider_ref: Option<String>,
+    pub done: bool,
+    pub actor: Actor,
+}
+
+/// A payment's columns as both backends read them (times in Unix seconds).
+pub(crate) struct PaymentRow {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub provider: String,
+    pub provider_ref: Option<String>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+impl PaymentRow {
+    pub(crate) fn into_payment(self) -> Result<Payment, StoreError> {
+        let corrupt =
+            |what: &str, value: &str| StoreError::Corrupt(format!("payment {what} {value:?}"));
+        Ok(Payment {
+            amount: Money {
+                minor: self.amount_minor,
+                currency: hafla_core::money::Currency::from_code(&self.currency)
+                    .ok_or_else(|| corrupt("currency", &self.currency))?,
+            },
+            status: PaymentStatus::from_key(&self.status)
+                .ok_or_else(|| corrupt("status", &self.status))?,
+            created_at: super::rows::timestamp(self.created_at)?,
+            id: self.id,
+            order_id: self.order_id,
+            provider: self.provider,
+            provider_ref: self.provider_ref,
+        })
+    }
+}
+
+/// A ticket's columns (with its event's credential number) as both backends read them.
+pub(crate) struct TicketRow {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub event_id: Uuid,
+    pub ticket_type_id: Uuid,
+    pub serial: i64,
+    pub event_ref: i64,
+    pub holder_id: Uuid,
+    pub status: String,
+    pub issued_at: i64,
+}
+
+impl TicketRow {
+    pub(crate) fn into_ticket(self) -> Result<Ticket, StoreError> {
+        let number = |what: &str, value: i64| {
+            u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("ticket {what} {value}")))
+        };
+        Ok(Ticket {
+            serial: number("serial", self.serial)?,
+            event_ref: number("event ref", self.event_ref)?,
+            valid: self.status == "valid",
+            issued_at: super::rows::timestamp(self.issued_at)?,
+            id: self.id,
+            order_id: self.order_id,
+            event_id: self.event_id,
+            ticket_type_id: self.ticket_type_id,
+            holder_id: self.holder_id,
+        })
+    }
+}
+
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Starts paying an order that holds its tickets (reserved, or awaiting an earlier
+    /// attempt): it awaits payment by `payment.provider` from now. `OrderTransition` when
+    /// the order is paid, cancelled or expired.
+    async fn start_payment(
+        &self,
+        order_id: Uuid,
+        payment: NewPayment,
+        actor: Actor,
+        now: jiff::Timestamp,
+    ) -> Result<Order, StoreError>;
+
+    /// Pays a free order at once and issues its tickets.
+    async fn complete_free_order(
+        &self,
+        order_id: Uuid,
+        actor: Actor,
+        now: jiff::Timestamp,
+    ) -> Result<Order, StoreError>;
+
+    /// Records the provider's reference of a payment once the provider has opened it.
+    async fn set_provider_ref(
+        &self,
+        payment_id: Uuid,
+        provider_ref: &str,
+    ) -> Result<(), StoreError>;
+
+    async fn payment(&self, id: Uuid) -> Result<Option<Payment>, StoreError>;
+
+    /// Payments still pending that were started before `before`, oldest first: the ones
+    /// reconciliation asks their provider about.
+    async fn pending_payments(
+        &self,
+        before: jiff::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Payment>, StoreError>;
+
+    /// Applies a provider's report on payment `payment_id`, once per `dedupe_key`.
+    async fn apply_payment(
+        &self,
+        payment_id: Uuid,
+        dedupe_key: &str,
+        reported: Reported,
+        now: jiff::Timestamp,
+    ) -> Result<Applied, StoreError>;
+
+    async fn record_refund(
+        &self,
+        refund: NewRefund,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The tickets of an order, by serial.
+    async fn order_tickets(&self, order_id: Uuid) -> Result<Vec<Ticket>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hafla_core::Lang;
+
+    fn order(status: OrderStatus, expires_at: &str) -> Order {
+        let at: jiff::Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        Order {
+            id: Uuid::now_v7(),
+            reference: "HF-2345678".into(),
+            buyer_id: Uuid::now_v7(),
+            event_id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            status,
+            lines: vec![],
+            total: Money::jod_fils(10_000),
+            payment_method: Some("sandbox".into()),
+            expires_at: expires_at.parse().unwrap(),
+            lang: Lang::Ar,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn money_for_a_waiting_order_pays_it_and_late_money_tries_to_reserve_again() {
+        let now: jiff::Timestamp = "2026-11-25T10:05:00Z".parse().unwrap();
+        let waiting = order(OrderStatus::AwaitingPayment, "2026-11-25T10:10:00Z");
+        assert_eq!(settle(&waiting, now), Settlement::Pay);
+        let lapsed = order(OrderStatus::AwaitingPayment, "2026-11-25T10:04:00Z");
+        assert_eq!(settle(&lapsed, now), Settlement::ReserveAgainThenPay);
+        let swept = order(OrderStatus::Expired, "2026-11-25T10:04:00Z");
+        assert_eq!(settle(&swept, now), Settlement::ReserveAgainThenPay);
+        for status in [
+            OrderStatus::Cancelled,
+            OrderStatus::Paid,
+            OrderStatus::Refunded,
+            OrderStatus::PartlyRefunded,
+        ] {
+            assert_eq!(
+                settle(&order(status, "2026-11-25T10:10:00Z"), now),
+                Settlement::Refund,
+                "{status:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! Payments and tickets in PostgreSQL. Whatever touches an order's tickets first locks its
+//! event's row, as reservations do, so counters, serials and late payments never race.
+
+use super::PgStore;
+use super::orders::{hold, lock_event, order_by_id, record_transition, release, types_for_sale};
+use crate::store::StoreError;
+use crate::store::orders::{Actor, Order, OrderStatus, still_fits};
+use crate::store::payments::{
+    Applied, NewPayment, NewRefund, Payment, PaymentRow, PaymentStatus, PaymentStore, Reported,
+    Settlement, Ticket, TicketRow, settle, status_of,
+};
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, PgConnection, Row};
+use uuid::Uuid;
+
+const PAYMENT_COLUMNS: &str = "id, order_id, provider, provider_ref, amount_minor, currency,
+    status, extract(epoch from created_at)::bigint";
+
+fn payment_row(row: &PgRow) -> Result<PaymentRow, sqlx::Error> {
+    Ok(PaymentRow {
+        id: row.try_get(0)?,
+        order_id: row.try_get(1)?,
+        provider: row.try_get(2)?,
+        provider_ref: row.try_get(3)?,
+        amount_minor: row.try_get(4)?,
+        currency: row.try_get(5)?,
+        status: row.try_get(6)?,
+        created_at: row.try_get(7)?,
+    })
+}
+
+async fn payment_by_id(c: &mut PgConnection, id: Uuid) -> Result<Option<Payment>, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|row| payment_row(&row)?.into_payment()).transpose()
+}
+
+async fn must_order(c: &mut PgConnection, id: Uuid) -> Result<Order, StoreError> {
+    order_by_id(c, id)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
+}
+
+/// Locks the event of order `order_id` and reads the order.
+async fn lock_order(c: &mut PgConnection, order_id: Uuid) -> Result<Order, StoreError> {
+    let event_id: Option<Uuid> = sqlx::query_scalar("SELECT event_id FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    let event_id = event_id.ok_or(StoreError::NotFound("order"))?;
+    lock_event(c, event_id).await?;
+    must_order(c, order_id).await
+}
+
+/// Gives the event its credential number if it has none yet. The caller holds its row.
+async fn event_ref(c: &mut PgConnection, event_id: Uuid) -> Result<(), StoreError> {
+    sqlx::query(
+        "WITH next AS (
+            UPDATE counters SET value = value + 1 WHERE name = 'event_ref'
+            AND EXISTS (SELECT 1 FROM events WHERE id = $1 AND credential_ref IS NULL)
+            RETURNING value)
+         UPDATE events SET credential_ref = (SELECT value FROM next)
+         WHERE id = $1 AND credential_ref IS NULL",
+    )
+    .bind(event_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Marks the order paid and issues one ticket per admission it bought. The caller holds
+/// the event's row.
+async fn pay_and_issue(
+    c: &mut PgConnection,
+    order: &Order,
+    actor: Actor,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE orders SET status = 'paid', updated_at = to_timestamp($2) WHERE id = $1")
+        .bind(order.id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    record_transition(
+        c,
+        order.id,
+        Some(order.status),
+        OrderStatus::Paid,
+        actor,
+        reason,
+        now,
+    )
+    .await?;
+    event_ref(c, order.event_id).await?;
+    for line in &order.lines {
+        for _ in 0..line.quantity {
+            let serial: i32 = sqlx::query_scalar(
+                "UPDATE events SET next_serial = next_serial + 1 WHERE id = $1
+                 RETURNING next_serial - 1",
+            )
+            .bind(order.event_id)
+            .fetch_one(&mut *c)
+            .await?;
+            sqlx::query(
+                "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id,
+                    status, issued_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'valid', to_timestamp($7))",
+            )
+            .bind(Uuid::now_v7())
+            .bind(order.id)
+            .bind(order.event_id)
+            .bind(line.ticket_type_id)
+            .bind(serial)
+            .bind(order.buyer_id)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn apply(
+    c: &mut PgConnection,
+    payment_id: Uuid,
+    dedupe_key: &str,
+    reported: &Reported,
+    now: jiff::Timestamp,
+) -> Result<Applied, StoreError> {
+    let at = now.as_second();
+    let order_id: Option<Uuid> = sqlx::query_scalar("SELECT order_id FROM payments WHERE id = $1")
+        .bind(payment_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    let order = lock_order(c, order_id.ok_or(StoreError::NotFound("payment"))?).await?;
+    let payment = payment_by_id(c, payment_id)
+        .await?
+        .ok_or(StoreError::NotFound("payment"))?;
+    if *reported == Reported::Pending || payment.status != PaymentStatus::Pending {
+        return Ok(Applied::Unchanged);
+    }
+    let fresh = sqlx::query(
+        "INSERT INTO payment_notifications (dedupe_key, payment_id, received_at)
+         VALUES ($1, $2, to_timestamp($3)) ON CONFLICT DO NOTHING",
+    )
+    .bind(dedupe_key)
+    .bind(payment_id)
+    .bind(at)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    if fresh == 0 {
+        return Ok(Applied::Unchanged);
+    }
+    sqlx::query("UPDATE payments SET status = $2, updated_at = to_timestamp($3) WHERE id = $1")
+        .bind(payment_id)
+        .bind(status_of(reported).key())
+        .bind(at)
+        .execute(&mut *c)
+        .await?;
+    let Reported::Paid { amount } = reported else {
+        return Ok(Applied::Failed { order });
+    };
+    let payment = Payment {
+        status: PaymentStatus::Paid,
+        ..payment
+    };
+    if *amount != payment.amount {
+        return Ok(Applied::AmountMismatch { order, payment });
+    }
+    match settle(&order, now) {
+        Settlement::Pay => {
+            pay_and_issue(c, &order, Actor::Provider, None, at).await?;
+            Ok(Applied::Paid {
+                order: must_order(c, order.id).await?,
+                late: false,
+            })
+        }
+        Settlement::ReserveAgainThenPay => {
+            if order.status.is_unpaid_hold() {
+                release(c, &order, OrderStatus::Expired, Actor::System, None, at).await?;
+            }
+            let order = must_order(c, order.id).await?;
+            let event = lock_event(c, order.event_id)
+                .await?
+                .ok_or(StoreError::NotFound("event"))?;
+            let types = types_for_sale(c, order.event_id).await?;
+            if !still_fits(&event, &types, &order.lines) {
+                return Ok(Applied::MustRefund { order, payment });
+            }
+            hold(c, order.event_id, &order.lines).await?;
+            pay_and_issue(
+                c,
+                &order,
+                Actor::Provider,
+                Some("paid after its hold lapsed; the tickets were still there"),
+                at,
+            )
+            .await?;
+            Ok(Applied::Paid {
+                order: must_order(c, order.id).await?,
+                late: true,
+            })
+        }
+        Settlement::Refund => Ok(Applied::MustRefund { order, payment }),
+    }
+}
+
+#[async_trait]
+impl PaymentStore for PgStore {
+    async fn start_payment(
+        &self,
+        order_id: Uuid,
+        payment: NewPayment,
+        actor: Actor,
+        now: jiff::Timestamp,
+    ) -> Result<Order, StoreError> {
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            let order = lock_order(&mut tx, order_id).await?;
+            let status = order.status_at(now);
+            if !status.is_unpaid_hold() {
+                return Err(StoreError::OrderTransition { from: status });
+            }
+            if payment.amount != order.total {
+                return Err(StoreError::Conflict("amount"));
+            }
+            let at = now.as_second();
+            sqlx::query(
+                "INSERT INTO payments (id, order_id, provider, amount_minor, currency, status,
+                    created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 'pending', to_timestamp($6), to_timestamp($6))",
+            )
+            .bind(payment.id)
+            .bind(order_id)
+            .bind(&payment.provider)
+            .bind(payment.amount.minor)
+            .bind(payment.amount.currency.code())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            let expires_at = payment.hold_until.unwrap_or(order.expires_at);
+            sqlx::query(
+                "UPDATE orders SET status = 'awaiting_payment', payment_method = $2,
+                    expires_at = to_timestamp($3), updated_at = to_timestamp($4)
+                 WHERE id = $1",
+            )
+            .bind(order_id)
+            .bind(&payment.provider)
+            .bind(expires_at.as_second())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            if order.status != OrderStatus::AwaitingPayment {
+                record_transition(
+                    &mut tx,
+                    order_id,
+                    Some(order.status),
+                    OrderStatus::AwaitingPayment,
+                    actor,
+                    None,
+                    at,
+                )
+                .await?;
+            }
+            let order = must_order(&mut tx, order_id).await?;
+            tx.commit().await?;
+            Ok(order)
+        })
+        .await
+    }
+
+    async fn complete_free_order(
+        &self,
+        order_id: Uuid,
+        actor: Actor,
+        now: jiff::Timestamp,
+    ) -> Result<Order, StoreError> {
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            let order = lock_order(&mut tx, order_id).await?;
+            let status = order.status_at(now);
+            if !status.is_unpaid_hold() {
+                return Err(StoreError::OrderTransition { from: status });
+            }
+            if !order.total.is_zero() {
+                return Err(StoreError::Conflict("amount"));
+            }
+            sqlx::query("UPDATE orders SET payment_method = 'free' WHERE id = $1")
+                .bind(order_id)
+                .execute(&mut *tx)
+                .await?;
+            pay_and_issue(&mut tx, &order, actor, None, now.as_second()).await?;
+            let order = must_order(&mut tx, order_id).await?;
+            tx.commit().await?;
+            Ok(order)
+        })
+        .await
+    }
+
+    async fn set_provider_ref(
+        &self,
+        payment_id: Uuid,
+        provider_ref: &str,
+    ) -> Result<(), StoreError> {
+        self.write(async {
+            let changed = sqlx::query("UPDATE payments SET provider_ref = $2 WHERE id = $1")
+                .bind(payment_id)
+                .bind(provider_ref)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound("payment"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn payment(&self, id: Uuid) -> Result<Option<Payment>, StoreError> {
+        self.read(async {
+            let mut c = self.pool().acquire().await?;
+            payment_by_id(&mut c, id).await
+        })
+        .await
+    }
+
+    async fn pending_payments(
+        &self,
+        before: jiff::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Payment>, StoreError> {
+        self.read(async {
+            let rows = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {PAYMENT_COLUMNS} FROM payments
+                 WHERE status = 'pending' AND created_at < to_timestamp($1)
+                 ORDER BY created_at LIMIT $2"
+            )))
+            .bind(before.as_second())
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter()
+                .map(|row| payment_row(row)?.into_payment())
+                .collect()
+        })
+        .await
+    }
+
+    async fn apply_payment(
+        &self,
+        payment_id: Uuid,
+        dedupe_key: &str,
+        reported: Reported,
+        now: jiff::Timestamp,
+    ) -> Result<Applied, StoreError> {
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            let applied = apply(&mut tx, payment_id, dedupe_key, &reported, now).await?;
+            tx.commit().await?;
+            Ok(applied)
+        })
+        .await
+    }
+
+    async fn record_refund(
+        &self,
+        refund: NewRefund,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(async {
+            sqlx::query(
+                "INSERT INTO refunds (id, order_id, payment_id, amount_minor, currency, reason,
+                    status, provider_ref, actor_kind, actor_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11),
+                    to_timestamp($11))",
+            )
+            .bind(refund.id)
+            .bind(refund.order_id)
+            .bind(refund.payment_id)
+            .bind(refund.amount.minor)
+            .bind(refund.amount.currency.code())
+            .bind(&refund.reason)
+            .bind(if refund.done { "done" } else { "failed" })
+            .bind(&refund.provider_ref)
+            .bind(refund.actor.kind())
+            .bind(refund.actor.id())
+            .bind(now.as_second())
+            .execute(self.pool())
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn order_tickets(&self, order_id: Uuid) -> Result<Vec<Ticket>, StoreError> {
+        self.read(async {
+            let rows = sqlx::query(
+                "SELECT t.id, t.order_id, t.event_id, t.ticket_type_id, t.serial::bigint,
+                        e.credential_ref, t.holder_id, t.status,
+                        extract(epoch from t.issued_at)::bigint
+                 FROM tickets t JOIN events e ON e.id = t.event_id
+                 WHERE t.order_id = $1 ORDER BY t.serial",
+            )
+            .bind(order_id)
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    TicketRow {
+                        id: row.try_get(0)?,
+                        order_id: row.try_get(1)?,
+                        event_id: row.try_get(2)?,
+                        ticket_type_id: row.try_get(3)?,
+                        serial: row.try_get(4)?,
+                        event_ref: row.try_get(5)?,
+                        holder_id: row.try_get(6)?,
+                        status: row.try_get(7)?,
+                        issued_at: row.try_get(8)?,
+                    }
+                    .into_ticket()
+                })
+                .collect()
+        })
+        .await
+    }
+}
