@@ -631,6 +631,79 @@ pub struct OrderList {
     pub orders: Vec<OrderView>,
 }
 
+/// How the buyer pays: `cliq`, or a provider's hosted page (`sandbox`, `paytabs`). Free
+/// orders are paid whatever is chosen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(deny_unknown_fields)]
+pub struct PayInput {
+    pub method: String,
+}
+
+/// A CliQ transfer to make: the total to `alias`, with `reference` in the transfer's note,
+/// before `pay_by`; the organizer confirms receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct CliqInstructions {
+    pub alias: String,
+    pub reference: String,
+    pub amount: Money,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub pay_by: jiff::Timestamp,
+}
+
+/// The order after choosing how to pay, and what to do next: open `redirect_url` (a hosted
+/// payment page), make the CliQ transfer, or nothing (a free order, now paid).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct PayView {
+    pub order: OrderView,
+    pub redirect_url: Option<String>,
+    pub cliq: Option<CliqInstructions>,
+}
+
+/// An organization's CliQ alias (e.g. `SAHRALIVE`, or a Jordanian mobile number such as
+/// `0791234567`); `null` stops taking CliQ.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(deny_unknown_fields)]
+pub struct CliqAliasInput {
+    pub alias: Option<String>,
+}
+
+/// The organizer's word on a CliQ transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(deny_unknown_fields)]
+pub struct CliqDecision {
+    pub received: bool,
+}
+
 /// Stable, machine-readable error codes. Each has a Fluent message `error-<code>` in locales/.
 /// Decoding maps codes this build does not know (from a newer server) to `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -776,12 +849,20 @@ pub enum ErrorCode {
     TicketTypeSold,
     /// A capacity cannot go below the tickets already held or sold (`details.held`).
     CapacityBelowSold,
+    /// This way of paying is not offered here (`details.available` lists the ones that are).
+    PaymentMethodUnavailable,
+    /// The payment provider could not be reached or refused the payment; try again.
+    PaymentProviderUnavailable,
+    /// A payment notification that is not signed by its provider, or not readable.
+    InvalidNotification,
+    /// A CliQ alias is 1–10 letters or digits, or a Jordanian mobile number.
+    InvalidCliqAlias,
     /// A code this build does not know (a newer server); shown with the server's own message.
     Unknown,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 78] = [
+    pub const ALL: [ErrorCode; 82] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -859,6 +940,10 @@ impl ErrorCode {
         ErrorCode::OrderNotChangeable,
         ErrorCode::TicketTypeSold,
         ErrorCode::CapacityBelowSold,
+        ErrorCode::PaymentMethodUnavailable,
+        ErrorCode::PaymentProviderUnavailable,
+        ErrorCode::InvalidNotification,
+        ErrorCode::InvalidCliqAlias,
         ErrorCode::Unknown,
     ];
 
@@ -942,6 +1027,10 @@ impl ErrorCode {
             ErrorCode::OrderNotChangeable => "error-order-not-changeable",
             ErrorCode::TicketTypeSold => "error-ticket-type-sold",
             ErrorCode::CapacityBelowSold => "error-capacity-below-sold",
+            ErrorCode::PaymentMethodUnavailable => "error-payment-method-unavailable",
+            ErrorCode::PaymentProviderUnavailable => "error-payment-provider-unavailable",
+            ErrorCode::InvalidNotification => "error-invalid-notification",
+            ErrorCode::InvalidCliqAlias => "error-invalid-cliq-alias",
             ErrorCode::Unknown => "error-unknown",
         }
     }

@@ -208,3 +208,7 @@ error-idempotency-key-reused = استُخدم مفتاح Idempotency-Key هذا 
 error-order-not-changeable = لم يعد بالإمكان تعديل هذا الطلب بهذه الطريقة.
 error-ticket-type-sold = لهذا النوع من التذاكر طلبات، فلا يمكن حذفه.
 error-capacity-below-sold = لا يمكن أن تقل السعة عن عدد التذاكر المحجوزة أو المبيعة ({ $held }).
+error-payment-method-unavailable = طريقة الدفع هذه غير متاحة لهذا الطلب.
+error-payment-provider-unavailable = خدمة الدفع لا تستجيب الآن. ما زالت تذاكرك محجوزة؛ حاول مرة أخرى بعد قليل.
+error-invalid-notification = تعذّر التحقق من إشعار الدفع هذا.
+error-invalid-cliq-alias = الاسم المستعار في كليك (CliQ) من 1 إلى 10 أحرف لاتينية أو أرقام، أو رقم هاتف خلوي أردني مثل 0791234567.

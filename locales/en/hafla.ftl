@@ -195,3 +195,7 @@ error-idempotency-key-reused = This Idempotency-Key was already used for a diffe
 error-order-not-changeable = This order can no longer be changed this way.
 error-ticket-type-sold = This ticket type has orders, so it cannot be removed.
 error-capacity-below-sold = The capacity cannot be lower than the { $held } tickets already reserved or sold.
+error-payment-method-unavailable = This way of paying is not offered for this order.
+error-payment-provider-unavailable = The payment service is not answering right now. Your tickets are still held; try again in a moment.
+error-invalid-notification = This payment notification could not be verified.
+error-invalid-cliq-alias = A CliQ alias is 1 to 10 Latin letters or digits, or a Jordanian mobile number such as 0791234567.

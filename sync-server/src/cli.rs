@@ -113,6 +113,14 @@ struct ServeArgs {
     /// [default: 10].
     #[arg(long, env = "HAFLA_ORDER_HOLD_MINUTES")]
     order_hold_minutes: Option<u32>,
+    /// How long an order paid by CliQ transfer waits for the organizer to confirm receipt,
+    /// in hours [default: 24].
+    #[arg(long, env = "HAFLA_CLIQ_HOLD_HOURS")]
+    cliq_hold_hours: Option<u32>,
+    /// Serve the sandbox payment page (approve / decline / cancel instead of a card form),
+    /// for demos and tests; on with --demo. Never in production.
+    #[arg(long, env = "HAFLA_SANDBOX_PAYMENTS")]
+    sandbox_payments: bool,
 }
 
 /// `serve`'s settings once flags, environment, file and defaults are merged.
@@ -128,7 +136,7 @@ struct ServeSettings {
     mail_from: String,
     purge_interval: std::time::Duration,
     trusted_proxies: Option<String>,
-    checkout: crate::api::orders::CheckoutSettings,
+    checkout: crate::checkout::CheckoutSettings,
 }
 
 /// Where the data lives, once flags, environment, file and defaults are merged.
@@ -197,13 +205,21 @@ impl ServeSettings {
             trusted_proxies: args
                 .trusted_proxies
                 .or_else(|| file.trusted_proxies.map(|list| list.join(","))),
-            checkout: crate::api::orders::CheckoutSettings {
+            checkout: crate::checkout::CheckoutSettings {
                 hold: jiff::SignedDuration::from_mins(i64::from(
                     pick(args.order_hold_minutes, file.order_hold_minutes, || {
                         config::DEFAULT_ORDER_HOLD_MINUTES
                     })
                     .clamp(1, 24 * 60),
                 )),
+                cliq_hold: jiff::SignedDuration::from_hours(i64::from(
+                    pick(args.cliq_hold_hours, file.cliq_hold_hours, || {
+                        config::DEFAULT_CLIQ_HOLD_HOURS
+                    })
+                    .clamp(1, 24 * 14),
+                )),
+                // The demo shows checkout end to end; production never serves the sandbox.
+                sandbox: args.sandbox_payments || args.demo,
             },
         }
     }
@@ -368,22 +384,27 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
             .unwrap_or_else(|| format!("http://{local}")),
         trusted_proxies: TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or(""))
             .map_err(|e| CliError::Config(format!("trusted proxies: {e}")))?,
-        checkout: args.checkout,
+        checkout: args.checkout.clone(),
     };
     let state = AppState::new(store.clone(), services);
     let instance = crate::jobs::instance_name();
-    crate::jobs::spawn(
-        store.clone(),
-        crate::jobs::Job::Purge,
-        args.purge_interval,
-        instance.clone(),
-    );
-    crate::jobs::spawn(
+    let deps = crate::jobs::Deps {
         store,
-        crate::jobs::Job::ExpireOrders,
-        crate::jobs::EXPIRE_ORDERS_INTERVAL,
-        instance,
-    );
+        checkout: state.checkout.clone(),
+    };
+    for (job, interval) in [
+        (crate::jobs::Job::Purge, args.purge_interval),
+        (
+            crate::jobs::Job::ExpireOrders,
+            crate::jobs::EXPIRE_ORDERS_INTERVAL,
+        ),
+        (
+            crate::jobs::Job::ReconcilePayments,
+            crate::jobs::RECONCILE_INTERVAL,
+        ),
+    ] {
+        crate::jobs::spawn(deps.clone(), job, interval, instance.clone());
+    }
     // Scripts and tests read this line to learn the port.
     println!("hafla-server listening on http://{local} (database {database_name})");
     std::io::stdout().flush()?;

@@ -20,6 +20,8 @@ pub const DEFAULT_PURGE_INTERVAL_SECS: u64 = 600;
 pub const DEFAULT_MAIL_FROM: &str = "Hafla <no-reply@hafla.jo>";
 /// How long an unpaid reservation holds its tickets.
 pub const DEFAULT_ORDER_HOLD_MINUTES: u32 = 10;
+/// How long an order paid by CliQ transfer waits for the organizer's confirmation.
+pub const DEFAULT_CLIQ_HOLD_HOURS: u32 = 24;
 
 /// The settings a config file may hold (every key optional; unknown keys are an error, so a
 /// typo does not silently fall back to a default).
@@ -36,6 +38,7 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<String>>,
     pub db_acquire_timeout_secs: Option<u64>,
     pub order_hold_minutes: Option<u32>,
+    pub cliq_hold_hours: Option<u32>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

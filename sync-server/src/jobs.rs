@@ -5,10 +5,13 @@
 //! alike). A run that fails is recorded and not retried until the next period; a job must
 //! therefore be safe to skip once, and should finish well within its interval.
 
+use crate::checkout::Checkout;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How often payments pending for a while are asked about.
+pub const RECONCILE_INTERVAL: Duration = Duration::from_secs(300);
 /// How often lapsed reservations are swept.
 pub const EXPIRE_ORDERS_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -20,6 +23,16 @@ pub enum Job {
     /// Records unpaid orders past their expiry as expired and puts their tickets back on
     /// sale (reads and reservations already treat them so; this catches the rest).
     ExpireOrders,
+    /// Asks payment providers about payments pending for a while (a lost notification)
+    /// and settles them.
+    ReconcilePayments,
+}
+
+/// What jobs work on.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub checkout: Arc<Checkout>,
 }
 
 impl Job {
@@ -27,16 +40,23 @@ impl Job {
         match self {
             Job::Purge => "purge",
             Job::ExpireOrders => "expire_orders",
+            Job::ReconcilePayments => "reconcile_payments",
         }
     }
 
-    async fn run(self, store: &dyn Store, now: jiff::Timestamp) -> Result<String, StoreError> {
+    async fn run(self, deps: &Deps, now: jiff::Timestamp) -> Result<String, StoreError> {
+        let store = &deps.store;
         match self {
             Job::Purge => Ok(format!("deleted {} rows", store.purge_expired(now).await?)),
             Job::ExpireOrders => Ok(format!(
                 "expired {} orders",
                 store.expire_orders(now, 1_000).await?
             )),
+            Job::ReconcilePayments => match deps.checkout.reconcile(now).await {
+                Ok(settled) => Ok(format!("settled {settled} payments")),
+                Err(crate::checkout::CheckoutError::Store(e)) => Err(e),
+                Err(e) => Ok(format!("failed: {e}")),
+            },
         }
     }
 }
@@ -49,17 +69,18 @@ pub fn period_of(now: jiff::Timestamp, interval: Duration) -> i64 {
 /// Runs `job` for the period of `now` if no instance has claimed it yet. Returns the run's
 /// outcome when this call ran it.
 pub async fn run_if_unclaimed(
-    store: &dyn Store,
+    deps: &Deps,
     job: Job,
     interval: Duration,
     holder: &str,
     now: jiff::Timestamp,
 ) -> Result<Option<String>, StoreError> {
     let period = period_of(now, interval);
+    let store = &deps.store;
     if !store.claim_job_run(job.name(), period, holder, now).await? {
         return Ok(None);
     }
-    let outcome = match job.run(store, now).await {
+    let outcome = match job.run(deps, now).await {
         Ok(outcome) => outcome,
         Err(e) => format!("failed: {e}"),
     };
@@ -71,14 +92,14 @@ pub async fn run_if_unclaimed(
 
 /// Starts `job` on this instance: every half `interval`, it runs the current period if no
 /// instance has. `holder` names this instance in the job records.
-pub fn spawn(store: Arc<dyn Store>, job: Job, interval: Duration, holder: String) {
+pub fn spawn(deps: Deps, job: Job, interval: Duration, holder: String) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval / 2);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             ticks.tick().await;
             let now = jiff::Timestamp::now();
-            match run_if_unclaimed(&*store, job, interval, &holder, now).await {
+            match run_if_unclaimed(&deps, job, interval, &holder, now).await {
                 Ok(Some(outcome)) => tracing::info!(job = job.name(), %outcome, "job ran"),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(job = job.name(), error = %e, "job could not run"),
@@ -99,17 +120,29 @@ mod tests {
     use super::*;
     use crate::store::SqliteStore;
 
+    fn deps(store: Arc<dyn Store>) -> Deps {
+        Deps {
+            checkout: Arc::new(Checkout::new(
+                store.clone(),
+                Default::default(),
+                "https://hafla.test".into(),
+            )),
+            store,
+        }
+    }
+
     #[tokio::test]
     async fn a_period_runs_once_however_many_instances_try() {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let deps = deps(store.clone());
         let interval = Duration::from_secs(600);
         let now: jiff::Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
         let mut tries = tokio::task::JoinSet::new();
         for n in 0..8 {
-            let store = store.clone();
+            let deps = deps.clone();
             tries.spawn(async move {
-                run_if_unclaimed(&*store, Job::Purge, interval, &format!("i{n}"), now).await
+                run_if_unclaimed(&deps, Job::Purge, interval, &format!("i{n}"), now).await
             });
         }
         let mut ran = Vec::new();
@@ -119,7 +152,7 @@ mod tests {
         assert_eq!(ran.len(), 1, "{ran:?}");
         assert!(ran[0].starts_with("deleted "), "{ran:?}");
         let next = now + jiff::SignedDuration::from_secs(600);
-        let again = run_if_unclaimed(&*store, Job::Purge, interval, "i0", next).await;
+        let again = run_if_unclaimed(&deps, Job::Purge, interval, "i0", next).await;
         assert!(again.unwrap().is_some(), "the next period runs again");
     }
 
@@ -127,18 +160,13 @@ mod tests {
     async fn the_expiry_sweep_is_a_job_of_its_own_with_a_one_minute_period() {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let deps = deps(store.clone());
         let now: jiff::Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
-        let ran = run_if_unclaimed(
-            &*store,
-            Job::ExpireOrders,
-            EXPIRE_ORDERS_INTERVAL,
-            "i0",
-            now,
-        )
-        .await
-        .unwrap();
+        let ran = run_if_unclaimed(&deps, Job::ExpireOrders, EXPIRE_ORDERS_INTERVAL, "i0", now)
+            .await
+            .unwrap();
         assert_eq!(ran.as_deref(), Some("expired 0 orders"));
-        let purge = run_if_unclaimed(&*store, Job::Purge, Duration::from_secs(600), "i0", now)
+        let purge = run_if_unclaimed(&deps, Job::Purge, Duration::from_secs(600), "i0", now)
             .await
             .unwrap();
         assert!(purge.is_some(), "each job claims its own periods");

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod checkout;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -91,6 +91,17 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::POST, "/api/v1/orders", SIGNED_IN),
         (Method::GET, "/api/v1/orders/{order_id}", SIGNED_IN),
         (Method::POST, "/api/v1/orders/{order_id}/cancel", SIGNED_IN),
+        (Method::POST, "/api/v1/orders/{order_id}/pay", SIGNED_IN),
+        (Method::POST, "/api/v1/payments/{provider}/notify", EVERYONE),
+        (Method::PUT, "/api/v1/orgs/{org_id}/cliq", RUN),
+        (
+            Method::POST,
+            "/api/v1/orgs/{org_id}/orders/{order_id}/cliq",
+            RUN,
+        ),
+        (Method::GET, "/sandbox/pay/{payment_id}", EVERYONE),
+        (Method::POST, "/sandbox/pay/{payment_id}", EVERYONE),
+        (Method::GET, "/pay/return/{order_id}", EVERYONE),
         (Method::POST, "/api/v1/orgs", SIGNED_IN),
         (Method::GET, "/api/v1/orgs/{org_id}", MEMBERS),
         (Method::GET, "/api/v1/orgs/{org_id}/members", SEE_MEMBERS),
@@ -261,7 +272,8 @@ async fn every_route_admits_exactly_the_callers_its_permission_names() {
             .replace("{provider}", "nowhere")
             .replace("{event_id}", &Uuid::now_v7().to_string())
             .replace("{variant}", "large")
-            .replace("{order_id}", &Uuid::now_v7().to_string());
+            .replace("{order_id}", &Uuid::now_v7().to_string())
+            .replace("{payment_id}", &Uuid::now_v7().to_string());
         for (who, token) in &w.tokens {
             let body = (method != Method::GET).then(|| json!({}));
             let (status, response) = w

@@ -92,6 +92,20 @@ pub const ROUTES: &[RouteSpec] = &[
     route(Method::POST, "/api/v1/orders", SignedIn),
     route(Method::GET, "/api/v1/orders/{order_id}", SignedIn),
     route(Method::POST, "/api/v1/orders/{order_id}/cancel", SignedIn),
+    route(Method::POST, "/api/v1/orders/{order_id}/pay", SignedIn),
+    // Providers call it; the notification's signature is what is checked.
+    route(Method::POST, "/api/v1/payments/{provider}/notify", Public),
+    route(Method::PUT, "/api/v1/orgs/{org_id}/cliq", OrgRoles(RUN)),
+    route(
+        Method::POST,
+        "/api/v1/orgs/{org_id}/orders/{order_id}/cliq",
+        OrgRoles(RUN),
+    ),
+    // The sandbox's own payment page (only when the sandbox is on) and the page providers
+    // send browsers back to; neither shows anything of the order.
+    route(Method::GET, "/sandbox/pay/{payment_id}", Public),
+    route(Method::POST, "/sandbox/pay/{payment_id}", Public),
+    route(Method::GET, "/pay/return/{order_id}", Public),
     route(Method::POST, "/api/v1/orgs", SignedIn),
     route(Method::GET, "/api/v1/orgs/{org_id}", OrgRoles(ANY_MEMBER)),
     route(

@@ -17,6 +17,7 @@ mod openapi;
 pub mod orders;
 mod organizer;
 mod orgs;
+mod payments;
 mod phone;
 pub mod ratelimit;
 pub mod search;
@@ -62,7 +63,8 @@ pub struct AppState {
     pub otp: Arc<OtpHasher>,
     /// Configured OpenID Connect providers by name (e.g. "google").
     pub oidc: Arc<HashMap<String, Arc<OidcClient>>>,
-    pub checkout: orders::CheckoutSettings,
+    /// Payments: providers, the sandbox page, CliQ, reconciliation.
+    pub checkout: Arc<crate::checkout::Checkout>,
 }
 
 /// The services a server is made of; [`AppState::new`] adds what derives from the store.
@@ -74,12 +76,17 @@ pub struct Services {
     pub otp: Arc<OtpHasher>,
     pub oidc: HashMap<String, Arc<OidcClient>>,
     pub trusted_proxies: client_ip::TrustedProxies,
-    pub checkout: orders::CheckoutSettings,
+    pub checkout: crate::checkout::CheckoutSettings,
 }
 
 impl AppState {
     /// The state on `store`, with the rate limits and caches that live in or listen to it.
     pub fn new(store: Arc<dyn Store>, services: Services) -> AppState {
+        let checkout = Arc::new(crate::checkout::Checkout::new(
+            store.clone(),
+            services.checkout,
+            services.public_url.clone(),
+        ));
         AppState {
             limits: Arc::new(ratelimit::RateLimits::new(store.clone())),
             roles: crate::cache::RoleCache::new(store.subscribe_changes()),
@@ -92,7 +99,7 @@ impl AppState {
             otp: services.otp,
             oidc: Arc::new(services.oidc),
             trusted_proxies: Arc::new(services.trusted_proxies),
-            checkout: services.checkout,
+            checkout,
         }
     }
 }
@@ -128,6 +135,13 @@ pub fn app(state: AppState) -> Router {
         .route("/orders", post(orders::create))
         .route("/orders/{order_id}", get(orders::get))
         .route("/orders/{order_id}/cancel", post(orders::cancel))
+        .route("/orders/{order_id}/pay", post(payments::pay))
+        .route("/payments/{provider}/notify", post(payments::notify))
+        .route("/orgs/{org_id}/cliq", put(payments::set_cliq))
+        .route(
+            "/orgs/{org_id}/orders/{order_id}/cliq",
+            post(payments::decide_cliq),
+        )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org_id}", get(orgs::get))
         .route("/orgs/{org_id}/members", get(orgs::members))
@@ -169,6 +183,11 @@ pub fn app(state: AppState) -> Router {
     metrics::handle();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/sandbox/pay/{payment_id}",
+            get(payments::sandbox_page).post(payments::sandbox_choose),
+        )
+        .route("/pay/return/{order_id}", get(payments::payment_return))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api_v1)

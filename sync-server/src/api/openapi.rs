@@ -2,7 +2,7 @@
 //! served at `GET /api/v1/openapi.json`. `tests/openapi.rs` fails when a route of
 //! `authz::ROUTES` is missing from it.
 
-use super::{accounts, events, moderation, oidc, orders, organizer, orgs, phone, search};
+use super::{accounts, events, moderation, oidc, orders, organizer, orgs, payments, phone, search};
 use axum::Json;
 use hafla_core::wire::ErrorBody;
 use std::sync::OnceLock;
@@ -89,6 +89,10 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         orders::get,
         orders::mine,
         orders::cancel,
+        payments::pay,
+        payments::notify,
+        payments::set_cliq,
+        payments::decide_cliq,
         document,
     ),
     components(schemas(
@@ -123,6 +127,11 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         hafla_core::wire::OrderLineView,
         hafla_core::wire::OrderView,
         hafla_core::wire::OrderList,
+        hafla_core::wire::PayInput,
+        hafla_core::wire::PayView,
+        hafla_core::wire::CliqInstructions,
+        hafla_core::wire::CliqAliasInput,
+        hafla_core::wire::CliqDecision,
         hafla_core::door::verifier::EntryPolicy,
         ErrorBody,
         crate::store::OrgRole,

@@ -24,23 +24,8 @@ pub const IDEMPOTENCY_KEY_MAX: usize = 100;
 /// Orders listed at once.
 const LIST_LIMIT: u32 = 50;
 
-/// How checkout holds tickets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CheckoutSettings {
-    /// How long a reservation holds its tickets before it is paid.
-    pub hold: jiff::SignedDuration,
-}
-
-impl Default for CheckoutSettings {
-    fn default() -> Self {
-        CheckoutSettings {
-            hold: crate::store::orders::DEFAULT_HOLD,
-        }
-    }
-}
-
 /// The order as its buyer sees it at `now` (an unpaid order past its expiry is expired).
-fn view(order: Order, now: jiff::Timestamp) -> OrderView {
+pub(super) fn view(order: Order, now: jiff::Timestamp) -> OrderView {
     OrderView {
         status: order.status_at(now),
         id: order.id,
@@ -158,7 +143,7 @@ pub async fn create(
                 lines,
                 lang: request_lang(&headers),
                 idempotency_key,
-                hold: state.checkout.hold,
+                hold: state.checkout.settings().hold,
             },
             now,
         )
@@ -172,7 +157,11 @@ pub async fn create(
 }
 
 /// The caller's own order, or `not_found`.
-async fn own_order(state: &AppState, caller: &Caller, id: Uuid) -> Result<Order, ApiError> {
+pub(super) async fn own_order(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Order, ApiError> {
     state
         .store
         .order(id)

@@ -283,6 +283,18 @@ pub trait PaymentStore: Send + Sync {
 
     /// The tickets of an order, by serial.
     async fn order_tickets(&self, order_id: Uuid) -> Result<Vec<Ticket>, StoreError>;
+
+    /// The payment attempts of an order, oldest first.
+    async fn order_payments(&self, order_id: Uuid) -> Result<Vec<Payment>, StoreError>;
+
+    /// Where buyers send CliQ transfers for the organization's orders; `None`: no CliQ.
+    async fn cliq_alias(&self, organization_id: Uuid) -> Result<Option<String>, StoreError>;
+
+    async fn set_cliq_alias(
+        &self,
+        organization_id: Uuid,
+        alias: Option<String>,
+    ) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub mail: Arc<MemoryMailer>,
     pub sms: Arc<MemorySms>,
     pub http: reqwest::Client,
+    /// The server's checkout service (its sandbox provider is on).
+    pub checkout: Arc<hafla_server::checkout::Checkout>,
     _dir: tempfile::TempDir,
 }
 
@@ -52,9 +54,13 @@ pub async fn spawn_app_on(
             otp: Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
             oidc,
             trusted_proxies: Default::default(),
-            checkout: Default::default(),
+            checkout: hafla_server::checkout::CheckoutSettings {
+                sandbox: true,
+                ..Default::default()
+            },
         },
     );
+    let checkout = state.checkout.clone();
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -68,6 +74,7 @@ pub async fn spawn_app_on(
         mail,
         sms,
         http: reqwest::Client::new(),
+        checkout,
         _dir: dir,
     }
 }

@@ -431,4 +431,51 @@ impl PaymentStore for PgStore {
         })
         .await
     }
+
+    async fn order_payments(&self, order_id: Uuid) -> Result<Vec<Payment>, StoreError> {
+        self.read(async {
+            let rows = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id"
+            )))
+            .bind(order_id)
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter()
+                .map(|row| payment_row(row)?.into_payment())
+                .collect()
+        })
+        .await
+    }
+
+    async fn cliq_alias(&self, organization_id: Uuid) -> Result<Option<String>, StoreError> {
+        self.read(async {
+            let alias: Option<Option<String>> =
+                sqlx::query_scalar("SELECT cliq_alias FROM organizations WHERE id = $1")
+                    .bind(organization_id)
+                    .fetch_optional(self.pool())
+                    .await?;
+            alias.ok_or(StoreError::NotFound("organization"))
+        })
+        .await
+    }
+
+    async fn set_cliq_alias(
+        &self,
+        organization_id: Uuid,
+        alias: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.write(async {
+            let changed = sqlx::query("UPDATE organizations SET cliq_alias = $2 WHERE id = $1")
+                .bind(organization_id)
+                .bind(alias)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound("organization"));
+            }
+            Ok(())
+        })
+        .await
+    }
 }

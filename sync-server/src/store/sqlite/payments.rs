@@ -382,4 +382,49 @@ impl PaymentStore for SqliteStore {
         })
         .await
     }
+
+    async fn order_payments(&self, order_id: Uuid) -> Result<Vec<Payment>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = stmt
+                .query_map([order_id], payment_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(PaymentRow::into_payment).collect()
+        })
+        .await
+    }
+
+    async fn cliq_alias(&self, organization_id: Uuid) -> Result<Option<String>, StoreError> {
+        self.read(move |c| {
+            let alias: Option<Option<String>> = c
+                .query_row(
+                    "SELECT cliq_alias FROM organizations WHERE id = ?1",
+                    [organization_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            alias.ok_or(StoreError::NotFound("organization"))
+        })
+        .await
+    }
+
+    async fn set_cliq_alias(
+        &self,
+        organization_id: Uuid,
+        alias: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            let changed = tx.execute(
+                "UPDATE organizations SET cliq_alias = ?2 WHERE id = ?1",
+                params![organization_id, alias],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("organization"));
+            }
+            Ok(())
+        })
+        .await
+    }
 }

@@ -1,0 +1,414 @@
+//! Checkout: from a reservation to paid tickets, whatever the way of paying.
+//!
+//! * Free orders are paid at once.
+//! * Card payments go to a provider's hosted page ([`PaymentProvider`]); the provider's
+//!   signed notification (or, when it never comes, the reconciliation job's status query)
+//!   settles the order through the store, at most once per notification.
+//! * CliQ transfers: the buyer sends the amount to the organization's CliQ alias with the
+//!   order's reference; the order is held longer, and the organizer confirms (or rejects)
+//!   receipt.
+//!
+//! Money that cannot buy its tickets (it came after they went to someone else, or for an
+//! order the buyer had cancelled) is refunded through its provider at once and recorded.
+
+pub mod sandbox;
+
+use crate::payments::{
+    Customer, PaymentError, PaymentProvider, PaymentRequest, PaymentState, RefundRequest,
+};
+use crate::store::orders::{Actor, Order};
+use crate::store::payments::{Applied, NewPayment, NewRefund, Payment, Reported};
+use crate::store::{Store, StoreError};
+use hafla_core::Lang;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// How checkout holds tickets and takes payments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutSettings {
+    /// How long a reservation holds its tickets before it is paid.
+    pub hold: jiff::SignedDuration,
+    /// How long an order paid by CliQ transfer waits for the organizer's confirmation.
+    pub cliq_hold: jiff::SignedDuration,
+    /// Serve the sandbox payment page (demo and tests; never in production).
+    pub sandbox: bool,
+}
+
+impl Default for CheckoutSettings {
+    fn default() -> Self {
+        CheckoutSettings {
+            hold: crate::store::orders::DEFAULT_HOLD,
+            cliq_hold: jiff::SignedDuration::from_hours(24),
+            sandbox: false,
+        }
+    }
+}
+
+/// Payments pending for longer than this are asked about by reconciliation.
+pub const RECONCILE_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+
+/// What the buyer does next after choosing how to pay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// Nothing: the order is paid (a free order).
+    Done,
+    /// Open the provider's payment page.
+    Redirect(String),
+    /// Send a CliQ transfer of the order's total to `alias`, with the order's reference in
+    /// the note, before the order's expiry.
+    Cliq { alias: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No such way of paying on this server (or this organization takes no CliQ).
+    #[error("payment method {0} is not available")]
+    MethodUnavailable(String),
+    #[error(transparent)]
+    Provider(#[from] PaymentError),
+}
+
+/// The checkout service shared by the API and the reconciliation job.
+pub struct Checkout {
+    store: Arc<dyn Store>,
+    providers: HashMap<&'static str, Arc<dyn PaymentProvider>>,
+    sandbox: Option<Arc<sandbox::Sandbox>>,
+    settings: CheckoutSettings,
+    public_url: String,
+}
+
+impl Checkout {
+    pub fn new(store: Arc<dyn Store>, settings: CheckoutSettings, public_url: String) -> Checkout {
+        let mut providers: HashMap<&'static str, Arc<dyn PaymentProvider>> = HashMap::new();
+        let sandbox = settings.sandbox.then(|| {
+            let sandbox = Arc::new(sandbox::Sandbox::new(&public_url));
+            providers.insert(sandbox::KEY, sandbox.clone());
+            sandbox
+        });
+        Checkout {
+            store,
+            providers,
+            sandbox,
+            settings,
+            public_url,
+        }
+    }
+
+    /// Adds a card provider (e.g. PayTabs) under its key.
+    pub fn with_provider(mut self, provider: Arc<dyn PaymentProvider>) -> Checkout {
+        self.providers.insert(provider.key(), provider);
+        self
+    }
+
+    pub fn settings(&self) -> &CheckoutSettings {
+        &self.settings
+    }
+
+    /// The sandbox provider, when this server serves its page.
+    pub fn sandbox(&self) -> Option<&Arc<sandbox::Sandbox>> {
+        self.sandbox.as_ref()
+    }
+
+    /// The ways of paying this server offers by card or hosted page.
+    pub fn methods(&self) -> Vec<&'static str> {
+        let mut keys: Vec<&'static str> = self.providers.keys().copied().collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Starts paying `order` (already checked to be the buyer's) by `method`: `cliq` or a
+    /// provider's key. A free order is paid whatever the method.
+    pub async fn pay(
+        &self,
+        order: &Order,
+        method: &str,
+        customer: Customer,
+        lang: Lang,
+        now: jiff::Timestamp,
+    ) -> Result<(Order, NextStep), CheckoutError> {
+        let buyer = Actor::Buyer(order.buyer_id);
+        if order.total.is_zero() {
+            let paid = self.store.complete_free_order(order.id, buyer, now).await?;
+            return Ok((paid, NextStep::Done));
+        }
+        if method == "cliq" {
+            let alias = self
+                .store
+                .cliq_alias(order.organization_id)
+                .await?
+                .ok_or_else(|| CheckoutError::MethodUnavailable("cliq".into()))?;
+            let started = self
+                .store
+                .start_payment(
+                    order.id,
+                    NewPayment {
+                        id: Uuid::now_v7(),
+                        provider: "cliq".into(),
+                        amount: order.total,
+                        hold_until: Some(now + self.settings.cliq_hold),
+                    },
+                    buyer,
+                    now,
+                )
+                .await?;
+            return Ok((started, NextStep::Cliq { alias }));
+        }
+        let provider = self
+            .providers
+            .get(method)
+            .ok_or_else(|| CheckoutError::MethodUnavailable(method.to_owned()))?;
+        let payment_id = Uuid::now_v7();
+        let started = self
+            .store
+            .start_payment(
+                order.id,
+                NewPayment {
+                    id: payment_id,
+                    provider: provider.key().into(),
+                    amount: order.total,
+                    hold_until: None,
+                },
+                buyer,
+                now,
+            )
+            .await?;
+        let request = PaymentRequest {
+            payment_id,
+            order_id: order.id,
+            amount: order.total,
+            description: format!("{} · {}", order.reference, describe(order, lang)),
+            customer,
+            lang,
+            return_url: format!("{}/pay/return/{}", self.public_url, order.id),
+            notify_url: format!(
+                "{}/api/v1/payments/{}/notify",
+                self.public_url,
+                provider.key()
+            ),
+        };
+        match provider.create_payment(&request).await {
+            Ok(created) => {
+                self.store
+                    .set_provider_ref(payment_id, &created.provider_ref)
+                    .await?;
+                Ok((started, NextStep::Redirect(created.redirect_url)))
+            }
+            Err(e) => {
+                // The attempt is over; the order keeps its hold for another try.
+                self.store
+                    .apply_payment(
+                        payment_id,
+                        &format!("create-failed:{payment_id}"),
+                        Reported::Cancelled,
+                        now,
+                    )
+                    .await?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Handles a provider's notification: verified over its exact bytes, applied once.
+    pub async fn notification(
+        &self,
+        provider_key: &str,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+        now: jiff::Timestamp,
+    ) -> Result<Applied, CheckoutError> {
+        let provider = self
+            .providers
+            .get(provider_key)
+            .ok_or_else(|| CheckoutError::MethodUnavailable(provider_key.to_owned()))?;
+        let notification = provider.verify_notification(headers, body)?;
+        let payment = self
+            .store
+            .payment(notification.payment_id)
+            .await?
+            .filter(|p| p.provider == provider.key())
+            .ok_or_else(|| {
+                PaymentError::BadNotification("not a payment of this provider".into())
+            })?;
+        self.settle(
+            provider.as_ref(),
+            &payment,
+            &notification.dedupe_key,
+            reported(notification.state),
+            now,
+        )
+        .await
+    }
+
+    /// The organizer's word on a CliQ transfer: received (the order is paid) or not (the
+    /// attempt is over; the order keeps its hold until it lapses).
+    pub async fn confirm_cliq(
+        &self,
+        payment: &Payment,
+        received: bool,
+        now: jiff::Timestamp,
+    ) -> Result<Applied, CheckoutError> {
+        let reported = if received {
+            Reported::Paid {
+                amount: payment.amount,
+            }
+        } else {
+            Reported::Declined {
+                reason: "the organizer did not receive the transfer".into(),
+            }
+        };
+        Ok(self
+            .store
+            .apply_payment(payment.id, &format!("cliq:{}", payment.id), reported, now)
+            .await?)
+    }
+
+    /// Asks providers about payments pending for a while (their notification may have been
+    /// lost) and applies the answers. Returns how many were settled.
+    pub async fn reconcile(&self, now: jiff::Timestamp) -> Result<usize, CheckoutError> {
+        let pending = self
+            .store
+            .pending_payments(now - RECONCILE_AFTER, 100)
+            .await?;
+        let mut settled = 0;
+        for payment in pending {
+            let Some(provider) = self.providers.get(payment.provider.as_str()) else {
+                continue; // CliQ: the organizer settles it.
+            };
+            let Some(provider_ref) = payment.provider_ref.as_deref() else {
+                continue;
+            };
+            let state = match provider.query(payment.id, provider_ref).await {
+                Ok(state) => state,
+                Err(e) => {
+                    tracing::warn!(payment = %payment.id, error = %e, "status query failed");
+                    continue;
+                }
+            };
+            let key = format!("query:{provider_ref}:{}", state_key(&state));
+            let applied = self
+                .settle(provider.as_ref(), &payment, &key, reported(state), now)
+                .await?;
+            if applied != Applied::Unchanged {
+                settled += 1;
+            }
+        }
+        Ok(settled)
+    }
+
+    /// Applies a report and refunds money that cannot buy its tickets.
+    async fn settle(
+        &self,
+        provider: &dyn PaymentProvider,
+        payment: &Payment,
+        dedupe_key: &str,
+        reported: Reported,
+        now: jiff::Timestamp,
+    ) -> Result<Applied, CheckoutError> {
+        let applied = self
+            .store
+            .apply_payment(payment.id, dedupe_key, reported, now)
+            .await?;
+        match &applied {
+            Applied::MustRefund { order, payment } => {
+                self.refund(
+                    provider,
+                    order,
+                    payment,
+                    "paid after the tickets were no longer available",
+                    now,
+                )
+                .await?;
+            }
+            Applied::AmountMismatch { order, payment } => {
+                tracing::error!(
+                    order = %order.id,
+                    payment = %payment.id,
+                    "the provider reported another amount than the order's; refunding"
+                );
+                self.refund(
+                    provider,
+                    order,
+                    payment,
+                    "amount differs from the order's",
+                    now,
+                )
+                .await?;
+            }
+            Applied::Paid { order, late } => {
+                tracing::info!(order = %order.id, late, "order paid");
+            }
+            Applied::Failed { .. } | Applied::Unchanged => {}
+        }
+        Ok(applied)
+    }
+
+    async fn refund(
+        &self,
+        provider: &dyn PaymentProvider,
+        order: &Order,
+        payment: &Payment,
+        reason: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), CheckoutError> {
+        let refund_id = Uuid::now_v7();
+        let outcome = provider
+            .refund(&RefundRequest {
+                refund_id,
+                payment_id: payment.id,
+                provider_ref: payment.provider_ref.clone().unwrap_or_default(),
+                amount: payment.amount,
+                reason: reason.to_owned(),
+            })
+            .await;
+        if let Err(e) = &outcome {
+            tracing::error!(order = %order.id, payment = %payment.id, error = %e, "automatic refund failed");
+        }
+        self.store
+            .record_refund(
+                NewRefund {
+                    id: refund_id,
+                    order_id: order.id,
+                    payment_id: Some(payment.id),
+                    amount: payment.amount,
+                    reason: reason.to_owned(),
+                    done: outcome.is_ok(),
+                    provider_ref: outcome.ok().map(|r| r.provider_ref),
+                    actor: Actor::System,
+                },
+                now,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn reported(state: PaymentState) -> Reported {
+    match state {
+        PaymentState::Pending => Reported::Pending,
+        PaymentState::Paid { amount } => Reported::Paid { amount },
+        PaymentState::Declined { reason } => Reported::Declined { reason },
+        PaymentState::Cancelled => Reported::Cancelled,
+    }
+}
+
+fn state_key(state: &PaymentState) -> &'static str {
+    match state {
+        PaymentState::Pending => "pending",
+        PaymentState::Paid { .. } => "paid",
+        PaymentState::Declined { .. } => "declined",
+        PaymentState::Cancelled => "cancelled",
+    }
+}
+
+/// "2 × General, 1 × VIP" in the buyer's language.
+fn describe(order: &Order, lang: Lang) -> String {
+    order
+        .lines
+        .iter()
+        .map(|l| format!("{} × {}", l.quantity, l.name.get(lang)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,469 @@
+//! Paying over real HTTP: the sandbox's hosted page and its signed notifications, replays,
+//! reconciliation of a lost notification, late money (honoured or refunded), CliQ transfers
+//! confirmed by the organizer, free orders, and the errors of each.
+
+mod common;
+
+use common::{TestApp, spawn_app};
+use hafla_core::Bilingual;
+use hafla_core::money::Money;
+use hafla_core::wire::{Category, EventStatus, Venue};
+use hafla_server::checkout::sandbox::{self, Choice};
+use hafla_server::store::orders::{LineRequest, NewOrder, new_reference};
+use hafla_server::store::{NewEvent, NewOrganization, NewTicketType};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+struct Show {
+    org_id: Uuid,
+    event_id: Uuid,
+    paid_type: Uuid,
+    free_type: Uuid,
+}
+
+/// A published show of `organization` (created when `None`): 2 tickets at 12.500 JOD and
+/// free ones.
+async fn show(app: &TestApp, organization: Option<Uuid>) -> Show {
+    let org_id = organization.unwrap_or_else(Uuid::now_v7);
+    let orgs = if organization.is_some() {
+        vec![]
+    } else {
+        vec![NewOrganization {
+            id: org_id,
+            name: Bilingual::new("مسرح البلد", "Al Balad Theatre").unwrap(),
+        }]
+    };
+    let paid = NewTicketType::simple(
+        Uuid::now_v7(),
+        Bilingual::new("عام", "General").unwrap(),
+        Money::jod_fils(12_500),
+        2,
+    );
+    let free = NewTicketType::simple(
+        Uuid::now_v7(),
+        Bilingual::new("دعوة", "Invitation").unwrap(),
+        Money::jod_fils(0),
+        50,
+    );
+    let starts = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 5);
+    let event = NewEvent {
+        id: Uuid::now_v7(),
+        organization_id: org_id,
+        status: EventStatus::Published,
+        title: Bilingual::new("حكايا", "Hakaya").unwrap(),
+        description: Bilingual::new("", "Stories").unwrap(),
+        category: Category::Theatre,
+        venue: Venue {
+            name: Bilingual::new("مسرح البلد", "Al Balad Theatre").unwrap(),
+            address: Bilingual::new("وسط البلد", "Downtown").unwrap(),
+            city: hafla_core::places::City::Amman,
+            location: hafla_core::places::City::Amman.centre(),
+        },
+        starts_at: starts,
+        ends_at: starts + jiff::SignedDuration::from_hours(2),
+        time_zone: "Asia/Amman".into(),
+        tags: vec![],
+        ticket_types: vec![paid.clone(), free.clone()],
+    };
+    let show = Show {
+        org_id,
+        event_id: event.id,
+        paid_type: paid.id,
+        free_type: free.id,
+    };
+    app.store.insert_catalog(orgs, vec![event]).await.unwrap();
+    show
+}
+
+async fn reserve(app: &TestApp, token: &str, event_id: Uuid, ticket_type: Uuid, n: u32) -> Value {
+    let (status, order) = app
+        .post(
+            "/api/v1/orders",
+            Some(token),
+            json!({"event_id": event_id, "lines": [{"ticket_type_id": ticket_type, "quantity": n}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    order
+}
+
+async fn pay(app: &TestApp, token: &str, order: &Value, method: &str) -> (u16, Value) {
+    app.post(
+        &format!("/api/v1/orders/{}/pay", order["id"].as_str().unwrap()),
+        Some(token),
+        json!({ "method": method }),
+    )
+    .await
+}
+
+fn id(value: &Value) -> Uuid {
+    value["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// The payment id at the end of a sandbox page URL.
+fn payment_of(redirect_url: &str) -> Uuid {
+    redirect_url.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_buyer_pays_on_the_sandbox_page_and_replayed_notifications_change_nothing() {
+    let app = spawn_app().await;
+    let s = show(&app, None).await;
+    let buyer = app.register("lina@example.jo").await.access_token;
+    let order = reserve(&app, &buyer, s.event_id, s.paid_type, 2).await;
+    let (status, started) = pay(&app, &buyer, &order, "sandbox").await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["order"]["status"], "awaiting_payment");
+    let redirect = started["redirect_url"].as_str().unwrap();
+    assert!(
+        redirect.starts_with("https://hafla.test/sandbox/pay/"),
+        "{redirect}"
+    );
+    let payment_id = payment_of(redirect);
+
+    // The hosted page shows the amount with its three decimals, in the buyer's language.
+    let page = app
+        .http
+        .get(format!("{}/sandbox/pay/{payment_id}", app.url))
+        .header("accept-language", "ar")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("25.000 JOD") && page.contains("dir=\"rtl\""),
+        "{page}"
+    );
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = no_redirects
+        .post(format!("{}/sandbox/pay/{payment_id}", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("choice=approve")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 303);
+    let back = answer.headers()["location"].to_str().unwrap();
+    assert_eq!(
+        back,
+        format!("https://hafla.test/pay/return/{}", id(&order))
+    );
+    let (_, paid) = app
+        .get(&format!("/api/v1/orders/{}", id(&order)), Some(&buyer))
+        .await;
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(app.store.order_tickets(id(&order)).await.unwrap().len(), 2);
+
+    // The provider sends the same notification ten more times: acknowledged, nothing new.
+    let (body, signature) = app
+        .checkout
+        .sandbox()
+        .unwrap()
+        .payment(payment_id)
+        .unwrap()
+        .notification
+        .unwrap();
+    for _ in 0..10 {
+        let answer = app
+            .http
+            .post(format!("{}/api/v1/payments/sandbox/notify", app.url))
+            .header(sandbox::SIGNATURE_HEADER, &signature)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+    }
+    assert_eq!(app.store.order_tickets(id(&order)).await.unwrap().len(), 2);
+
+    // A tampered or unsigned notification is refused; an unknown provider too.
+    let mut tampered = body.clone();
+    let at = tampered.iter().position(|b| b.is_ascii_digit()).unwrap();
+    tampered[at] = if tampered[at] == b'9' { b'8' } else { b'9' };
+    for (path, signature, body) in [
+        ("sandbox", signature.as_str(), tampered),
+        ("sandbox", "", body.clone()),
+        ("bitpay", signature.as_str(), body.clone()),
+    ] {
+        let answer = app
+            .http
+            .post(format!("{}/api/v1/payments/{path}/notify", app.url))
+            .header(sandbox::SIGNATURE_HEADER, signature)
+            .header("accept-language", "en")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let error: Value = answer.json().await.unwrap();
+        let expected = if path == "sandbox" {
+            (400, "invalid_notification")
+        } else {
+            (422, "payment_method_unavailable")
+        };
+        assert_eq!((status, error["code"].as_str().unwrap()), expected);
+    }
+
+    // Paying a paid order again is refused.
+    let (status, again) = pay(&app, &buyer, &order, "sandbox").await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (409, Some("order_not_changeable"))
+    );
+}
+
+#[tokio::test]
+async fn a_declined_card_leaves_the_tickets_held_for_another_try() {
+    let app = spawn_app().await;
+    let s = show(&app, None).await;
+    let buyer = app.register("sami@example.jo").await.access_token;
+    let order = reserve(&app, &buyer, s.event_id, s.paid_type, 1).await;
+    let (_, first) = pay(&app, &buyer, &order, "sandbox").await;
+    let first_payment = payment_of(first["redirect_url"].as_str().unwrap());
+    let sandbox = app.checkout.sandbox().unwrap();
+    let (body, signature) = sandbox.choose(first_payment, Choice::Decline).unwrap();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(sandbox::SIGNATURE_HEADER, signature.parse().unwrap());
+    app.checkout
+        .notification("sandbox", &headers, &body, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let (_, held) = app
+        .get(&format!("/api/v1/orders/{}", id(&order)), Some(&buyer))
+        .await;
+    assert_eq!(held["status"], "awaiting_payment");
+    let (_, second) = pay(&app, &buyer, &order, "sandbox").await;
+    let second_payment = payment_of(second["redirect_url"].as_str().unwrap());
+    assert_ne!(first_payment, second_payment);
+    let (body, signature) = sandbox.choose(second_payment, Choice::Approve).unwrap();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(sandbox::SIGNATURE_HEADER, signature.parse().unwrap());
+    app.checkout
+        .notification("sandbox", &headers, &body, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let (_, paid) = app
+        .get(&format!("/api/v1/orders/{}", id(&order)), Some(&buyer))
+        .await;
+    assert_eq!(paid["status"], "paid");
+}
+
+#[tokio::test]
+async fn reconciliation_settles_a_lost_notification_and_refunds_money_that_came_too_late() {
+    let app = spawn_app().await;
+    let s = show(&app, None).await;
+    let sandbox = app.checkout.sandbox().unwrap();
+
+    // Paid at the provider, notification lost: the status query settles it.
+    let buyer = app.register("huda@example.jo").await.access_token;
+    let on_time = reserve(&app, &buyer, s.event_id, s.paid_type, 1).await;
+    let (_, started) = pay(&app, &buyer, &on_time, "sandbox").await;
+    let on_time_payment = payment_of(started["redirect_url"].as_str().unwrap());
+    assert!(sandbox.decide_silently(on_time_payment, Choice::Approve));
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(3);
+    assert_eq!(app.checkout.reconcile(soon).await.unwrap(), 1);
+    assert_eq!(app.checkout.reconcile(soon).await.unwrap(), 0, "once");
+    let (_, paid) = app
+        .get(&format!("/api/v1/orders/{}", id(&on_time)), Some(&buyer))
+        .await;
+    assert_eq!(paid["status"], "paid");
+
+    // Paid after its hold lapsed and the last ticket went to someone else: refunded.
+    let slow = app.register("slow@example.jo").await.access_token;
+    let late = reserve(&app, &slow, s.event_id, s.paid_type, 1).await;
+    let (_, started) = pay(&app, &slow, &late, "sandbox").await;
+    let late_payment = payment_of(started["redirect_url"].as_str().unwrap());
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(15);
+    let (_, quick_user) = app.get("/api/v1/me", Some(&buyer)).await;
+    app.store
+        .reserve_order(
+            NewOrder {
+                id: Uuid::now_v7(),
+                reference: new_reference(),
+                buyer_id: id(&quick_user),
+                event_id: s.event_id,
+                lines: vec![LineRequest {
+                    ticket_type_id: s.paid_type,
+                    quantity: 1,
+                }],
+                lang: hafla_core::Lang::Ar,
+                idempotency_key: None,
+                hold: jiff::SignedDuration::from_mins(10),
+            },
+            later,
+        )
+        .await
+        .expect("the lapsed ticket went back on sale");
+    assert!(sandbox.decide_silently(late_payment, Choice::Approve));
+    app.checkout.reconcile(later).await.unwrap();
+    assert_eq!(
+        sandbox.payment(late_payment).unwrap().refunded_minor,
+        12_500,
+        "the money went back through the provider"
+    );
+    let (_, expired) = app
+        .get(&format!("/api/v1/orders/{}", id(&late)), Some(&slow))
+        .await;
+    assert_eq!(expired["status"], "expired");
+    assert!(app.store.order_tickets(id(&late)).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_cliq_transfer_is_paid_when_the_organizer_confirms_it() {
+    let app = spawn_app().await;
+    let owner = app.register("owner@sahra.jo").await.access_token;
+    let (status, org) = app
+        .post(
+            "/api/v1/orgs",
+            Some(&owner),
+            json!({"name": {"ar": "سهرة لايف", "en": "Sahra Live"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{org}");
+    let s = show(&app, Some(id(&org))).await;
+    let buyer = app.register("yousef@example.jo").await.access_token;
+    let order = reserve(&app, &buyer, s.event_id, s.paid_type, 1).await;
+
+    // No alias yet: CliQ is not offered.
+    let (status, refused) = pay(&app, &buyer, &order, "cliq").await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("payment_method_unavailable"))
+    );
+    assert!(
+        refused["details"]["available"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("cliq"))
+    );
+
+    let cliq = format!("/api/v1/orgs/{}/cliq", s.org_id);
+    let (status, bad) = app
+        .call(
+            reqwest::Method::PUT,
+            &cliq,
+            Some(&owner),
+            Some(json!({"alias": "sahra live!"})),
+        )
+        .await;
+    assert_eq!(
+        (status, bad["code"].as_str()),
+        (422, Some("invalid_cliq_alias"))
+    );
+    let (status, set) = app
+        .call(
+            reqwest::Method::PUT,
+            &cliq,
+            Some(&owner),
+            Some(json!({"alias": "sahralive"})),
+        )
+        .await;
+    assert_eq!((status, set["alias"].as_str()), (200, Some("SAHRALIVE")));
+    let (status, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &cliq,
+            Some(&buyer),
+            Some(json!({"alias": "MINE"})),
+        )
+        .await;
+    assert_eq!(status, 403, "only the organization sets where it is paid");
+
+    let (status, started) = pay(&app, &buyer, &order, "cliq").await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["cliq"]["alias"], "SAHRALIVE");
+    assert_eq!(started["cliq"]["reference"], order["reference"]);
+    assert_eq!(
+        started["cliq"]["amount"],
+        json!({"minor": 12_500, "currency": "JOD"})
+    );
+    let pay_by: jiff::Timestamp = started["cliq"]["pay_by"].as_str().unwrap().parse().unwrap();
+    assert!(
+        pay_by > jiff::Timestamp::now() + jiff::SignedDuration::from_hours(23),
+        "held a day"
+    );
+
+    let decide = format!("/api/v1/orgs/{}/orders/{}/cliq", s.org_id, id(&order));
+    let (status, _) = app
+        .post(&decide, Some(&buyer), json!({"received": true}))
+        .await;
+    assert_eq!(status, 403, "the buyer cannot confirm their own transfer");
+    let (status, confirmed) = app
+        .post(&decide, Some(&owner), json!({"received": true}))
+        .await;
+    assert_eq!(
+        (status, confirmed["status"].as_str()),
+        (200, Some("paid")),
+        "{confirmed}"
+    );
+    assert_eq!(app.store.order_tickets(id(&order)).await.unwrap().len(), 1);
+    // Confirming twice changes nothing.
+    let (status, again) = app
+        .post(&decide, Some(&owner), json!({"received": true}))
+        .await;
+    assert_eq!((status, again["status"].as_str()), (200, Some("paid")));
+    assert_eq!(app.store.order_tickets(id(&order)).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn free_orders_are_paid_at_once_and_bad_payment_requests_get_their_own_errors() {
+    let app = spawn_app().await;
+    let s = show(&app, None).await;
+    let buyer = app.register("noor@example.jo").await.access_token;
+    let free = reserve(&app, &buyer, s.event_id, s.free_type, 2).await;
+    let (status, paid) = pay(&app, &buyer, &free, "sandbox").await;
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(paid["order"]["status"], "paid");
+    assert_eq!(paid["order"]["payment_method"], "free");
+    assert_eq!(paid["redirect_url"], Value::Null);
+    assert_eq!(app.store.order_tickets(id(&free)).await.unwrap().len(), 2);
+
+    let order = reserve(&app, &buyer, s.event_id, s.paid_type, 1).await;
+    let (status, unknown) = pay(&app, &buyer, &order, "bitcoin").await;
+    assert_eq!(
+        (status, unknown["code"].as_str()),
+        (422, Some("payment_method_unavailable"))
+    );
+    assert!(
+        unknown["details"]["available"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sandbox"))
+    );
+    let stranger = app.register("stranger@example.jo").await.access_token;
+    let (status, _) = pay(&app, &stranger, &order, "sandbox").await;
+    assert_eq!(status, 404, "someone else's order does not exist for them");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/orders/{}/pay", id(&order)),
+            Some(&buyer),
+            json!({"how": "card"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    app.post(
+        &format!("/api/v1/orders/{}/cancel", id(&order)),
+        Some(&buyer),
+        json!({}),
+    )
+    .await;
+    let (status, cancelled) = pay(&app, &buyer, &order, "sandbox").await;
+    assert_eq!(
+        (status, cancelled["code"].as_str()),
+        (409, Some("order_not_changeable"))
+    );
+    let (status, _) = app
+        .http
+        .get(format!("{}/sandbox/pay/{}", app.url, Uuid::now_v7()))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(status, 404);
+}
