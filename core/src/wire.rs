@@ -704,6 +704,40 @@ pub struct CliqDecision {
     pub received: bool,
 }
 
+/// An organizer's refund: some tickets (`ticket_ids`) or all that are still valid (none
+/// given), and the money to return in minor units (`amount`; the tickets' price when none
+/// is given, never more than what is left of the payment).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(deny_unknown_fields)]
+pub struct RefundInput {
+    #[serde(default)]
+    pub ticket_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub amount: Option<i64>,
+    pub reason: String,
+}
+
+/// What a refund did: the order now, the tickets revoked and the money on its way back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct RefundView {
+    pub order: OrderView,
+    pub revoked: Vec<Uuid>,
+    pub amount: Option<Money>,
+}
+
 /// Stable, machine-readable error codes. Each has a Fluent message `error-<code>` in locales/.
 /// Decoding maps codes this build does not know (from a newer server) to `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -857,12 +891,24 @@ pub enum ErrorCode {
     InvalidNotification,
     /// A CliQ alias is 1–10 letters or digits, or a Jordanian mobile number.
     InvalidCliqAlias,
+    /// A ticket id that is not one of this order's (`details.ticket_id`).
+    UnknownTicket,
+    /// The ticket was already refunded, cancelled or transferred (`details.ticket_id`).
+    TicketNotValid,
+    /// More than what is left of the payment (`details.refundable`).
+    RefundExceedsPaid,
+    /// No valid ticket and no money left to refund.
+    NothingToRefund,
+    /// No Hafla account has this email or phone number.
+    RecipientNotFound,
+    /// The ticket cannot be transferred (`details.reason`: not valid, event over, to yourself).
+    TicketNotTransferable,
     /// A code this build does not know (a newer server); shown with the server's own message.
     Unknown,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 82] = [
+    pub const ALL: [ErrorCode; 88] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -944,6 +990,12 @@ impl ErrorCode {
         ErrorCode::PaymentProviderUnavailable,
         ErrorCode::InvalidNotification,
         ErrorCode::InvalidCliqAlias,
+        ErrorCode::UnknownTicket,
+        ErrorCode::TicketNotValid,
+        ErrorCode::RefundExceedsPaid,
+        ErrorCode::NothingToRefund,
+        ErrorCode::RecipientNotFound,
+        ErrorCode::TicketNotTransferable,
         ErrorCode::Unknown,
     ];
 
@@ -1031,6 +1083,12 @@ impl ErrorCode {
             ErrorCode::PaymentProviderUnavailable => "error-payment-provider-unavailable",
             ErrorCode::InvalidNotification => "error-invalid-notification",
             ErrorCode::InvalidCliqAlias => "error-invalid-cliq-alias",
+            ErrorCode::UnknownTicket => "error-unknown-ticket",
+            ErrorCode::TicketNotValid => "error-ticket-not-valid",
+            ErrorCode::RefundExceedsPaid => "error-refund-exceeds-paid",
+            ErrorCode::NothingToRefund => "error-nothing-to-refund",
+            ErrorCode::RecipientNotFound => "error-recipient-not-found",
+            ErrorCode::TicketNotTransferable => "error-ticket-not-transferable",
             ErrorCode::Unknown => "error-unknown",
         }
     }

@@ -99,6 +99,11 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
             "/api/v1/orgs/{org_id}/orders/{order_id}/cliq",
             RUN,
         ),
+        (
+            Method::POST,
+            "/api/v1/orgs/{org_id}/orders/{order_id}/refunds",
+            RUN,
+        ),
         (Method::GET, "/sandbox/pay/{payment_id}", EVERYONE),
         (Method::POST, "/sandbox/pay/{payment_id}", EVERYONE),
         (Method::GET, "/pay/return/{order_id}", EVERYONE),

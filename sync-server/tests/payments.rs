@@ -467,3 +467,128 @@ async fn free_orders_are_paid_at_once_and_bad_payment_requests_get_their_own_err
         .unwrap();
     assert_eq!(status, 404);
 }
+
+/// An organization made through the API (so it has an owner) and its owner's token.
+async fn organization(app: &TestApp, owner_email: &str) -> (Uuid, String) {
+    let owner = app.register(owner_email).await.access_token;
+    let (status, org) = app
+        .post(
+            "/api/v1/orgs",
+            Some(&owner),
+            json!({"name": {"ar": "سهرة لايف", "en": "Sahra Live"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{org}");
+    (id(&org), owner)
+}
+
+/// Reserves `n` paid tickets and pays them on the sandbox page; the order id and the
+/// sandbox payment.
+async fn bought(app: &TestApp, token: &str, s: &Show, n: u32) -> (Uuid, Uuid) {
+    let order = reserve(app, token, s.event_id, s.paid_type, n).await;
+    let (_, started) = pay(app, token, &order, "sandbox").await;
+    let payment = payment_of(started["redirect_url"].as_str().unwrap());
+    let sandbox = app.checkout.sandbox().unwrap();
+    let (body, signature) = sandbox.choose(payment, Choice::Approve).unwrap();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(sandbox::SIGNATURE_HEADER, signature.parse().unwrap());
+    app.checkout
+        .notification("sandbox", &headers, &body, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    (id(&order), payment)
+}
+
+#[tokio::test]
+async fn organizers_refund_tickets_through_the_provider_and_a_cancelled_event_refunds_everyone() {
+    let app = spawn_app().await;
+    let (org, owner) = organization(&app, "owner@balad.jo").await;
+    let s = show(&app, Some(org)).await;
+    let buyer = app.register("maha@example.jo").await.access_token;
+    let (order, payment) = bought(&app, &buyer, &s, 2).await;
+    let tickets = app.store.order_tickets(order).await.unwrap();
+    let refunds = format!("/api/v1/orgs/{org}/orders/{order}/refunds");
+
+    let (status, refused) = app
+        .post(
+            &refunds,
+            Some(&owner),
+            json!({"amount": 25_001, "reason": "goodwill"}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("refund_exceeds_paid"))
+    );
+    assert_eq!(
+        refused["details"]["refundable"],
+        json!({"minor": 25_000, "currency": "JOD"})
+    );
+    let (status, refused) = app
+        .post(&refunds, Some(&owner), json!({"reason": "  "}))
+        .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("reason_required"))
+    );
+    let (status, _) = app
+        .post(&refunds, Some(&buyer), json!({"reason": "I want my money"}))
+        .await;
+    assert_eq!(
+        status, 403,
+        "buyers ask the organizer; they cannot refund themselves"
+    );
+
+    let (status, one) = app
+        .post(
+            &refunds,
+            Some(&owner),
+            json!({"ticket_ids": [tickets[0].id], "reason": "cannot come"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["order"]["status"], "partly_refunded");
+    assert_eq!(one["amount"], json!({"minor": 12_500, "currency": "JOD"}));
+    let sandbox = app.checkout.sandbox().unwrap();
+    assert_eq!(sandbox.payment(payment).unwrap().refunded_minor, 12_500);
+    let (status, again) = app
+        .post(
+            &refunds,
+            Some(&owner),
+            json!({"ticket_ids": [tickets[0].id], "reason": "twice"}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (409, Some("ticket_not_valid"))
+    );
+
+    // Calling the event off refunds what is left, and cancels unpaid orders.
+    let other = app.register("karim@example.jo").await.access_token;
+    let unpaid = reserve(&app, &other, s.event_id, s.free_type, 1).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/orgs/{org}/events/{}/cancel", s.event_id),
+            Some(&owner),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(sandbox.payment(payment).unwrap().refunded_minor, 25_000);
+    let (_, refunded) = app
+        .get(&format!("/api/v1/orders/{order}"), Some(&buyer))
+        .await;
+    assert_eq!(refunded["status"], "refunded");
+    assert!(
+        app.store
+            .order_tickets(order)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| !t.valid)
+    );
+    let (_, cancelled) = app
+        .get(&format!("/api/v1/orders/{}", id(&unpaid)), Some(&other))
+        .await;
+    assert_eq!(cancelled["status"], "cancelled");
+}

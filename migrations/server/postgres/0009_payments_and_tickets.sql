@@ -34,19 +34,6 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_by_order ON tickets (order_id);
 CREATE INDEX tickets_by_holder ON tickets (holder_id, issued_at);
 
--- Why a ticket stopped being valid: door lists carry these.
-CREATE TABLE revocations (
-    id         UUID PRIMARY KEY,
-    ticket_id  UUID NOT NULL REFERENCES tickets (id),
-    reason     TEXT NOT NULL CHECK (reason IN ('refunded', 'cancelled', 'transferred')),
-    note       TEXT,
-    actor_kind TEXT NOT NULL,
-    actor_id   UUID,
-    at         TIMESTAMPTZ NOT NULL
-);
-
-CREATE INDEX revocations_by_ticket ON revocations (ticket_id);
-
 -- Money given back, through the provider of the payment (or by hand for CliQ).
 CREATE TABLE refunds (
     id           UUID PRIMARY KEY,
@@ -64,3 +51,17 @@ CREATE TABLE refunds (
 );
 
 CREATE INDEX refunds_by_order ON refunds (order_id);
+
+-- Why a ticket stopped being valid: door lists carry these.
+CREATE TABLE revocations (
+    id         UUID PRIMARY KEY,
+    ticket_id  UUID NOT NULL REFERENCES tickets (id),
+    reason     TEXT NOT NULL CHECK (reason IN ('refunded', 'cancelled', 'transferred')),
+    note       TEXT,
+    actor_kind TEXT NOT NULL,
+    actor_id   UUID,
+    refund_id  UUID REFERENCES refunds (id),  -- the refund that revoked it, if one did
+    at         TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX revocations_by_ticket ON revocations (ticket_id);

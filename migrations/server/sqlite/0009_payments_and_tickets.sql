@@ -33,19 +33,6 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_by_order ON tickets (order_id);
 CREATE INDEX tickets_by_holder ON tickets (holder_id, issued_at);
 
--- Why a ticket stopped being valid: door lists carry these.
-CREATE TABLE revocations (
-    id         BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
-    ticket_id  BLOB NOT NULL REFERENCES tickets (id),
-    reason     TEXT NOT NULL CHECK (reason IN ('refunded', 'cancelled', 'transferred')),
-    note       TEXT,
-    actor_kind TEXT NOT NULL,
-    actor_id   BLOB,
-    at         INTEGER NOT NULL
-) STRICT;
-
-CREATE INDEX revocations_by_ticket ON revocations (ticket_id);
-
 -- Money given back, through the provider of the payment (or by hand for CliQ).
 CREATE TABLE refunds (
     id           BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
@@ -63,3 +50,17 @@ CREATE TABLE refunds (
 ) STRICT;
 
 CREATE INDEX refunds_by_order ON refunds (order_id);
+
+-- Why a ticket stopped being valid: door lists carry these.
+CREATE TABLE revocations (
+    id         BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+    ticket_id  BLOB NOT NULL REFERENCES tickets (id),
+    reason     TEXT NOT NULL CHECK (reason IN ('refunded', 'cancelled', 'transferred')),
+    note       TEXT,
+    actor_kind TEXT NOT NULL,
+    actor_id   BLOB,
+    refund_id  BLOB REFERENCES refunds (id),  -- the refund that revoked it, if one did
+    at         INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX revocations_by_ticket ON revocations (ticket_id);

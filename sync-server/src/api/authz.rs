@@ -101,6 +101,11 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/orgs/{org_id}/orders/{order_id}/cliq",
         OrgRoles(RUN),
     ),
+    route(
+        Method::POST,
+        "/api/v1/orgs/{org_id}/orders/{order_id}/refunds",
+        OrgRoles(RUN),
+    ),
     // The sandbox's own payment page (only when the sandbox is on) and the page providers
     // send browsers back to; neither shows anything of the order.
     route(Method::GET, "/sandbox/pay/{payment_id}", Public),

@@ -164,6 +164,7 @@ impl From<crate::store::StoreError> for ApiError {
                 ApiError::database_unavailable()
             }
             StoreError::Checkout(refusal) => checkout_refusal(refusal),
+            StoreError::Refund(refusal) => refund_refusal(refusal),
             StoreError::OrderTransition { from } => {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::OrderNotChangeable)
                     .with_details(serde_json::json!({ "status": from }))
@@ -186,6 +187,27 @@ impl From<crate::store::StoreError> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// Why a refund could not be made, as the organizer is told.
+fn refund_refusal(refusal: crate::store::payments::RefundRefusal) -> ApiError {
+    use crate::store::payments::RefundRefusal as R;
+    use serde_json::json;
+    match refusal {
+        R::UnknownTicket(id) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownTicket)
+                .with_details(json!({ "field": "ticket_ids", "ticket_id": id }))
+        }
+        R::TicketNotValid(id) => ApiError::new(StatusCode::CONFLICT, ErrorCode::TicketNotValid)
+            .with_details(json!({ "ticket_id": id })),
+        R::ExceedsPaid { refundable } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RefundExceedsPaid,
+        )
+        .with_arg("refundable", refundable.to_string())
+        .with_details(json!({ "field": "amount", "refundable": refundable })),
+        R::Nothing => ApiError::new(StatusCode::CONFLICT, ErrorCode::NothingToRefund),
     }
 }
 

@@ -142,6 +142,10 @@ pub fn app(state: AppState) -> Router {
             "/orgs/{org_id}/orders/{order_id}/cliq",
             post(payments::decide_cliq),
         )
+        .route(
+            "/orgs/{org_id}/orders/{order_id}/refunds",
+            post(payments::refund),
+        )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org_id}", get(orgs::get))
         .route("/orgs/{org_id}/members", get(orgs::members))

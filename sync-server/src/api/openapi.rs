@@ -93,6 +93,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         payments::notify,
         payments::set_cliq,
         payments::decide_cliq,
+        payments::refund,
         document,
     ),
     components(schemas(
@@ -132,6 +133,8 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         hafla_core::wire::CliqInstructions,
         hafla_core::wire::CliqAliasInput,
         hafla_core::wire::CliqDecision,
+        hafla_core::wire::RefundInput,
+        hafla_core::wire::RefundView,
         hafla_core::door::verifier::EntryPolicy,
         ErrorBody,
         crate::store::OrgRole,

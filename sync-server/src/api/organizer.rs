@@ -540,7 +540,9 @@ pub async fn submit(
     operation_id = "cancel_event",
     tag = "events",
     summary = "Cancel an event, in any status but cancelled",
-    description = "A cancelled event leaves the public catalog and can no longer be edited.",
+    description = "A cancelled event leaves the public catalog and can no longer be edited. \
+        Its paid orders are refunded whole through the provider they were paid by (their \
+        tickets revoked as cancelled); unpaid ones are cancelled.",
     params(
         ("org_id" = Uuid, Path, description = "The organization"),
         ("event_id" = Uuid, Path, description = "The event"),
@@ -559,7 +561,7 @@ pub async fn cancel(
     caller: Caller,
     ApiPath((org_id, event_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Json<OrganizerEvent>, ApiError> {
-    change(
+    let cancelled = change(
         &state,
         &caller,
         Some(org_id),
@@ -567,7 +569,17 @@ pub async fn cancel(
         Transition::Cancel,
         None,
     )
-    .await
+    .await?;
+    // Buyers get their money back; their tickets stop admitting.
+    state
+        .checkout
+        .cancel_event(
+            event_id,
+            crate::store::orders::Actor::Organizer(caller.user_id),
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    Ok(cancelled)
 }
 
 /// `GET /api/v1/orgs/{org_id}/events/{event_id}/reviews`

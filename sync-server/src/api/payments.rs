@@ -9,15 +9,18 @@ use super::orders::{own_order, view};
 use crate::checkout::sandbox::{self, Choice};
 use crate::checkout::{CheckoutError, NextStep};
 use crate::payments::{Customer, PaymentError};
+use crate::store::orders::Actor;
+use crate::store::payments::{RefundRequestPlan, Revocation};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hafla_core::Lang;
+use hafla_core::money::Money;
 use hafla_core::wire::{
     CliqAliasInput, CliqDecision, CliqInstructions, ErrorBody, ErrorCode, OrderView, PayInput,
-    PayView,
+    PayView, RefundInput, RefundView,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -405,6 +408,87 @@ pub async fn decide_cliq(
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(view(order, now)))
+}
+
+/// Longest refund reason, in characters.
+const REASON_MAX: usize = 500;
+
+/// `POST /api/v1/orgs/{org_id}/orders/{order_id}/refunds`
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/orders/{order_id}/refunds",
+    operation_id = "refund_order",
+    tag = "organizations",
+    summary = "Refund an order, whole or some of its tickets",
+    description = "The tickets are revoked at once (door lists stop admitting them) and \
+        their places go back on sale; the money goes back through the provider it was paid \
+        by (a provider that fails is tried again later). For a CliQ payment the organizer \
+        returns the transfer.",
+    request_body = RefundInput,
+    params(
+        ("org_id" = Uuid, Path, description = "The organization"),
+        ("order_id" = Uuid, Path, description = "The order"),
+    ),
+    responses(
+        (status = 200, description = "What the refund did", body = RefundView),
+        (status = 400, description = "`invalid_parameter`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: owners and managers only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such order of this organization", body = ErrorBody),
+        (status = 409, description = "`order_not_changeable` (not paid), `ticket_not_valid`, `nothing_to_refund`", body = ErrorBody),
+        (status = 422, description = "`unknown_ticket`, `refund_exceeds_paid` (`details.refundable`), `reason_required`, `text_too_long`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn refund(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((org_id, order_id)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(input): ApiJson<RefundInput>,
+) -> Result<Json<RefundView>, ApiError> {
+    let reason = input.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ReasonRequired)
+                .with_details(json!({ "field": "reason" })),
+        );
+    }
+    if reason.chars().count() > REASON_MAX {
+        return Err(
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::TextTooLong)
+                .with_arg("max", REASON_MAX.to_string())
+                .with_details(json!({ "field": "reason", "max": REASON_MAX })),
+        );
+    }
+    let order = state
+        .store
+        .order(order_id)
+        .await?
+        .filter(|o| o.organization_id == org_id)
+        .ok_or_else(ApiError::not_found)?;
+    let now = jiff::Timestamp::now();
+    let begun = state
+        .checkout
+        .refund(
+            RefundRequestPlan {
+                refund_id: Uuid::now_v7(),
+                order_id,
+                tickets: input.ticket_ids,
+                amount: input.amount.map(|minor| Money {
+                    minor,
+                    currency: order.total.currency,
+                }),
+                reason,
+                revocation: Revocation::Refunded,
+                actor: Actor::Organizer(caller.user_id),
+            },
+            now,
+        )
+        .await?;
+    Ok(Json(RefundView {
+        order: view(begun.order, now),
+        revoked: begun.revoked,
+        amount: begun.amount,
+    }))
 }
 
 #[cfg(test)]

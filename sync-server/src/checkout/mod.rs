@@ -17,9 +17,13 @@ use crate::payments::{
     Customer, PaymentError, PaymentProvider, PaymentRequest, PaymentState, RefundRequest,
 };
 use crate::store::orders::{Actor, Order};
-use crate::store::payments::{Applied, NewPayment, NewRefund, Payment, Reported};
+use crate::store::payments::{
+    Applied, BegunRefund, NewPayment, NewRefund, Payment, RefundRequestPlan, Reported, Revocation,
+};
 use crate::store::{Store, StoreError};
 use hafla_core::Lang;
+use hafla_core::money::Money;
+use hafla_core::wire::OrderStatus;
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -233,7 +237,6 @@ impl Checkout {
                 PaymentError::BadNotification("not a payment of this provider".into())
             })?;
         self.settle(
-            provider.as_ref(),
             &payment,
             &notification.dedupe_key,
             reported(notification.state),
@@ -265,8 +268,106 @@ impl Checkout {
             .await?)
     }
 
+    /// Refunds (part of) a paid order: its tickets are revoked at once, then the money goes
+    /// back through the provider it came by. A provider that fails leaves the refund to be
+    /// tried again by reconciliation; a CliQ transfer is returned by the organizer by hand,
+    /// so its refund is recorded as done.
+    pub async fn refund(
+        &self,
+        request: RefundRequestPlan,
+        now: jiff::Timestamp,
+    ) -> Result<BegunRefund, CheckoutError> {
+        let begun = self.store.begin_refund(request.clone(), now).await?;
+        if let (Some(amount), Some(payment)) = (begun.amount, &begun.payment) {
+            self.return_money(request.refund_id, amount, &request.reason, payment, now)
+                .await?;
+        }
+        Ok(begun)
+    }
+
+    /// Calls an event off for its buyers: paid orders are refunded whole (their tickets
+    /// revoked as cancelled), unpaid ones cancelled. Returns how many orders it changed.
+    pub async fn cancel_event(
+        &self,
+        event_id: Uuid,
+        actor: Actor,
+        now: jiff::Timestamp,
+    ) -> Result<usize, CheckoutError> {
+        const REASON: &str = "the event was cancelled";
+        let mut changed = 0;
+        for order_id in self.store.event_orders(event_id).await? {
+            let Some(order) = self.store.order(order_id).await? else {
+                continue;
+            };
+            match order.status_at(now) {
+                OrderStatus::Paid | OrderStatus::PartlyRefunded => {
+                    self.refund(
+                        RefundRequestPlan {
+                            refund_id: Uuid::now_v7(),
+                            order_id,
+                            tickets: None,
+                            amount: None,
+                            reason: REASON.into(),
+                            revocation: Revocation::Cancelled,
+                            actor,
+                        },
+                        now,
+                    )
+                    .await?;
+                    changed += 1;
+                }
+                status if status.is_unpaid_hold() => {
+                    self.store
+                        .cancel_order(order_id, actor, Some(REASON.into()), now)
+                        .await?;
+                    changed += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Returns money through the payment's provider and records the answer.
+    async fn return_money(
+        &self,
+        refund_id: Uuid,
+        amount: Money,
+        reason: &str,
+        payment: &Payment,
+        now: jiff::Timestamp,
+    ) -> Result<(), CheckoutError> {
+        let Some(provider) = self.providers.get(payment.provider.as_str()) else {
+            // CliQ: the organizer sends the money back; other providers: not configured on
+            // this server any more, so the refund waits for an operator.
+            let by_hand = payment.provider == "cliq";
+            self.store
+                .finish_refund(refund_id, None, by_hand, now)
+                .await?;
+            return Ok(());
+        };
+        let outcome = provider
+            .refund(&RefundRequest {
+                refund_id,
+                payment_id: payment.id,
+                provider_ref: payment.provider_ref.clone().unwrap_or_default(),
+                amount,
+                reason: reason.to_owned(),
+            })
+            .await;
+        if let Err(e) = &outcome {
+            tracing::warn!(refund = %refund_id, error = %e, "refund failed; it will be tried again");
+        }
+        let done = outcome.is_ok();
+        self.store
+            .finish_refund(refund_id, outcome.ok().map(|r| r.provider_ref), done, now)
+            .await?;
+        Ok(())
+    }
+
     /// Asks providers about payments pending for a while (their notification may have been
-    /// lost) and applies the answers. Returns how many were settled.
+    /// lost) and applies the answers, and tries failed refunds again. Returns how many
+    /// payments were settled.
     pub async fn reconcile(&self, now: jiff::Timestamp) -> Result<usize, CheckoutError> {
         let pending = self
             .store
@@ -288,12 +389,24 @@ impl Checkout {
                 }
             };
             let key = format!("query:{provider_ref}:{}", state_key(&state));
-            let applied = self
-                .settle(provider.as_ref(), &payment, &key, reported(state), now)
-                .await?;
+            let applied = self.settle(&payment, &key, reported(state), now).await?;
             if applied != Applied::Unchanged {
                 settled += 1;
             }
+        }
+        for refund in self
+            .store
+            .unfinished_refunds(now - RECONCILE_AFTER, 100)
+            .await?
+        {
+            self.return_money(
+                refund.refund_id,
+                refund.amount,
+                &refund.reason,
+                &refund.payment,
+                now,
+            )
+            .await?;
         }
         Ok(settled)
     }
@@ -301,7 +414,6 @@ impl Checkout {
     /// Applies a report and refunds money that cannot buy its tickets.
     async fn settle(
         &self,
-        provider: &dyn PaymentProvider,
         payment: &Payment,
         dedupe_key: &str,
         reported: Reported,
@@ -313,8 +425,7 @@ impl Checkout {
             .await?;
         match &applied {
             Applied::MustRefund { order, payment } => {
-                self.refund(
-                    provider,
+                self.refund_unusable(
                     order,
                     payment,
                     "paid after the tickets were no longer available",
@@ -328,14 +439,8 @@ impl Checkout {
                     payment = %payment.id,
                     "the provider reported another amount than the order's; refunding"
                 );
-                self.refund(
-                    provider,
-                    order,
-                    payment,
-                    "amount differs from the order's",
-                    now,
-                )
-                .await?;
+                self.refund_unusable(order, payment, "amount differs from the order's", now)
+                    .await?;
             }
             Applied::Paid { order, late } => {
                 tracing::info!(order = %order.id, late, "order paid");
@@ -345,27 +450,16 @@ impl Checkout {
         Ok(applied)
     }
 
-    async fn refund(
+    /// Gives back money that bought nothing: recorded first (so a failure is retried),
+    /// then returned through the provider.
+    async fn refund_unusable(
         &self,
-        provider: &dyn PaymentProvider,
         order: &Order,
         payment: &Payment,
         reason: &str,
         now: jiff::Timestamp,
     ) -> Result<(), CheckoutError> {
         let refund_id = Uuid::now_v7();
-        let outcome = provider
-            .refund(&RefundRequest {
-                refund_id,
-                payment_id: payment.id,
-                provider_ref: payment.provider_ref.clone().unwrap_or_default(),
-                amount: payment.amount,
-                reason: reason.to_owned(),
-            })
-            .await;
-        if let Err(e) = &outcome {
-            tracing::error!(order = %order.id, payment = %payment.id, error = %e, "automatic refund failed");
-        }
         self.store
             .record_refund(
                 NewRefund {
@@ -374,14 +468,15 @@ impl Checkout {
                     payment_id: Some(payment.id),
                     amount: payment.amount,
                     reason: reason.to_owned(),
-                    done: outcome.is_ok(),
-                    provider_ref: outcome.ok().map(|r| r.provider_ref),
+                    provider_ref: None,
+                    done: false,
                     actor: Actor::System,
                 },
                 now,
             )
             .await?;
-        Ok(())
+        self.return_money(refund_id, payment.amount, reason, payment, now)
+            .await
     }
 }
 

@@ -81,6 +81,9 @@ pub enum StoreError {
     /// An edit would set a ticket type's capacity below the tickets it already holds.
     #[error("capacity below the {held} tickets held")]
     CapacityBelowHeld { held: u32 },
+    /// A refund that cannot be made as asked.
+    #[error(transparent)]
+    Refund(#[from] payments::RefundRefusal),
     /// Tickets that cannot be reserved as asked.
     #[error(transparent)]
     Checkout(#[from] orders::CheckoutRefusal),

@@ -228,6 +228,151 @@ impl TicketRow {
     }
 }
 
+/// Why a ticket stopped being valid; door lists carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revocation {
+    Refunded,
+    /// The event was called off.
+    Cancelled,
+    Transferred,
+}
+
+impl Revocation {
+    pub fn key(self) -> &'static str {
+        match self {
+            Revocation::Refunded => "refunded",
+            Revocation::Cancelled => "cancelled",
+            Revocation::Transferred => "transferred",
+        }
+    }
+}
+
+/// Why a ticket is being revoked and by whom.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RevokeCause<'a> {
+    pub reason: Revocation,
+    pub note: Option<&'a str>,
+    pub actor: Actor,
+    /// The refund that revokes it, if one does.
+    pub refund_id: Option<Uuid>,
+    /// Whether its place goes back on sale (not for a transfer: the new ticket takes it).
+    pub release_place: bool,
+}
+
+/// A refund an organizer (or the event's cancellation) asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundRequestPlan {
+    pub refund_id: Uuid,
+    pub order_id: Uuid,
+    /// The tickets to revoke; `None`: every valid ticket of the order.
+    pub tickets: Option<Vec<Uuid>>,
+    /// The money to give back; `None`: the price of the revoked tickets.
+    pub amount: Option<Money>,
+    pub reason: String,
+    pub revocation: Revocation,
+    pub actor: Actor,
+}
+
+/// Why a refund cannot be made as asked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RefundRefusal {
+    #[error("ticket {0} is not a ticket of this order")]
+    UnknownTicket(Uuid),
+    #[error("ticket {0} is no longer valid")]
+    TicketNotValid(Uuid),
+    #[error("at most {refundable} can be refunded")]
+    ExceedsPaid { refundable: Money },
+    #[error("nothing to refund")]
+    Nothing,
+}
+
+/// A refund begun: its tickets are revoked; the money goes back through `payment` (when
+/// there is money and a payment to return it through).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BegunRefund {
+    pub order: Order,
+    pub revoked: Vec<Uuid>,
+    /// The money to return, recorded as a pending refund; `None` for a free order.
+    pub amount: Option<Money>,
+    pub payment: Option<Payment>,
+}
+
+/// The tickets to revoke and the money to return for `request` on `order`, whose valid
+/// tickets (with their unit prices) are `valid` and which has had `refunded` returned.
+pub(crate) fn plan_refund(
+    order: &Order,
+    valid: &[(Uuid, Money)],
+    all_tickets: &[Uuid],
+    refunded: i64,
+    request: &RefundRequestPlan,
+) -> Result<(Vec<Uuid>, Money), StoreError> {
+    if !matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartlyRefunded
+    ) {
+        return Err(StoreError::OrderTransition { from: order.status });
+    }
+    let revoke: Vec<Uuid> = match &request.tickets {
+        None => valid.iter().map(|(id, _)| *id).collect(),
+        Some(ids) => {
+            for id in ids {
+                if !all_tickets.contains(id) {
+                    return Err(RefundRefusal::UnknownTicket(*id).into());
+                }
+                if !valid.iter().any(|(v, _)| v == id) {
+                    return Err(RefundRefusal::TicketNotValid(*id).into());
+                }
+            }
+            ids.clone()
+        }
+    };
+    let price: i64 = valid
+        .iter()
+        .filter(|(id, _)| revoke.contains(id))
+        .map(|(_, price)| price.minor)
+        .sum();
+    let refundable = Money {
+        minor: order.total.minor - refunded,
+        currency: order.total.currency,
+    };
+    let amount = request.amount.unwrap_or(Money {
+        minor: price.min(refundable.minor),
+        currency: order.total.currency,
+    });
+    if amount.minor < 0 || amount.minor > refundable.minor || amount.currency != refundable.currency
+    {
+        return Err(RefundRefusal::ExceedsPaid { refundable }.into());
+    }
+    if revoke.is_empty() && amount.minor == 0 {
+        return Err(RefundRefusal::Nothing.into());
+    }
+    Ok((revoke, amount))
+}
+
+/// An order's status once `revoked_now` more of its tickets are revoked.
+pub(crate) fn status_after_refund(
+    all: usize,
+    revoked_before: usize,
+    revoked_now: usize,
+) -> OrderStatus {
+    if revoked_before + revoked_now >= all {
+        OrderStatus::Refunded
+    } else {
+        OrderStatus::PartlyRefunded
+    }
+}
+
+/// A refund still to be made through its provider (its call failed, or the server stopped
+/// in between).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnfinishedRefund {
+    pub refund_id: Uuid,
+    pub order_id: Uuid,
+    pub amount: Money,
+    pub reason: String,
+    pub payment: Payment,
+}
+
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
     /// Starts paying an order that holds its tickets (reserved, or awaiting an earlier
@@ -295,6 +440,35 @@ pub trait PaymentStore: Send + Sync {
         organization_id: Uuid,
         alias: Option<String>,
     ) -> Result<(), StoreError>;
+
+    /// Revokes the tickets of a refund, lets their places go back on sale, moves the order
+    /// to (partly) refunded and records the money to return as a pending refund, all at
+    /// once; the caller then returns the money and calls [`Self::finish_refund`].
+    async fn begin_refund(
+        &self,
+        request: RefundRequestPlan,
+        now: jiff::Timestamp,
+    ) -> Result<BegunRefund, StoreError>;
+
+    /// Records the provider's answer to a refund: done (with its reference) or failed (to
+    /// be tried again).
+    async fn finish_refund(
+        &self,
+        refund_id: Uuid,
+        provider_ref: Option<String>,
+        done: bool,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Refunds pending or failed since before `before`, oldest first.
+    async fn unfinished_refunds(
+        &self,
+        before: jiff::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UnfinishedRefund>, StoreError>;
+
+    /// The orders of an event, any status (for calling an event off).
+    async fn event_orders(&self, event_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
 }
 
 #[cfg(test)]

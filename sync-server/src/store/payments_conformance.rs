@@ -3,7 +3,9 @@
 
 use super::orders::{Actor, OrderStatus};
 use super::orders_conformance::{Sale, buyer, now, order, sale};
-use super::payments::{Applied, NewPayment, NewRefund, Reported};
+use super::payments::{
+    Applied, NewPayment, NewRefund, RefundRefusal, RefundRequestPlan, Reported, Revocation,
+};
 use super::{Store, StoreError};
 use hafla_core::money::Money;
 use jiff::SignedDuration;
@@ -20,6 +22,7 @@ where
     money_after_the_tickets_went_to_someone_else_must_be_refunded(fresh().await).await;
     a_declined_payment_leaves_the_order_to_try_again(fresh().await).await;
     free_orders_are_paid_at_once_and_wrong_amounts_issue_nothing(fresh().await).await;
+    refunds_revoke_tickets_free_their_places_and_never_exceed_the_payment(fresh().await).await;
 }
 
 fn paid(minor: i64) -> Reported {
@@ -314,4 +317,124 @@ async fn free_orders_are_paid_at_once_and_wrong_amounts_issue_nothing(store: Arc
             .await,
         Err(StoreError::NotFound("payment"))
     ));
+}
+
+async fn refunds_revoke_tickets_free_their_places_and_never_exceed_the_payment(
+    store: Arc<dyn Store>,
+) {
+    let s = sale(&store, 4, None).await;
+    let (o, payment_id) = awaiting(&store, &s, &[(s.general, 3)]).await;
+    store
+        .apply_payment(payment_id, "p", paid(45_000), now())
+        .await
+        .expect("apply");
+    let tickets: Vec<Uuid> = store
+        .order_tickets(o.id)
+        .await
+        .expect("tickets")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let request = |tickets: Option<Vec<Uuid>>, amount: Option<i64>| RefundRequestPlan {
+        refund_id: Uuid::now_v7(),
+        order_id: o.id,
+        tickets,
+        amount: amount.map(Money::jod_fils),
+        reason: "the buyer cannot come".into(),
+        revocation: Revocation::Refunded,
+        actor: Actor::Organizer(o.buyer_id),
+    };
+    let refusal = |result: Result<_, StoreError>| match result {
+        Err(StoreError::Refund(refusal)) => refusal,
+        other => panic!("expected a refund refusal, got {other:?}"),
+    };
+    let one = store
+        .begin_refund(request(Some(vec![tickets[0]]), None), now())
+        .await
+        .expect("refund one");
+    assert_eq!(one.revoked, vec![tickets[0]]);
+    assert_eq!(one.amount, Some(Money::jod_fils(15_000)));
+    assert_eq!(one.order.status, OrderStatus::PartlyRefunded);
+    assert_eq!(one.payment.as_ref().map(|p| p.id), Some(payment_id));
+    let valid: Vec<bool> = store
+        .order_tickets(o.id)
+        .await
+        .expect("tickets")
+        .iter()
+        .map(|t| t.valid)
+        .collect();
+    assert_eq!(valid, vec![false, true, true]);
+
+    assert_eq!(
+        refusal(
+            store
+                .begin_refund(request(Some(vec![tickets[0]]), None), now())
+                .await
+        ),
+        RefundRefusal::TicketNotValid(tickets[0])
+    );
+    let foreign = Uuid::now_v7();
+    assert_eq!(
+        refusal(
+            store
+                .begin_refund(request(Some(vec![foreign]), None), now())
+                .await
+        ),
+        RefundRefusal::UnknownTicket(foreign)
+    );
+    assert_eq!(
+        refusal(store.begin_refund(request(None, Some(30_001)), now()).await),
+        RefundRefusal::ExceedsPaid {
+            refundable: Money::jod_fils(30_000)
+        }
+    );
+    // The refused ones changed nothing: one refund pending, two tickets valid.
+    let far = now() + SignedDuration::from_hours(1);
+    assert_eq!(
+        store
+            .unfinished_refunds(far, 10)
+            .await
+            .expect("refunds")
+            .len(),
+        1
+    );
+
+    let rest = store
+        .begin_refund(request(None, None), now())
+        .await
+        .expect("refund the rest");
+    assert_eq!(rest.revoked, tickets[1..].to_vec());
+    assert_eq!(rest.amount, Some(Money::jod_fils(30_000)));
+    assert_eq!(rest.order.status, OrderStatus::Refunded);
+    assert!(matches!(
+        store.begin_refund(request(None, None), now()).await,
+        Err(StoreError::OrderTransition {
+            from: OrderStatus::Refunded
+        })
+    ));
+    let unfinished = store.unfinished_refunds(far, 10).await.expect("refunds");
+    assert_eq!(unfinished.len(), 2);
+    for refund in &unfinished {
+        store
+            .finish_refund(refund.refund_id, Some("r".into()), true, now())
+            .await
+            .expect("finish");
+    }
+    assert!(
+        store
+            .unfinished_refunds(far, 10)
+            .await
+            .expect("refunds")
+            .is_empty()
+    );
+    // All four places are on sale again.
+    let b = buyer(&store).await;
+    store
+        .reserve_order(order(b, s.event_id, &[(s.general, 4)]), now())
+        .await
+        .expect("the refunded places are back");
+    assert_eq!(
+        store.event_orders(s.event_id).await.expect("orders").len(),
+        2
+    );
 }

@@ -6,10 +6,12 @@ use super::orders::{hold, lock_event, order_by_id, record_transition, release, t
 use crate::store::StoreError;
 use crate::store::orders::{Actor, Order, OrderStatus, still_fits};
 use crate::store::payments::{
-    Applied, NewPayment, NewRefund, Payment, PaymentRow, PaymentStatus, PaymentStore, Reported,
-    Settlement, Ticket, TicketRow, settle, status_of,
+    Applied, BegunRefund, NewPayment, NewRefund, Payment, PaymentRow, PaymentStatus, PaymentStore,
+    RefundRequestPlan, Reported, RevokeCause, Settlement, Ticket, TicketRow, UnfinishedRefund,
+    plan_refund, settle, status_after_refund, status_of,
 };
 use async_trait::async_trait;
+use hafla_core::money::Money;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, Row};
 use uuid::Uuid;
@@ -210,6 +212,158 @@ async fn apply(
         }
         Settlement::Refund => Ok(Applied::MustRefund { order, payment }),
     }
+}
+
+/// The order's paid payment (the one a refund goes back through).
+async fn paid_payment(c: &mut PgConnection, order_id: Uuid) -> Result<Option<Payment>, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 AND status = 'paid'
+         ORDER BY created_at LIMIT 1"
+    )))
+    .bind(order_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|row| payment_row(&row)?.into_payment()).transpose()
+}
+
+/// Revokes a ticket, recording why, and gives its place back to the counters. The caller
+/// holds the event's row.
+pub(super) async fn revoke(
+    c: &mut PgConnection,
+    ticket_id: Uuid,
+    cause: RevokeCause<'_>,
+    at: i64,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "UPDATE tickets SET status = 'revoked' WHERE id = $1 AND status = 'valid'
+         RETURNING event_id, ticket_type_id",
+    )
+    .bind(ticket_id)
+    .fetch_one(&mut *c)
+    .await?;
+    let event_id: Uuid = row.try_get(0)?;
+    let ticket_type_id: Uuid = row.try_get(1)?;
+    sqlx::query(
+        "INSERT INTO revocations (id, ticket_id, reason, note, actor_kind, actor_id, refund_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8))",
+    )
+    .bind(Uuid::now_v7())
+    .bind(ticket_id)
+    .bind(cause.reason.key())
+    .bind(cause.note)
+    .bind(cause.actor.kind())
+    .bind(cause.actor.id())
+    .bind(cause.refund_id)
+    .bind(at)
+    .execute(&mut *c)
+    .await?;
+    if cause.release_place {
+        sqlx::query("UPDATE ticket_types SET held = held - 1 WHERE id = $1")
+            .bind(ticket_type_id)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("UPDATE events SET held = held - 1 WHERE id = $1")
+            .bind(event_id)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn begin_refund(
+    c: &mut PgConnection,
+    request: &RefundRequestPlan,
+    now: jiff::Timestamp,
+) -> Result<BegunRefund, StoreError> {
+    let at = now.as_second();
+    let order = lock_order(c, request.order_id).await?;
+    let rows = sqlx::query(
+        "SELECT t.id, t.status, l.unit_price_minor FROM tickets t
+         JOIN order_lines l ON l.order_id = t.order_id AND l.ticket_type_id = t.ticket_type_id
+         WHERE t.order_id = $1 ORDER BY t.serial",
+    )
+    .bind(order.id)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut all = Vec::with_capacity(rows.len());
+    let mut valid = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id: Uuid = row.try_get(0)?;
+        let status: String = row.try_get(1)?;
+        all.push(id);
+        if status == "valid" {
+            valid.push((
+                id,
+                Money {
+                    minor: row.try_get(2)?,
+                    currency: order.total.currency,
+                },
+            ));
+        }
+    }
+    let refunded: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE order_id = $1",
+    )
+    .bind(order.id)
+    .fetch_one(&mut *c)
+    .await?;
+    let (revoke_ids, amount) = plan_refund(&order, &valid, &all, refunded, request)?;
+    let payment = paid_payment(c, order.id).await?;
+    let has_money = amount.minor > 0;
+    if has_money {
+        sqlx::query(
+            "INSERT INTO refunds (id, order_id, payment_id, amount_minor, currency, reason, status,
+                actor_kind, actor_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, to_timestamp($9), to_timestamp($9))",
+        )
+        .bind(request.refund_id)
+        .bind(order.id)
+        .bind(payment.as_ref().map(|p| p.id))
+        .bind(amount.minor)
+        .bind(amount.currency.code())
+        .bind(&request.reason)
+        .bind(request.actor.kind())
+        .bind(request.actor.id())
+        .bind(at)
+        .execute(&mut *c)
+        .await?;
+    }
+    for ticket in &revoke_ids {
+        let cause = RevokeCause {
+            reason: request.revocation,
+            note: Some(&request.reason),
+            actor: request.actor,
+            refund_id: has_money.then_some(request.refund_id),
+            release_place: true,
+        };
+        revoke(c, *ticket, cause, at).await?;
+    }
+    let revoked_before = all.len() - valid.len();
+    let status = status_after_refund(all.len(), revoked_before, revoke_ids.len());
+    if status != order.status {
+        sqlx::query("UPDATE orders SET status = $2, updated_at = to_timestamp($3) WHERE id = $1")
+            .bind(order.id)
+            .bind(status.key())
+            .bind(at)
+            .execute(&mut *c)
+            .await?;
+        record_transition(
+            c,
+            order.id,
+            Some(order.status),
+            status,
+            request.actor,
+            Some(&request.reason),
+            at,
+        )
+        .await?;
+    }
+    Ok(BegunRefund {
+        order: must_order(c, order.id).await?,
+        revoked: revoke_ids,
+        amount: has_money.then_some(amount),
+        payment,
+    })
 }
 
 #[async_trait]
@@ -475,6 +629,95 @@ impl PaymentStore for PgStore {
                 return Err(StoreError::NotFound("organization"));
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn begin_refund(
+        &self,
+        request: RefundRequestPlan,
+        now: jiff::Timestamp,
+    ) -> Result<BegunRefund, StoreError> {
+        self.write(async {
+            let mut tx = self.pool().begin().await?;
+            let begun = begin_refund(&mut tx, &request, now).await?;
+            tx.commit().await?;
+            Ok(begun)
+        })
+        .await
+    }
+
+    async fn finish_refund(
+        &self,
+        refund_id: Uuid,
+        provider_ref: Option<String>,
+        done: bool,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(async {
+            sqlx::query(
+                "UPDATE refunds SET status = $2, provider_ref = coalesce($3, provider_ref),
+                    updated_at = to_timestamp($4)
+                 WHERE id = $1 AND status <> 'done'",
+            )
+            .bind(refund_id)
+            .bind(if done { "done" } else { "failed" })
+            .bind(provider_ref)
+            .bind(now.as_second())
+            .execute(self.pool())
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unfinished_refunds(
+        &self,
+        before: jiff::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UnfinishedRefund>, StoreError> {
+        self.read(async {
+            let mut c = self.pool().acquire().await?;
+            let rows = sqlx::query(
+                "SELECT id, order_id, amount_minor, reason, payment_id FROM refunds
+                 WHERE status IN ('pending', 'failed') AND payment_id IS NOT NULL
+                   AND updated_at < to_timestamp($1)
+                 ORDER BY created_at LIMIT $2",
+            )
+            .bind(before.as_second())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let payment_id: Uuid = row.try_get(4)?;
+                let payment = payment_by_id(&mut c, payment_id)
+                    .await?
+                    .ok_or(StoreError::NotFound("payment"))?;
+                out.push(UnfinishedRefund {
+                    refund_id: row.try_get(0)?,
+                    order_id: row.try_get(1)?,
+                    amount: Money {
+                        minor: row.try_get(2)?,
+                        currency: payment.amount.currency,
+                    },
+                    reason: row.try_get(3)?,
+                    payment,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn event_orders(&self, event_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        self.read(async {
+            Ok(
+                sqlx::query_scalar("SELECT id FROM orders WHERE event_id = $1 ORDER BY created_at")
+                    .bind(event_id)
+                    .fetch_all(self.pool())
+                    .await?,
+            )
         })
         .await
     }

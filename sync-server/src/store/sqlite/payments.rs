@@ -7,10 +7,12 @@ use super::orders::{
 use crate::store::StoreError;
 use crate::store::orders::{Actor, Order, OrderStatus, still_fits};
 use crate::store::payments::{
-    Applied, NewPayment, NewRefund, Payment, PaymentRow, PaymentStatus, PaymentStore, Reported,
-    Settlement, Ticket, TicketRow, settle, status_of,
+    Applied, BegunRefund, NewPayment, NewRefund, Payment, PaymentRow, PaymentStatus, PaymentStore,
+    RefundRequestPlan, Reported, RevokeCause, Settlement, Ticket, TicketRow, UnfinishedRefund,
+    plan_refund, settle, status_after_refund, status_of,
 };
 use async_trait::async_trait;
+use hafla_core::money::Money;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
@@ -200,6 +202,154 @@ fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
         holder_id: row.get(6)?,
         status: row.get(7)?,
         issued_at: row.get(8)?,
+    })
+}
+
+/// The order's paid payment (the one a refund goes back through).
+fn paid_payment(c: &Connection, order_id: Uuid) -> Result<Option<Payment>, StoreError> {
+    c.query_row(
+        &format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = ?1 AND status = 'paid'
+             ORDER BY created_at LIMIT 1"
+        ),
+        [order_id],
+        payment_row,
+    )
+    .optional()?
+    .map(PaymentRow::into_payment)
+    .transpose()
+}
+
+/// Revokes a ticket, recording why, and gives its place back to the counters.
+pub(super) fn revoke(
+    c: &Connection,
+    ticket_id: Uuid,
+    cause: RevokeCause<'_>,
+    at: i64,
+) -> Result<(), StoreError> {
+    let (event_id, ticket_type_id): (Uuid, Uuid) = c.query_row(
+        "UPDATE tickets SET status = 'revoked' WHERE id = ?1 AND status = 'valid'
+         RETURNING event_id, ticket_type_id",
+        [ticket_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    c.execute(
+        "INSERT INTO revocations (id, ticket_id, reason, note, actor_kind, actor_id, refund_id, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            Uuid::now_v7(),
+            ticket_id,
+            cause.reason.key(),
+            cause.note,
+            cause.actor.kind(),
+            cause.actor.id(),
+            cause.refund_id,
+            at
+        ],
+    )?;
+    if cause.release_place {
+        c.execute(
+            "UPDATE ticket_types SET held = held - 1 WHERE id = ?1",
+            [ticket_type_id],
+        )?;
+        c.execute(
+            "UPDATE events SET held = held - 1 WHERE id = ?1",
+            [event_id],
+        )?;
+    }
+    Ok(())
+}
+
+fn begin_refund(
+    c: &Connection,
+    request: &RefundRequestPlan,
+    now: jiff::Timestamp,
+) -> Result<BegunRefund, StoreError> {
+    let at = now.as_second();
+    let order = must_order(c, request.order_id)?;
+    let tickets: Vec<(Uuid, String, i64)> = {
+        let mut stmt = c.prepare_cached(
+            "SELECT t.id, t.status, l.unit_price_minor FROM tickets t
+             JOIN order_lines l ON l.order_id = t.order_id AND l.ticket_type_id = t.ticket_type_id
+             WHERE t.order_id = ?1 ORDER BY t.serial",
+        )?;
+        stmt.query_map([order.id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    let all: Vec<Uuid> = tickets.iter().map(|t| t.0).collect();
+    let valid: Vec<(Uuid, Money)> = tickets
+        .iter()
+        .filter(|t| t.1 == "valid")
+        .map(|t| {
+            (
+                t.0,
+                Money {
+                    minor: t.2,
+                    currency: order.total.currency,
+                },
+            )
+        })
+        .collect();
+    let refunded: i64 = c.query_row(
+        "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ?1",
+        [order.id],
+        |row| row.get(0),
+    )?;
+    let (revoke_ids, amount) = plan_refund(&order, &valid, &all, refunded, request)?;
+    let payment = paid_payment(c, order.id)?;
+    let has_money = amount.minor > 0;
+    if has_money {
+        c.execute(
+            "INSERT INTO refunds (id, order_id, payment_id, amount_minor, currency, reason, status,
+                actor_kind, actor_id, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?9)",
+            params![
+                request.refund_id,
+                order.id,
+                payment.as_ref().map(|p| p.id),
+                amount.minor,
+                amount.currency.code(),
+                request.reason,
+                request.actor.kind(),
+                request.actor.id(),
+                at
+            ],
+        )?;
+    }
+    for ticket in &revoke_ids {
+        let cause = RevokeCause {
+            reason: request.revocation,
+            note: Some(&request.reason),
+            actor: request.actor,
+            refund_id: has_money.then_some(request.refund_id),
+            release_place: true,
+        };
+        revoke(c, *ticket, cause, at)?;
+    }
+    let revoked_before = all.len() - valid.len();
+    let status = status_after_refund(all.len(), revoked_before, revoke_ids.len());
+    if status != order.status {
+        c.execute(
+            "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![order.id, status.key(), at],
+        )?;
+        record_transition(
+            c,
+            order.id,
+            Some(order.status),
+            status,
+            request.actor,
+            Some(&request.reason),
+            at,
+        )?;
+    }
+    Ok(BegunRefund {
+        order: must_order(c, order.id)?,
+        revoked: revoke_ids,
+        amount: has_money.then_some(amount),
+        payment,
     })
 }
 
@@ -424,6 +574,94 @@ impl PaymentStore for SqliteStore {
                 return Err(StoreError::NotFound("organization"));
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn begin_refund(
+        &self,
+        request: RefundRequestPlan,
+        now: jiff::Timestamp,
+    ) -> Result<BegunRefund, StoreError> {
+        self.write(move |tx| begin_refund(tx, &request, now)).await
+    }
+
+    async fn finish_refund(
+        &self,
+        refund_id: Uuid,
+        provider_ref: Option<String>,
+        done: bool,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE refunds SET status = ?2, provider_ref = coalesce(?3, provider_ref),
+                    updated_at = ?4
+                 WHERE id = ?1 AND status <> 'done'",
+                params![
+                    refund_id,
+                    if done { "done" } else { "failed" },
+                    provider_ref,
+                    now.as_second()
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unfinished_refunds(
+        &self,
+        before: jiff::Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UnfinishedRefund>, StoreError> {
+        self.read(move |c| {
+            let rows: Vec<(Uuid, Uuid, i64, String, Uuid)> = {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id, order_id, amount_minor, reason, payment_id FROM refunds
+                     WHERE status IN ('pending', 'failed') AND payment_id IS NOT NULL
+                       AND updated_at < ?1
+                     ORDER BY created_at LIMIT ?2",
+                )?;
+                stmt.query_map(params![before.as_second(), limit], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                })?
+                .collect::<Result<_, _>>()?
+            };
+            let mut out = Vec::with_capacity(rows.len());
+            for (refund_id, order_id, minor, reason, payment_id) in rows {
+                let payment =
+                    payment_by_id(c, payment_id)?.ok_or(StoreError::NotFound("payment"))?;
+                out.push(UnfinishedRefund {
+                    refund_id,
+                    order_id,
+                    amount: Money {
+                        minor,
+                        currency: payment.amount.currency,
+                    },
+                    reason,
+                    payment,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn event_orders(&self, event_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        self.read(move |c| {
+            let mut stmt =
+                c.prepare_cached("SELECT id FROM orders WHERE event_id = ?1 ORDER BY created_at")?;
+            let ids = stmt
+                .query_map([event_id], |row| row.get(0))?
+                .collect::<Result<Vec<Uuid>, _>>()?;
+            Ok(ids)
         })
         .await
     }
