@@ -16,6 +16,7 @@ mod rows;
 pub mod search;
 mod search_conformance;
 mod sqlite;
+pub mod tickets;
 
 pub use conformance::run_conformance_suite;
 pub use events::{
@@ -27,6 +28,7 @@ pub use payments::PaymentStore;
 pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use sqlite::SqliteStore;
+pub use tickets::TicketStore;
 
 use crate::auth::oidc::PendingLogin;
 use crate::auth::otp::OtpChallenge;
@@ -81,6 +83,9 @@ pub enum StoreError {
     /// An edit would set a ticket type's capacity below the tickets it already holds.
     #[error("capacity below the {held} tickets held")]
     CapacityBelowHeld { held: u32 },
+    /// A ticket that cannot be transferred.
+    #[error(transparent)]
+    Transfer(#[from] tickets::TransferRefusal),
     /// A refund that cannot be made as asked.
     #[error(transparent)]
     Refund(#[from] payments::RefundRefusal),
@@ -679,6 +684,7 @@ pub trait Store:
     + CoordinationStore
     + OrderStore
     + PaymentStore
+    + TicketStore
 {
 }
 
@@ -693,5 +699,6 @@ impl<T> Store for T where
         + CoordinationStore
         + OrderStore
         + PaymentStore
+        + TicketStore
 {
 }

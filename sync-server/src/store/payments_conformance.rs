@@ -23,6 +23,7 @@ where
     a_declined_payment_leaves_the_order_to_try_again(fresh().await).await;
     free_orders_are_paid_at_once_and_wrong_amounts_issue_nothing(fresh().await).await;
     refunds_revoke_tickets_free_their_places_and_never_exceed_the_payment(fresh().await).await;
+    a_transferred_ticket_is_revoked_and_reissued_to_the_recipient(fresh().await).await;
 }
 
 fn paid(minor: i64) -> Reported {
@@ -437,4 +438,74 @@ async fn refunds_revoke_tickets_free_their_places_and_never_exceed_the_payment(
         store.event_orders(s.event_id).await.expect("orders").len(),
         2
     );
+}
+
+async fn a_transferred_ticket_is_revoked_and_reissued_to_the_recipient(store: Arc<dyn Store>) {
+    use super::tickets::TransferRefusal;
+    let s = sale(&store, 4, None).await;
+    let (o, payment_id) = awaiting(&store, &s, &[(s.general, 2)]).await;
+    store
+        .apply_payment(payment_id, "p", paid(30_000), now())
+        .await
+        .expect("apply");
+    let mine = store.order_tickets(o.id).await.expect("tickets");
+    let friend = buyer(&store).await;
+    let given = store
+        .transfer_ticket(mine[0].id, o.buyer_id, friend, now())
+        .await
+        .expect("transfer");
+    assert_eq!(given.holder_id, friend);
+    assert!(given.valid);
+    assert_eq!(
+        given.serial, 3,
+        "a new serial: the old credential stays revoked"
+    );
+    assert_eq!(given.order_id, o.id);
+    assert!(
+        !store
+            .ticket(mine[0].id)
+            .await
+            .expect("read")
+            .expect("old")
+            .valid
+    );
+    assert_eq!(
+        store
+            .tickets_of_holder(friend, 10)
+            .await
+            .expect("list")
+            .iter()
+            .map(|t| t.id)
+            .collect::<Vec<_>>(),
+        vec![given.id]
+    );
+    let transfer = |id, from, to| {
+        let store = store.clone();
+        async move { store.transfer_ticket(id, from, to, now()).await }
+    };
+    assert!(matches!(
+        transfer(mine[0].id, o.buyer_id, friend).await,
+        Err(StoreError::Transfer(TransferRefusal::NotValid))
+    ));
+    assert!(matches!(
+        transfer(given.id, o.buyer_id, friend).await,
+        Err(StoreError::NotFound("ticket"))
+    ));
+    assert!(matches!(
+        transfer(mine[1].id, o.buyer_id, o.buyer_id).await,
+        Err(StoreError::Transfer(TransferRefusal::ToSelf))
+    ));
+    let after = now() + SignedDuration::from_hours(24 * 11);
+    assert!(matches!(
+        store
+            .transfer_ticket(mine[1].id, o.buyer_id, friend, after)
+            .await,
+        Err(StoreError::Transfer(TransferRefusal::EventOver))
+    ));
+    // A transfer takes no place of its own: the event's counts are unchanged.
+    let b = buyer(&store).await;
+    store
+        .reserve_order(order(b, s.event_id, &[(s.general, 2)]), now())
+        .await
+        .expect("two places left of four");
 }

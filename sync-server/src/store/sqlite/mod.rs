@@ -10,6 +10,7 @@ mod payments;
 mod search;
 mod sessions;
 mod sign_in;
+mod tickets;
 
 use super::{Change, StoreError, timed};
 use hafla_core::sqlite_migrations::{self, Migration};

@@ -191,7 +191,7 @@ fn apply(
     }
 }
 
-fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
+pub(super) fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
     Ok(TicketRow {
         id: row.get(0)?,
         order_id: row.get(1)?,
