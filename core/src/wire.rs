@@ -738,6 +738,55 @@ pub struct RefundView {
     pub amount: Option<Money>,
 }
 
+/// A ticket as its holder sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct TicketView {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub event_id: Uuid,
+    pub ticket_type_id: Uuid,
+    /// Its number within the event (the credential's ticket serial).
+    pub serial: u32,
+    /// `false` once refunded, cancelled with the event, or transferred.
+    pub valid: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub issued_at: jiff::Timestamp,
+}
+
+/// The caller's tickets, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct TicketList {
+    pub tickets: Vec<TicketView>,
+}
+
+/// Whom to give a ticket to: the email or the phone number of their Hafla account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(deny_unknown_fields)]
+pub struct TransferInput {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
 /// Stable, machine-readable error codes. Each has a Fluent message `error-<code>` in locales/.
 /// Decoding maps codes this build does not know (from a newer server) to `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

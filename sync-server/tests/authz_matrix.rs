@@ -88,6 +88,12 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::POST, "/api/v1/auth/logout-all", SIGNED_IN),
         (Method::GET, "/api/v1/me", SIGNED_IN),
         (Method::GET, "/api/v1/me/orders", SIGNED_IN),
+        (Method::GET, "/api/v1/me/tickets", SIGNED_IN),
+        (
+            Method::POST,
+            "/api/v1/tickets/{ticket_id}/transfer",
+            SIGNED_IN,
+        ),
         (Method::POST, "/api/v1/orders", SIGNED_IN),
         (Method::GET, "/api/v1/orders/{order_id}", SIGNED_IN),
         (Method::POST, "/api/v1/orders/{order_id}/cancel", SIGNED_IN),
@@ -278,7 +284,8 @@ async fn every_route_admits_exactly_the_callers_its_permission_names() {
             .replace("{event_id}", &Uuid::now_v7().to_string())
             .replace("{variant}", "large")
             .replace("{order_id}", &Uuid::now_v7().to_string())
-            .replace("{payment_id}", &Uuid::now_v7().to_string());
+            .replace("{payment_id}", &Uuid::now_v7().to_string())
+            .replace("{ticket_id}", &Uuid::now_v7().to_string());
         for (who, token) in &w.tokens {
             let body = (method != Method::GET).then(|| json!({}));
             let (status, response) = w

@@ -592,3 +592,77 @@ async fn organizers_refund_tickets_through_the_provider_and_a_cancelled_event_re
         .await;
     assert_eq!(cancelled["status"], "cancelled");
 }
+
+#[tokio::test]
+async fn a_holder_gives_a_ticket_to_a_friend_by_email_and_it_moves_to_their_list() {
+    let app = spawn_app().await;
+    let s = show(&app, None).await;
+    let buyer = app.register("rami@example.jo").await.access_token;
+    let friend = app.register("dana@example.jo").await.access_token;
+    let (order, _) = bought(&app, &buyer, &s, 2).await;
+    let (_, mine) = app.get("/api/v1/me/tickets", Some(&buyer)).await;
+    let mine = mine["tickets"].as_array().unwrap().clone();
+    assert_eq!(mine.len(), 2);
+    assert!(
+        mine.iter()
+            .all(|t| t["valid"] == true && t["order_id"] == json!(order))
+    );
+    let ticket = mine[0]["id"].as_str().unwrap();
+    let transfer = format!("/api/v1/tickets/{ticket}/transfer");
+
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            json!({"email": "nobody@example.jo"}),
+            404,
+            "recipient_not_found",
+        ),
+        (json!({"email": "not an email"}), 422, "invalid_email"),
+        (json!({"phone": "12"}), 422, "invalid_phone"),
+        (json!({}), 422, "invalid_body"),
+        (
+            json!({"email": "rami@example.jo"}),
+            409,
+            "ticket_not_transferable",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let (got, answer) = app.post(&transfer, Some(&buyer), body.clone()).await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{body} → {answer}"
+        );
+    }
+    let (status, _) = app
+        .post(
+            &transfer,
+            Some(&friend),
+            json!({"email": "dana@example.jo"}),
+        )
+        .await;
+    assert_eq!(status, 404, "only the holder can give it away");
+
+    let (status, given) = app
+        .post(&transfer, Some(&buyer), json!({"email": "DANA@example.jo"}))
+        .await;
+    assert_eq!(status, 200, "{given}");
+    assert_eq!(given["valid"], true);
+    let (_, theirs) = app.get("/api/v1/me/tickets", Some(&friend)).await;
+    assert_eq!(theirs["tickets"][0]["id"], given["id"]);
+    let (_, mine) = app.get("/api/v1/me/tickets", Some(&buyer)).await;
+    let old = mine["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == json!(ticket))
+        .unwrap()
+        .clone();
+    assert_eq!(old["valid"], false);
+    let (status, again) = app
+        .post(&transfer, Some(&buyer), json!({"email": "dana@example.jo"}))
+        .await;
+    assert_eq!(
+        (status, again["details"]["reason"].as_str()),
+        (409, Some("not_valid"))
+    );
+}

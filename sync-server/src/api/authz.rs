@@ -89,6 +89,12 @@ pub const ROUTES: &[RouteSpec] = &[
     route(Method::GET, "/api/v1/me", SignedIn),
     // Orders are their buyer's: the handlers answer `not_found` for anyone else's.
     route(Method::GET, "/api/v1/me/orders", SignedIn),
+    route(Method::GET, "/api/v1/me/tickets", SignedIn),
+    route(
+        Method::POST,
+        "/api/v1/tickets/{ticket_id}/transfer",
+        SignedIn,
+    ),
     route(Method::POST, "/api/v1/orders", SignedIn),
     route(Method::GET, "/api/v1/orders/{order_id}", SignedIn),
     route(Method::POST, "/api/v1/orders/{order_id}/cancel", SignedIn),

@@ -165,6 +165,10 @@ impl From<crate::store::StoreError> for ApiError {
             }
             StoreError::Checkout(refusal) => checkout_refusal(refusal),
             StoreError::Refund(refusal) => refund_refusal(refusal),
+            StoreError::Transfer(refusal) => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::TicketNotTransferable)
+                    .with_details(serde_json::json!({ "reason": refusal.key() }))
+            }
             StoreError::OrderTransition { from } => {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::OrderNotChangeable)
                     .with_details(serde_json::json!({ "status": from }))

@@ -21,6 +21,7 @@ mod payments;
 mod phone;
 pub mod ratelimit;
 pub mod search;
+mod tickets;
 
 pub use accounts::{MeView, SessionTokens};
 pub use error::ApiError;
@@ -132,6 +133,8 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/logout-all", post(accounts::logout_all))
         .route("/me", get(accounts::me))
         .route("/me/orders", get(orders::mine))
+        .route("/me/tickets", get(tickets::mine))
+        .route("/tickets/{ticket_id}/transfer", post(tickets::transfer))
         .route("/orders", post(orders::create))
         .route("/orders/{order_id}", get(orders::get))
         .route("/orders/{order_id}/cancel", post(orders::cancel))

@@ -2,7 +2,9 @@
 //! served at `GET /api/v1/openapi.json`. `tests/openapi.rs` fails when a route of
 //! `authz::ROUTES` is missing from it.
 
-use super::{accounts, events, moderation, oidc, orders, organizer, orgs, payments, phone, search};
+use super::{
+    accounts, events, moderation, oidc, orders, organizer, orgs, payments, phone, search, tickets,
+};
 use axum::Json;
 use hafla_core::wire::ErrorBody;
 use std::sync::OnceLock;
@@ -94,6 +96,8 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         payments::set_cliq,
         payments::decide_cliq,
         payments::refund,
+        tickets::mine,
+        tickets::transfer,
         document,
     ),
     components(schemas(
@@ -135,6 +139,9 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         hafla_core::wire::CliqDecision,
         hafla_core::wire::RefundInput,
         hafla_core::wire::RefundView,
+        hafla_core::wire::TicketView,
+        hafla_core::wire::TicketList,
+        hafla_core::wire::TransferInput,
         hafla_core::door::verifier::EntryPolicy,
         ErrorBody,
         crate::store::OrgRole,
