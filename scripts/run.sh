@@ -22,11 +22,11 @@ data_dir="${HAFLA_DATA_DIR:-./data}"
 
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   step "no display here: running the server alone (Ctrl-C stops it)"
-  exec "$bin/hafla-server" serve --addr "$addr" --data-dir "$data_dir"
+  exec "$bin/hafla-server" serve --addr "$addr" --data-dir "$data_dir" --sandbox-payments
 fi
 
 step "starting the server and the app"
-"$bin/hafla-server" serve --addr "$addr" --data-dir "$data_dir" &
+"$bin/hafla-server" serve --addr "$addr" --data-dir "$data_dir" --sandbox-payments &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
 for _ in $(seq 1 100); do
