@@ -666,3 +666,40 @@ async fn a_holder_gives_a_ticket_to_a_friend_by_email_and_it_moves_to_their_list
         (409, Some("not_valid"))
     );
 }
+
+#[tokio::test]
+async fn a_retried_payment_with_the_same_key_gives_back_the_same_page() {
+    let app = spawn_app().await;
+    let s = show(&app, None).await;
+    let buyer = app.register("tala@example.jo").await.access_token;
+    let order = reserve(&app, &buyer, s.event_id, s.paid_type, 1).await;
+    let pay_with = |key: &'static str| {
+        let request = app
+            .http
+            .post(format!("{}/api/v1/orders/{}/pay", app.url, id(&order)))
+            .bearer_auth(&buyer)
+            .header("idempotency-key", key)
+            .json(&json!({"method": "sandbox"}));
+        async move {
+            let answer = request.send().await.unwrap();
+            (
+                answer.status().as_u16(),
+                answer.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, first) = pay_with("pay-1").await;
+    assert_eq!(status, 200, "{first}");
+    let (_, retried) = pay_with("pay-1").await;
+    assert_eq!(retried["redirect_url"], first["redirect_url"]);
+    let (_, other) = pay_with("pay-2").await;
+    assert_ne!(
+        other["redirect_url"], first["redirect_url"],
+        "a new key, a new attempt"
+    );
+    let (status, bad) = pay_with("has space").await;
+    assert_eq!(
+        (status, bad["code"].as_str()),
+        (400, Some("invalid_idempotency_key"))
+    );
+}

@@ -8,6 +8,11 @@
 ALTER TABLE events ADD COLUMN credential_ref BIGINT UNIQUE;
 ALTER TABLE events ADD COLUMN next_serial INTEGER NOT NULL DEFAULT 1;
 
+-- A retried "pay" with the same Idempotency-Key gives back the same attempt and its page.
+ALTER TABLE payments ADD COLUMN idempotency_key TEXT;
+ALTER TABLE payments ADD COLUMN redirect_url TEXT;
+CREATE UNIQUE INDEX payments_by_idempotency_key ON payments (order_id, idempotency_key);
+
 -- Named counters (`event_ref`), taken inside the writing transaction.
 CREATE TABLE counters (
     name  TEXT PRIMARY KEY NOT NULL,

@@ -49,7 +49,7 @@ pub(super) fn view(order: Order, now: jiff::Timestamp) -> OrderView {
 }
 
 /// The `Idempotency-Key` header: 1–100 visible ASCII characters, or none.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::{ApiError, request_lang};
 use super::extract::{ApiJson, ApiPath, Caller};
-use super::orders::{own_order, view};
+use super::orders::{idempotency_key, own_order, view};
 use crate::checkout::sandbox::{self, Choice};
 use crate::checkout::{CheckoutError, NextStep};
 use crate::payments::{Customer, PaymentError};
@@ -60,12 +60,16 @@ impl From<CheckoutError> for ApiError {
         the order's reference in the note before `pay_by` (the tickets are held until then; \
         the organizer confirms receipt). A provider (`sandbox`, `paytabs`): open \
         `redirect_url`, the provider's own page; the card never reaches Hafla. A free order \
-        is paid at once. Choosing again starts a new attempt.",
+        is paid at once. Choosing again starts a new attempt, unless the request carries the \
+        `Idempotency-Key` of an earlier one: then that attempt is given back.",
     request_body = PayInput,
-    params(("order_id" = Uuid, Path, description = "The order")),
+    params(
+        ("order_id" = Uuid, Path, description = "The order"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry give back the same attempt"),
+    ),
     responses(
         (status = 200, description = "The order and the next step", body = PayView),
-        (status = 400, description = "`invalid_parameter`, `malformed_json`", body = ErrorBody),
+        (status = 400, description = "`invalid_parameter`, `malformed_json`, `invalid_idempotency_key`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`order_not_changeable` (`details.status`): paid, cancelled or expired", body = ErrorBody),
@@ -81,6 +85,7 @@ pub async fn pay(
     ApiPath(order_id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<PayInput>,
 ) -> Result<Json<PayView>, ApiError> {
+    let key = idempotency_key(&headers)?;
     let order = own_order(&state, &caller, order_id).await?;
     let user = state
         .store
@@ -96,7 +101,14 @@ pub async fn pay(
     let lang = request_lang(&headers);
     let (order, next) = state
         .checkout
-        .pay(&order, input.method.trim(), customer, lang, now)
+        .pay(
+            &order,
+            input.method.trim(),
+            key.as_deref(),
+            customer,
+            lang,
+            now,
+        )
         .await
         .map_err(|e| match e {
             CheckoutError::MethodUnavailable(method) => ApiError::new(

@@ -124,16 +124,40 @@ impl Checkout {
     }
 
     /// Starts paying `order` (already checked to be the buyer's) by `method`: `cliq` or a
-    /// provider's key. A free order is paid whatever the method.
+    /// provider's key. A free order is paid whatever the method. With an idempotency key
+    /// used before for this order, the attempt it started is given back instead.
     pub async fn pay(
         &self,
         order: &Order,
         method: &str,
+        idempotency_key: Option<&str>,
         customer: Customer,
         lang: Lang,
         now: jiff::Timestamp,
     ) -> Result<(Order, NextStep), CheckoutError> {
         let buyer = Actor::Buyer(order.buyer_id);
+        if let Some(key) = idempotency_key
+            && let Some(earlier) = self.store.payment_by_idempotency_key(order.id, key).await?
+        {
+            let next = match (earlier.provider.as_str(), earlier.redirect_url) {
+                ("cliq", _) => NextStep::Cliq {
+                    alias: self
+                        .store
+                        .cliq_alias(order.organization_id)
+                        .await?
+                        .unwrap_or_default(),
+                },
+                (_, Some(url)) => NextStep::Redirect(url),
+                (_, None) => {
+                    return Err(PaymentError::Unavailable(
+                        "the attempt made with this key failed; try with a new key".into(),
+                    )
+                    .into());
+                }
+            };
+            return Ok((order.clone(), next));
+        }
+        let idempotency_key = idempotency_key.map(str::to_owned);
         if order.total.is_zero() {
             let paid = self.store.complete_free_order(order.id, buyer, now).await?;
             return Ok((paid, NextStep::Done));
@@ -153,6 +177,7 @@ impl Checkout {
                         provider: "cliq".into(),
                         amount: order.total,
                         hold_until: Some(now + self.settings.cliq_hold),
+                        idempotency_key,
                     },
                     buyer,
                     now,
@@ -174,6 +199,7 @@ impl Checkout {
                     provider: provider.key().into(),
                     amount: order.total,
                     hold_until: None,
+                    idempotency_key,
                 },
                 buyer,
                 now,
@@ -196,7 +222,7 @@ impl Checkout {
         match provider.create_payment(&request).await {
             Ok(created) => {
                 self.store
-                    .set_provider_ref(payment_id, &created.provider_ref)
+                    .set_provider_ref(payment_id, &created.provider_ref, &created.redirect_url)
                     .await?;
                 Ok((started, NextStep::Redirect(created.redirect_url)))
             }

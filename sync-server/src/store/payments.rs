@@ -55,6 +55,8 @@ pub struct Payment {
     pub order_id: Uuid,
     pub provider: String,
     pub provider_ref: Option<String>,
+    /// The provider's page for this attempt, once opened.
+    pub redirect_url: Option<String>,
     pub amount: Money,
     pub status: PaymentStatus,
     pub created_at: jiff::Timestamp,
@@ -70,6 +72,8 @@ pub struct NewPayment {
     pub amount: Money,
     /// A new expiry for the order's hold (a CliQ transfer waits longer), or keep its own.
     pub hold_until: Option<jiff::Timestamp>,
+    /// The buyer's key for this attempt: a retry with it finds this attempt.
+    pub idempotency_key: Option<String>,
 }
 
 /// What a provider reported, as the store applies it.
@@ -169,6 +173,7 @@ pub(crate) struct PaymentRow {
     pub order_id: Uuid,
     pub provider: String,
     pub provider_ref: Option<String>,
+    pub redirect_url: Option<String>,
     pub amount_minor: i64,
     pub currency: String,
     pub status: String,
@@ -192,6 +197,7 @@ impl PaymentRow {
             order_id: self.order_id,
             provider: self.provider,
             provider_ref: self.provider_ref,
+            redirect_url: self.redirect_url,
         })
     }
 }
@@ -394,12 +400,21 @@ pub trait PaymentStore: Send + Sync {
         now: jiff::Timestamp,
     ) -> Result<Order, StoreError>;
 
-    /// Records the provider's reference of a payment once the provider has opened it.
+    /// Records the provider's reference of a payment and its page once the provider has
+    /// opened it.
     async fn set_provider_ref(
         &self,
         payment_id: Uuid,
         provider_ref: &str,
+        redirect_url: &str,
     ) -> Result<(), StoreError>;
+
+    /// The attempt to pay `order_id` started with this idempotency key, if any.
+    async fn payment_by_idempotency_key(
+        &self,
+        order_id: Uuid,
+        key: &str,
+    ) -> Result<Option<Payment>, StoreError>;
 
     async fn payment(&self, id: Uuid) -> Result<Option<Payment>, StoreError>;
 

@@ -52,6 +52,7 @@ async fn awaiting(
                 provider: "sandbox".into(),
                 amount: reserved.total,
                 hold_until: None,
+                idempotency_key: None,
             },
             Actor::Buyer(b),
             now(),
@@ -67,7 +68,7 @@ async fn a_payment_reported_ten_times_at_once_issues_tickets_once(store: Arc<dyn
     let s = sale(&store, 10, None).await;
     let (o, payment_id) = awaiting(&store, &s, &[(s.general, 2)]).await;
     store
-        .set_provider_ref(payment_id, "sbx-1")
+        .set_provider_ref(payment_id, "sbx-1", "https://pay.example/sbx-1")
         .await
         .expect("provider ref");
     let reports = (0..10).map(|_| {
@@ -127,6 +128,10 @@ async fn a_payment_reported_ten_times_at_once_issues_tickets_once(store: Arc<dyn
         .expect("read")
         .expect("payment");
     assert_eq!(payment.provider_ref.as_deref(), Some("sbx-1"));
+    assert_eq!(
+        payment.redirect_url.as_deref(),
+        Some("https://pay.example/sbx-1")
+    );
     // The next order of the event goes on numbering.
     let (next, next_payment) = awaiting(&store, &s, &[(s.vip, 1)]).await;
     store
@@ -150,6 +155,7 @@ async fn a_payment_reported_ten_times_at_once_issues_tickets_once(store: Arc<dyn
                     provider: "sandbox".into(),
                     amount: o.total,
                     hold_until: None,
+                    idempotency_key: None,
                 },
                 Actor::Buyer(o.buyer_id),
                 now(),
@@ -274,6 +280,7 @@ async fn a_declined_payment_leaves_the_order_to_try_again(store: Arc<dyn Store>)
                 provider: "sandbox".into(),
                 amount: o.total,
                 hold_until: None,
+                idempotency_key: None,
             },
             Actor::Buyer(o.buyer_id),
             now(),

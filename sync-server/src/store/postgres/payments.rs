@@ -16,8 +16,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, Row};
 use uuid::Uuid;
 
-const PAYMENT_COLUMNS: &str = "id, order_id, provider, provider_ref, amount_minor, currency,
-    status, extract(epoch from created_at)::bigint";
+const PAYMENT_COLUMNS: &str = "id, order_id, provider, provider_ref, redirect_url, amount_minor,
+    currency, status, extract(epoch from created_at)::bigint";
 
 fn payment_row(row: &PgRow) -> Result<PaymentRow, sqlx::Error> {
     Ok(PaymentRow {
@@ -25,10 +25,11 @@ fn payment_row(row: &PgRow) -> Result<PaymentRow, sqlx::Error> {
         order_id: row.try_get(1)?,
         provider: row.try_get(2)?,
         provider_ref: row.try_get(3)?,
-        amount_minor: row.try_get(4)?,
-        currency: row.try_get(5)?,
-        status: row.try_get(6)?,
-        created_at: row.try_get(7)?,
+        redirect_url: row.try_get(4)?,
+        amount_minor: row.try_get(5)?,
+        currency: row.try_get(6)?,
+        status: row.try_get(7)?,
+        created_at: row.try_get(8)?,
     })
 }
 
@@ -388,14 +389,15 @@ impl PaymentStore for PgStore {
             let at = now.as_second();
             sqlx::query(
                 "INSERT INTO payments (id, order_id, provider, amount_minor, currency, status,
-                    created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, 'pending', to_timestamp($6), to_timestamp($6))",
+                    idempotency_key, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, to_timestamp($7), to_timestamp($7))",
             )
             .bind(payment.id)
             .bind(order_id)
             .bind(&payment.provider)
             .bind(payment.amount.minor)
             .bind(payment.amount.currency.code())
+            .bind(&payment.idempotency_key)
             .bind(at)
             .execute(&mut *tx)
             .await?;
@@ -462,14 +464,18 @@ impl PaymentStore for PgStore {
         &self,
         payment_id: Uuid,
         provider_ref: &str,
+        redirect_url: &str,
     ) -> Result<(), StoreError> {
         self.write(async {
-            let changed = sqlx::query("UPDATE payments SET provider_ref = $2 WHERE id = $1")
-                .bind(payment_id)
-                .bind(provider_ref)
-                .execute(self.pool())
-                .await?
-                .rows_affected();
+            let changed = sqlx::query(
+                "UPDATE payments SET provider_ref = $2, redirect_url = $3 WHERE id = $1",
+            )
+            .bind(payment_id)
+            .bind(provider_ref)
+            .bind(redirect_url)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
             if changed == 0 {
                 return Err(StoreError::NotFound("payment"));
             }
@@ -482,6 +488,24 @@ impl PaymentStore for PgStore {
         self.read(async {
             let mut c = self.pool().acquire().await?;
             payment_by_id(&mut c, id).await
+        })
+        .await
+    }
+
+    async fn payment_by_idempotency_key(
+        &self,
+        order_id: Uuid,
+        key: &str,
+    ) -> Result<Option<Payment>, StoreError> {
+        self.read(async {
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 AND idempotency_key = $2"
+            )))
+            .bind(order_id)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+            row.map(|row| payment_row(&row)?.into_payment()).transpose()
         })
         .await
     }

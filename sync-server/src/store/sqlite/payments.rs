@@ -16,8 +16,8 @@ use hafla_core::money::Money;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-const PAYMENT_COLUMNS: &str =
-    "id, order_id, provider, provider_ref, amount_minor, currency, status, created_at";
+const PAYMENT_COLUMNS: &str = "id, order_id, provider, provider_ref, redirect_url, amount_minor,
+    currency, status, created_at";
 
 fn payment_row(row: &Row<'_>) -> rusqlite::Result<PaymentRow> {
     Ok(PaymentRow {
@@ -25,10 +25,11 @@ fn payment_row(row: &Row<'_>) -> rusqlite::Result<PaymentRow> {
         order_id: row.get(1)?,
         provider: row.get(2)?,
         provider_ref: row.get(3)?,
-        amount_minor: row.get(4)?,
-        currency: row.get(5)?,
-        status: row.get(6)?,
-        created_at: row.get(7)?,
+        redirect_url: row.get(4)?,
+        amount_minor: row.get(5)?,
+        currency: row.get(6)?,
+        status: row.get(7)?,
+        created_at: row.get(8)?,
     })
 }
 
@@ -374,14 +375,15 @@ impl PaymentStore for SqliteStore {
             let at = now.as_second();
             tx.execute(
                 "INSERT INTO payments (id, order_id, provider, amount_minor, currency, status,
-                    created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)",
+                    idempotency_key, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?7)",
                 params![
                     payment.id,
                     order_id,
                     payment.provider,
                     payment.amount.minor,
                     payment.amount.currency.code(),
+                    payment.idempotency_key,
                     at
                 ],
             )?;
@@ -438,12 +440,13 @@ impl PaymentStore for SqliteStore {
         &self,
         payment_id: Uuid,
         provider_ref: &str,
+        redirect_url: &str,
     ) -> Result<(), StoreError> {
-        let provider_ref = provider_ref.to_owned();
+        let (provider_ref, redirect_url) = (provider_ref.to_owned(), redirect_url.to_owned());
         self.write(move |tx| {
             let changed = tx.execute(
-                "UPDATE payments SET provider_ref = ?2 WHERE id = ?1",
-                params![payment_id, provider_ref],
+                "UPDATE payments SET provider_ref = ?2, redirect_url = ?3 WHERE id = ?1",
+                params![payment_id, provider_ref, redirect_url],
             )?;
             if changed == 0 {
                 return Err(StoreError::NotFound("payment"));
@@ -455,6 +458,28 @@ impl PaymentStore for SqliteStore {
 
     async fn payment(&self, id: Uuid) -> Result<Option<Payment>, StoreError> {
         self.read(move |c| payment_by_id(c, id)).await
+    }
+
+    async fn payment_by_idempotency_key(
+        &self,
+        order_id: Uuid,
+        key: &str,
+    ) -> Result<Option<Payment>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments
+                     WHERE order_id = ?1 AND idempotency_key = ?2"
+                ),
+                params![order_id, key],
+                payment_row,
+            )
+            .optional()?
+            .map(PaymentRow::into_payment)
+            .transpose()
+        })
+        .await
     }
 
     async fn pending_payments(
