@@ -896,16 +896,38 @@ async fn a_published_events_cover_is_served_with_its_content_type_and_cached_by_
     let (_, draft) = app
         .get(&event_path(w.org, &id.to_string()), Some(&w.owner))
         .await;
-    let url = draft["cover"]["medium"].as_str().unwrap().to_owned();
+    let preview = draft["cover"]["medium"].as_str().unwrap().to_owned();
     assert_eq!(
-        url,
-        format!("/api/v1/events/{id}/cover/medium?v=cover-hash")
+        preview,
+        format!(
+            "/api/v1/orgs/{}/events/{id}/cover/medium?v=cover-hash",
+            w.org
+        )
     );
     let get = |path: String| {
         let http = app.http.clone();
         let base = app.url.clone();
         async move { http.get(format!("{base}{path}")).send().await.unwrap() }
     };
+    // The organization previews its draft's cover; nobody else sees it.
+    let previewed = app
+        .http
+        .get(format!("{}{preview}", app.url))
+        .bearer_auth(&w.owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(previewed.status(), 200);
+    assert_eq!(
+        previewed.headers()["cache-control"],
+        "private, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        previewed.bytes().await.unwrap().as_ref(),
+        b"jpeg bytes of medium"
+    );
+    assert_eq!(get(preview.clone()).await.status(), 401);
+    let url = format!("/api/v1/events/{id}/cover/medium?v=cover-hash");
     assert_eq!(
         get(url.clone()).await.status(),
         404,
@@ -1012,6 +1034,7 @@ async fn an_uploaded_cover_is_reencoded_and_replaces_the_previous_one_and_bad_im
     let response = app
         .http
         .get(format!("{}{large}", app.url))
+        .bearer_auth(&w.owner)
         .send()
         .await
         .unwrap();
@@ -1031,9 +1054,13 @@ async fn an_uploaded_cover_is_reencoded_and_replaces_the_previous_one_and_bad_im
         with_cover["cover"]["thumb"].as_str().unwrap(),
         "a new hash, a new URL"
     );
+    let public_large = large.replace(
+        &format!("/api/v1/orgs/{}/events/", w.org),
+        "/api/v1/events/",
+    );
     let response = app
         .http
-        .get(format!("{}{large}", app.url))
+        .get(format!("{}{public_large}", app.url))
         .send()
         .await
         .unwrap();
@@ -1053,6 +1080,13 @@ async fn an_uploaded_cover_is_reencoded_and_replaces_the_previous_one_and_bad_im
             "unsupported_image_type",
         ),
         ("tiny", png(100, 100, false), 422, "image_too_small"),
+        // Wider than any cover (8000 px): refused from the header, before decoding.
+        (
+            "too wide",
+            png(8001, 4, false),
+            422,
+            "image_too_many_pixels",
+        ),
         ("truncated", truncated, 422, "image_corrupt"),
     ];
     let mut wrong = vec![];

@@ -5,6 +5,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::ApiPath;
 use super::organizer::{cover_urls, ticket_type_view};
+use crate::store::CoverLookup;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -141,9 +142,9 @@ pub async fn detail(
 /// The `v` of a cover URL: the hash of the cover it was made for.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct CoverParams {
+pub(super) struct CoverParams {
     /// The cover's hash, as in the event's `cover` URLs; with it the answer is cached for good.
-    v: Option<String>,
+    pub(super) v: Option<String>,
 }
 
 /// `GET /api/v1/events/{event_id}/cover/{variant}`
@@ -179,20 +180,27 @@ pub async fn cover(
     let Some(found) = found.filter(|f| f.status == EventStatus::Published) else {
         return Err(ApiError::not_found());
     };
-    let pinned = params.v.is_some() && params.v == found.cover_image;
-    let cache = if pinned {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=300"
+    Ok(cover_response(found, params.v.as_deref(), true))
+}
+
+/// The image of a cover lookup. With `v` the current cover's hash, it may be kept for good
+/// (a new cover gets a new URL); `public` answers may be kept by shared caches too.
+pub(super) fn cover_response(found: CoverLookup, v: Option<&str>, public: bool) -> Response {
+    let pinned = v.is_some() && v == found.cover_image.as_deref();
+    let cache = match (public, pinned) {
+        (true, true) => "public, max-age=31536000, immutable",
+        (true, false) => "public, max-age=300",
+        (false, true) => "private, max-age=31536000, immutable",
+        (false, false) => "private, no-cache",
     };
     let content_type = HeaderValue::from_str(&found.image.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
         found.image.bytes,
     )
-        .into_response())
+        .into_response()
 }

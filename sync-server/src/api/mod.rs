@@ -186,6 +186,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/orgs/{org_id}/events/{event_id}/cover",
             put(organizer::upload_cover),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/cover/{variant}",
+            get(organizer::cover_preview),
         );
     metrics::handle();
     Router::new()

@@ -84,6 +84,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         organizer::cancel,
         organizer::reviews,
         organizer::upload_cover,
+        organizer::cover_preview,
         moderation::queue,
         moderation::approve,
         moderation::reject,

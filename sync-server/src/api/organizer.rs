@@ -230,9 +230,14 @@ fn ticket_type(
 }
 
 /// Where the variants of an event's cover are served; each URL names the cover's hash.
+/// The public URLs of a published event's cover.
 pub(super) fn cover_urls(event_id: Uuid, hash: Option<&str>) -> Option<CoverUrls> {
-    let url =
-        |variant: &str, hash: &str| format!("/api/v1/events/{event_id}/cover/{variant}?v={hash}");
+    cover_urls_under(&format!("/api/v1/events/{event_id}"), hash)
+}
+
+/// The URLs of an event's cover under `base` (the public event, or the organizer's).
+fn cover_urls_under(base: &str, hash: Option<&str>) -> Option<CoverUrls> {
+    let url = |variant: &str, hash: &str| format!("{base}/cover/{variant}?v={hash}");
     hash.map(|h| CoverUrls {
         large: url("large", h),
         medium: url("medium", h),
@@ -255,7 +260,11 @@ pub(super) fn ticket_type_view(t: NewTicketType) -> TicketTypeView {
 
 pub(super) fn organizer_view(e: StoredEvent) -> OrganizerEvent {
     OrganizerEvent {
-        cover: cover_urls(e.id, e.cover_image.as_deref()),
+        // The organizer's own route: it serves drafts and events in review too.
+        cover: cover_urls_under(
+            &format!("/api/v1/orgs/{}/events/{}", e.organization_id, e.id),
+            e.cover_image.as_deref(),
+        ),
         id: e.id,
         organization_id: e.organization_id,
         status: e.status,
@@ -748,4 +757,48 @@ pub async fn upload_cover(
     Ok(Json(organizer_view(
         event_of(&state, org_id, event_id).await?,
     )))
+}
+
+/// `GET /api/v1/orgs/{org_id}/events/{event_id}/cover/{variant}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/events/{event_id}/cover/{variant}",
+    operation_id = "preview_event_cover",
+    tag = "events",
+    summary = "An event's cover in one size, whatever its status, for its organization",
+    description = "What the public will see once the event is published. Cached privately \
+                   (for good when `v` is the cover's hash).",
+    params(
+        ("org_id" = Uuid, Path, description = "The organization"),
+        ("event_id" = Uuid, Path, description = "The event"),
+        ("variant" = String, Path, description = "`large`, `medium` or `thumb`"),
+        ("v" = Option<String>, Query, description = "The cover's hash, as in the event's `cover` URLs"),
+    ),
+    responses(
+        (status = 200, description = "The image", content_type = "image/jpeg"),
+        (status = 400, description = "`invalid_parameter`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a member", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such event in this organization, cover or size", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cover_preview(
+    State(state): State<AppState>,
+    ApiPath((org_id, event_id, variant)): ApiPath<(Uuid, Uuid, String)>,
+    axum::extract::Query(params): axum::extract::Query<super::events::CoverParams>,
+) -> Result<axum::response::Response, ApiError> {
+    if !super::events::COVER_VARIANTS.contains(&variant.as_str()) {
+        return Err(ApiError::not_found());
+    }
+    let found = state
+        .store
+        .cover_variant(event_id, &variant)
+        .await?
+        .filter(|f| f.organization_id == org_id)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(super::events::cover_response(
+        found,
+        params.v.as_deref(),
+        false,
+    ))
 }
