@@ -468,6 +468,22 @@ async fn a_transferred_ticket_is_revoked_and_reissued_to_the_recipient(store: Ar
         "a new serial: the old credential stays revoked"
     );
     assert_eq!(given.order_id, o.id);
+    let facts = store
+        .credential_facts(given.id)
+        .await
+        .expect("facts")
+        .expect("the ticket");
+    assert_eq!(facts.ticket, given);
+    assert_eq!(
+        facts.ticket_type_number, 0,
+        "General is the event's first type"
+    );
+    assert_eq!(facts.starts_at, s.event.starts_at);
+    assert_eq!(facts.ends_at, s.event.ends_at);
+    assert_eq!(
+        store.credential_facts(Uuid::now_v7()).await.expect("facts"),
+        None
+    );
     assert!(
         !store
             .ticket(mine[0].id)

@@ -48,8 +48,25 @@ pub(crate) fn check_transfer(
     Ok(())
 }
 
+/// What a ticket's credential says besides its key: filled from the ticket, its type and
+/// its event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialFacts {
+    pub ticket: Ticket,
+    /// The ticket type's number within its event (its position), as credentials carry it.
+    pub ticket_type_number: u16,
+    pub starts_at: jiff::Timestamp,
+    pub ends_at: jiff::Timestamp,
+}
+
 #[async_trait]
 pub trait TicketStore: Send + Sync {
+    /// A ticket with what its credential needs to say.
+    async fn credential_facts(
+        &self,
+        ticket_id: Uuid,
+    ) -> Result<Option<CredentialFacts>, StoreError>;
+
     async fn ticket(&self, id: Uuid) -> Result<Option<Ticket>, StoreError>;
 
     /// The tickets someone holds (valid or not), newest first.

@@ -8,7 +8,7 @@ use crate::store::StoreError;
 use crate::store::orders::Actor;
 use crate::store::payments::{Revocation, RevokeCause, Ticket, TicketRow};
 use crate::store::rows::{event_status, timestamp};
-use crate::store::tickets::{TicketStore, check_transfer};
+use crate::store::tickets::{CredentialFacts, TicketStore, check_transfer};
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, Row};
@@ -109,6 +109,35 @@ async fn transfer(
 
 #[async_trait]
 impl TicketStore for PgStore {
+    async fn credential_facts(
+        &self,
+        ticket_id: Uuid,
+    ) -> Result<Option<CredentialFacts>, StoreError> {
+        self.read(async {
+            let mut c = self.pool().acquire().await?;
+            let Some(ticket) = ticket_by_id(&mut c, ticket_id).await? else {
+                return Ok(None);
+            };
+            let row = sqlx::query(
+                "SELECT t.position::bigint, extract(epoch from e.starts_at)::bigint,
+                        extract(epoch from e.ends_at)::bigint
+                 FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE t.id = $1",
+            )
+            .bind(ticket.ticket_type_id)
+            .fetch_one(&mut *c)
+            .await?;
+            let position: i64 = row.try_get(0)?;
+            Ok(Some(CredentialFacts {
+                ticket_type_number: u16::try_from(position)
+                    .map_err(|_| StoreError::Corrupt(format!("ticket type position {position}")))?,
+                starts_at: timestamp(row.try_get(1)?)?,
+                ends_at: timestamp(row.try_get(2)?)?,
+                ticket,
+            }))
+        })
+        .await
+    }
+
     async fn ticket(&self, id: Uuid) -> Result<Option<Ticket>, StoreError> {
         self.read(async {
             let mut c = self.pool().acquire().await?;

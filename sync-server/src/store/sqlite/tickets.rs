@@ -6,7 +6,7 @@ use crate::store::StoreError;
 use crate::store::orders::Actor;
 use crate::store::payments::{Revocation, RevokeCause, Ticket, TicketRow};
 use crate::store::rows::{event_status, timestamp};
-use crate::store::tickets::{TicketStore, check_transfer};
+use crate::store::tickets::{CredentialFacts, TicketStore, check_transfer};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -84,6 +84,31 @@ fn transfer(
 
 #[async_trait]
 impl TicketStore for SqliteStore {
+    async fn credential_facts(
+        &self,
+        ticket_id: Uuid,
+    ) -> Result<Option<CredentialFacts>, StoreError> {
+        self.read(move |c| {
+            let Some(ticket) = ticket_by_id(c, ticket_id)? else {
+                return Ok(None);
+            };
+            let (position, starts_at, ends_at): (i64, i64, i64) = c.query_row(
+                "SELECT t.position, e.starts_at, e.ends_at FROM ticket_types t
+                 JOIN events e ON e.id = t.event_id WHERE t.id = ?1",
+                [ticket.ticket_type_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?;
+            Ok(Some(CredentialFacts {
+                ticket_type_number: u16::try_from(position)
+                    .map_err(|_| StoreError::Corrupt(format!("ticket type position {position}")))?,
+                starts_at: timestamp(starts_at)?,
+                ends_at: timestamp(ends_at)?,
+                ticket,
+            }))
+        })
+        .await
+    }
+
     async fn ticket(&self, id: Uuid) -> Result<Option<Ticket>, StoreError> {
         self.read(move |c| ticket_by_id(c, id)).await
     }
