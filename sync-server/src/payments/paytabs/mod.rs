@@ -19,8 +19,12 @@
 //! <https://support.paytabs.com/en/support/solutions/articles/60000710069-how-to-configure-instant-payment-notification-ipn->,
 //! the query and refund pages of the same manual, and the response samples of PayTabs' own
 //! SDKs (`paytabscom/php-sdk` test fixtures).
+//!
+//! [`fake`] is a local PayTabs speaking the same protocol, for tests.
 
 mod amount;
+#[doc(hidden)]
+pub mod fake;
 
 pub use amount::{AmountError, amount_from_decimal, amount_to_decimal};
 
