@@ -25,6 +25,8 @@
 mod amount;
 #[doc(hidden)]
 pub mod fake;
+#[cfg(test)]
+mod tests;
 
 pub use amount::{AmountError, amount_from_decimal, amount_to_decimal};
 
