@@ -8,7 +8,8 @@
 //! * The callback (a per-request IPN) posts the transaction as JSON to the request's
 //!   `callback` URL, once it ends (paid, declined, cancelled, expired), with a `signature`
 //!   header: the hex HMAC-SHA256 of the raw body keyed with the profile's server key.
-//!   PayTabs retries it up to five times until it is answered 200, so it can come twice.
+//!   PayTabs retries notifications (up to five times) until answered 200, so one can come
+//!   more than once: [`Notification::dedupe_key`] is `paytabs:{tran_ref}:{status}`.
 //!
 //! Every call carries the server key as the raw `authorization` header and the profile in
 //! `profile_id`; a key belongs to one profile on one region endpoint
