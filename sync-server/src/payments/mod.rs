@@ -11,6 +11,8 @@
 //! Amounts are integer minor units ([`Money`]) everywhere; an adapter converts when its
 //! provider wants other units and tests the conversion.
 
+pub mod paytabs;
+
 use async_trait::async_trait;
 use hafla_core::Lang;
 use hafla_core::money::Money;
