@@ -121,6 +121,13 @@ struct ServeArgs {
     /// for demos and tests; on with --demo. Never in production.
     #[arg(long, env = "HAFLA_SANDBOX_PAYMENTS")]
     sandbox_payments: bool,
+    /// PayTabs profile id: with it (and HAFLA_PAYTABS_SERVER_KEY in the environment),
+    /// buyers can pay by card on PayTabs' hosted page [default: no PayTabs].
+    #[arg(long, env = "HAFLA_PAYTABS_PROFILE_ID")]
+    paytabs_profile_id: Option<u64>,
+    /// PayTabs' region endpoint [default: https://secure-jordan.paytabs.com].
+    #[arg(long, env = "HAFLA_PAYTABS_URL")]
+    paytabs_url: Option<String>,
 }
 
 /// `serve`'s settings once flags, environment, file and defaults are merged.
@@ -137,6 +144,8 @@ struct ServeSettings {
     purge_interval: std::time::Duration,
     trusted_proxies: Option<String>,
     checkout: crate::checkout::CheckoutSettings,
+    /// PayTabs' profile id and region endpoint, when set.
+    paytabs: Option<(u64, Option<String>)>,
 }
 
 /// Where the data lives, once flags, environment, file and defaults are merged.
@@ -220,7 +229,9 @@ impl ServeSettings {
                 )),
                 // The demo shows checkout end to end; production never serves the sandbox.
                 sandbox: args.sandbox_payments || args.demo,
+                paytabs: None,
             },
+            paytabs: args.paytabs_profile_id.map(|id| (id, args.paytabs_url)),
         }
     }
 }
@@ -384,7 +395,10 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
             .unwrap_or_else(|| format!("http://{local}")),
         trusted_proxies: TrustedProxies::parse(args.trusted_proxies.as_deref().unwrap_or(""))
             .map_err(|e| CliError::Config(format!("trusted proxies: {e}")))?,
-        checkout: args.checkout.clone(),
+        checkout: crate::checkout::CheckoutSettings {
+            paytabs: paytabs_config(args.paytabs.clone())?,
+            ..args.checkout.clone()
+        },
     };
     let state = AppState::new(store.clone(), services);
     let instance = crate::jobs::instance_name();
@@ -416,6 +430,30 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// PayTabs' settings from the profile id and endpoint given, and the server key from
+/// `HAFLA_PAYTABS_SERVER_KEY` (a secret: environment only), checked now so a wrong setting
+/// stops the server at start rather than at the first sale.
+fn paytabs_config(
+    settings: Option<(u64, Option<String>)>,
+) -> Result<Option<crate::payments::paytabs::PayTabsConfig>, CliError> {
+    use crate::payments::paytabs::{PayTabs, PayTabsConfig, ServerKey};
+    let Some((profile_id, url)) = settings else {
+        return Ok(None);
+    };
+    let key = std::env::var("HAFLA_PAYTABS_SERVER_KEY").map_err(|_| {
+        CliError::Config("HAFLA_PAYTABS_SERVER_KEY must be set with a PayTabs profile id".into())
+    })?;
+    let base_url = url::Url::parse(url.as_deref().unwrap_or(PayTabsConfig::JORDAN))
+        .map_err(|e| CliError::Config(format!("the PayTabs URL: {e}")))?;
+    let config = PayTabsConfig {
+        base_url,
+        profile_id,
+        server_key: ServerKey::new(key),
+    };
+    PayTabs::new(config.clone()).map_err(|e| CliError::Config(e.to_string()))?;
+    Ok(Some(config))
 }
 
 /// A 32-byte server key: from `file`, else from the hex in environment variable `env`, else

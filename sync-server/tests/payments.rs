@@ -703,3 +703,95 @@ async fn a_retried_payment_with_the_same_key_gives_back_the_same_page() {
         (400, Some("invalid_idempotency_key"))
     );
 }
+
+#[tokio::test]
+async fn a_card_payment_goes_through_paytabs_hosted_page_and_its_signed_callback() {
+    use hafla_server::payments::paytabs::fake::{FakeOutcome, FakePayTabs};
+    use hafla_server::payments::paytabs::{PayTabsConfig, ServerKey};
+    let fake = FakePayTabs::start(86_123, "SJNLKM-test-server-key")
+        .await
+        .unwrap();
+    let app = common::spawn_app_with_checkout(hafla_server::checkout::CheckoutSettings {
+        paytabs: Some(PayTabsConfig {
+            base_url: fake.base_url(),
+            profile_id: 86_123,
+            server_key: ServerKey::new("SJNLKM-test-server-key"),
+        }),
+        ..Default::default()
+    })
+    .await;
+    let (org, owner) = organization(&app, "owner@amman-jazz.jo").await;
+    let s = show(&app, Some(org)).await;
+    let buyer = app.register("ahmad@example.jo").await.access_token;
+
+    // Paid on PayTabs' page: PayTabs calls the server back over HTTP, signed.
+    let order = reserve(&app, &buyer, s.event_id, s.paid_type, 2).await;
+    let (status, started) = pay(&app, &buyer, &order, "paytabs").await;
+    assert_eq!(status, 200, "{started}");
+    let redirect = started["redirect_url"].as_str().unwrap();
+    assert!(redirect.starts_with(fake.base_url().as_str()), "{redirect}");
+    let payment = app
+        .store
+        .order_payments(id(&order))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let tran_ref = payment.provider_ref.clone().unwrap();
+    let sale = fake.transaction(&tran_ref).unwrap();
+    assert_eq!(sale.amount, Money::jod_fils(25_000));
+    assert_eq!(sale.cart_id, payment.id.to_string());
+    let delivery = fake.pay(&tran_ref).await.unwrap();
+    assert_eq!(delivery.status, 200);
+    let (_, paid) = app
+        .get(&format!("/api/v1/orders/{}", id(&order)), Some(&buyer))
+        .await;
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(app.store.order_tickets(id(&order)).await.unwrap().len(), 2);
+
+    // The same callback again, and a tampered one: nothing more happens.
+    assert_eq!(fake.resend_ipn(&tran_ref).await.unwrap().status, 200);
+    assert_eq!(fake.send_tampered_ipn(&tran_ref).await.unwrap().status, 400);
+    assert_eq!(app.store.order_tickets(id(&order)).await.unwrap().len(), 2);
+
+    // A callback that never came: the status query settles the order.
+    let other = app.register("lost@example.jo").await.access_token;
+    let second_show = show(&app, Some(org)).await;
+    let paid_type_order =
+        reserve(&app, &other, second_show.event_id, second_show.paid_type, 1).await;
+    pay(&app, &other, &paid_type_order, "paytabs").await;
+    let lost_ref = app
+        .store
+        .order_payments(id(&paid_type_order))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .provider_ref
+        .unwrap();
+    fake.set_outcome(&lost_ref, FakeOutcome::Paid).unwrap();
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(3);
+    assert_eq!(app.checkout.reconcile(soon).await.unwrap(), 1);
+    let (_, settled) = app
+        .get(
+            &format!("/api/v1/orders/{}", id(&paid_type_order)),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(settled["status"], "paid");
+
+    // The organizer refunds a ticket: PayTabs returns it against the sale.
+    let first = app.store.order_tickets(id(&order)).await.unwrap()[0].id;
+    let (status, refunded) = app
+        .post(
+            &format!("/api/v1/orgs/{org}/orders/{}/refunds", id(&order)),
+            Some(&owner),
+            json!({"ticket_ids": [first], "reason": "cannot come"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{refunded}");
+    let refunds = fake.refunds();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].previous_tran_ref, tran_ref);
+    assert_eq!(refunds[0].amount, Money::jod_fils(12_500));
+}

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// How checkout holds tickets and takes payments.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct CheckoutSettings {
     /// How long a reservation holds its tickets before it is paid.
     pub hold: jiff::SignedDuration,
@@ -37,6 +37,8 @@ pub struct CheckoutSettings {
     pub cliq_hold: jiff::SignedDuration,
     /// Serve the sandbox payment page (demo and tests; never in production).
     pub sandbox: bool,
+    /// Take cards on PayTabs' hosted page.
+    pub paytabs: Option<crate::payments::paytabs::PayTabsConfig>,
 }
 
 impl Default for CheckoutSettings {
@@ -45,6 +47,7 @@ impl Default for CheckoutSettings {
             hold: crate::store::orders::DEFAULT_HOLD,
             cliq_hold: jiff::SignedDuration::from_hours(24),
             sandbox: false,
+            paytabs: None,
         }
     }
 }
@@ -92,6 +95,15 @@ impl Checkout {
             providers.insert(sandbox::KEY, sandbox.clone());
             sandbox
         });
+        if let Some(config) = settings.paytabs.clone() {
+            // The settings were checked when the server started (`cli`).
+            match crate::payments::paytabs::PayTabs::new(config) {
+                Ok(paytabs) => {
+                    providers.insert("paytabs", Arc::new(paytabs));
+                }
+                Err(e) => tracing::error!(error = %e, "PayTabs is off"),
+            }
+        }
         Checkout {
             store,
             providers,

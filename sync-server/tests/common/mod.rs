@@ -40,24 +40,50 @@ pub async fn spawn_app_on(
     oidc: HashMap<String, Arc<OidcClient>>,
     dir: tempfile::TempDir,
 ) -> TestApp {
+    let checkout = hafla_server::checkout::CheckoutSettings {
+        sandbox: true,
+        ..Default::default()
+    };
+    start(store, oidc, dir, checkout, false).await
+}
+
+/// A server with these checkout settings, whose public URL is its own address, so payment
+/// providers can call it back.
+pub async fn spawn_app_with_checkout(
+    checkout: hafla_server::checkout::CheckoutSettings,
+) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    start(store, HashMap::new(), dir, checkout, true).await
+}
+
+async fn start(
+    store: Arc<dyn Store>,
+    oidc: HashMap<String, Arc<OidcClient>>,
+    dir: tempfile::TempDir,
+    checkout: hafla_server::checkout::CheckoutSettings,
+    reachable: bool,
+) -> TestApp {
     let sms = Arc::new(MemorySms::new());
     let mail = Arc::new(MemoryMailer::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let public_url = if reachable {
+        url.clone()
+    } else {
+        "https://hafla.test".to_owned()
+    };
     let state = AppState::new(
         store.clone(),
         Services {
             tokens: Arc::new(TokenKeys::from_seed(&[7; 32]).unwrap()),
             mailer: mail.clone(),
-            public_url: "https://hafla.test".into(),
+            public_url,
             sms: sms.clone(),
             otp: Arc::new(hafla_server::auth::otp::OtpHasher::new([5; 32])),
             oidc,
             trusted_proxies: Default::default(),
-            checkout: hafla_server::checkout::CheckoutSettings {
-                sandbox: true,
-                ..Default::default()
-            },
+            checkout,
         },
     );
     let checkout = state.checkout.clone();
