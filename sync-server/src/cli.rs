@@ -38,7 +38,7 @@ struct DemoArgs {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the API (creating and migrating the database if needed).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Seed bilingual Jordanian demo data into an empty database (a no-op when data exists).
     Demo(DemoArgs),
     /// Apply database migrations and exit.
@@ -332,7 +332,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let (store, name) = Database::resolve(args.data, &file).open().await?;
             report_seed(&*store, &name, args.generated).await
         }
-        Command::Serve(args) => serve(ServeSettings::resolve(args, file)).await,
+        Command::Serve(args) => serve(ServeSettings::resolve(*args, file)).await,
         Command::Admin(AdminCommand::Create { email, data }) => {
             let (store, _) = Database::resolve(data, &file).open().await?;
             let message = crate::admin::create_admin(
