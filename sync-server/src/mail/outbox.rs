@@ -177,6 +177,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn attachments_reach_an_independent_mail_parser_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = outbox(dir.path());
+        let mut email = verification_email(to(), Lang::Ar, LINK);
+        let image = vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+        let calendar = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".to_vec();
+        email.attachments = vec![
+            crate::mail::Attachment::inline("logo@hafla", "logo.png", "image/png", image.clone()),
+            crate::mail::Attachment::file(
+                "event.ics",
+                "text/calendar; charset=utf-8",
+                calendar.clone(),
+            ),
+        ];
+        mailer.send(&email).await.unwrap();
+
+        let decoded = testing::decode_with_python(&mailer.messages().unwrap()[0]);
+        assert!(decoded.defects.is_empty(), "{:?}", decoded.defects);
+        assert_eq!(decoded.content_type, "multipart/mixed");
+        assert_eq!(decoded.text.unwrap().matches(LINK).count(), 1);
+        assert_eq!(decoded.attachments.len(), 2);
+        let logo = &decoded.attachments[0];
+        assert_eq!(logo.filename.as_deref(), Some("logo.png"));
+        assert_eq!(logo.content_type, "image/png");
+        assert_eq!(logo.content_id.as_deref(), Some("<logo@hafla>"));
+        assert_eq!(logo.disposition.as_deref(), Some("inline"));
+        assert_eq!(logo.parent, "multipart/related");
+        assert_eq!(logo.bytes, image);
+        let ics = &decoded.attachments[1];
+        assert_eq!(ics.filename.as_deref(), Some("event.ics"));
+        assert_eq!(ics.content_type, "text/calendar");
+        assert_eq!(ics.content_id, None);
+        assert_eq!(ics.disposition.as_deref(), Some("attachment"));
+        assert_eq!(ics.parent, "multipart/mixed");
+        assert_eq!(ics.bytes, calendar);
+    }
+
+    #[tokio::test]
     async fn messages_are_listed_oldest_first_and_other_files_are_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let mailer = outbox(dir.path());

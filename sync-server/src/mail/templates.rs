@@ -29,6 +29,7 @@ fn compose(to: EmailAddress, lang: Lang, subject_id: &str, body_id: &str, link: 
         subject,
         text,
         html: Some(html),
+        attachments: Vec::new(),
     }
 }
 
