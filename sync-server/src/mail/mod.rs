@@ -5,11 +5,16 @@
 //! emails in memory with [`MemoryMailer`] in tests. Emails carry verification and reset
 //! links and tickets, so neither their bodies, their attachments nor full recipient addresses
 //! ever reach the logs.
+//!
+//! The emails themselves are composed in `templates` (account emails) and `receipt` (the
+//! order confirmation with QR codes and a calendar file, see [`order_confirmation_email`]).
 
 mod address;
+mod ics;
 mod memory;
 mod message;
 mod outbox;
+mod receipt;
 mod smtp;
 mod templates;
 #[cfg(test)]
@@ -18,6 +23,10 @@ mod testing;
 pub use address::{EmailAddress, EmailError};
 pub use memory::MemoryMailer;
 pub use outbox::OutboxMailer;
+pub use receipt::{
+    OrderReceipt, ReceiptError, ReceiptEvent, ReceiptLine, ReceiptPayment, ReceiptTicket,
+    order_confirmation_email,
+};
 pub use smtp::{Secret, SmtpConfig, SmtpMailer, SmtpSecurity};
 pub use templates::{password_reset_email, verification_email};
 

@@ -1,7 +1,11 @@
 //! Test helpers: a real SMTP server (Python's aiosmtpd), a scripted one for error replies,
-//! Python's `email` package as an independent decoder of what lettre produced, and a small MIME
-//! reader of our own.
+//! Python's `email` package as an independent decoder of what lettre produced, a small MIME
+//! reader of our own, and a sample order for the receipt.
 
+use super::{EmailAddress, OrderReceipt, ReceiptEvent, ReceiptLine, ReceiptPayment, ReceiptTicket};
+use hafla_core::credential::keys::TicketSigningKey;
+use hafla_core::credential::{Claims, Credential};
+use hafla_core::{Bilingual, Lang, Money};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -11,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 const INSTALL_HINT: &str = "the mail tests need Python 3 with aiosmtpd as a real SMTP server; \
                             install it with: python3 -m pip install aiosmtpd";
@@ -382,5 +387,91 @@ impl MimePart {
             return vec![self];
         }
         self.children.iter().flat_map(MimePart::leaves).collect()
+    }
+}
+
+// An order the receipt tests and the mailer tests send: two ticket types, three tickets,
+// paid by CliQ, for an evening in Amman.
+
+/// A real signed credential, as the order code will pass it.
+pub(super) fn credential(serial: u32) -> String {
+    let key =
+        TicketSigningKey::from_secret_text(&format!("hafla-sk1:3:{}", "2a".repeat(32))).unwrap();
+    let claims = Claims {
+        key_id: 3,
+        event_ref: 48_213,
+        ticket_serial: serial,
+        ticket_type: 1,
+        valid_from_hour: 26_000,
+        valid_hours: 30,
+        rotating: false,
+    };
+    Credential::issue(claims, &key).to_text()
+}
+
+pub(super) fn bi(ar: &str, en: &str) -> Bilingual {
+    Bilingual::new(ar, en).unwrap()
+}
+
+pub(super) fn ticket(serial: u32, ticket_type: Bilingual) -> ReceiptTicket {
+    ReceiptTicket {
+        ticket_id: Uuid::from_u128(0x0190_f3a4_0000_7000_8000_0000_0000_0000 + u128::from(serial)),
+        ticket_type,
+        credential_text: credential(serial),
+    }
+}
+
+pub(super) fn general() -> Bilingual {
+    bi("دخول عام", "General admission")
+}
+
+pub(super) fn receipt(lang: Lang) -> OrderReceipt {
+    OrderReceipt {
+        to: EmailAddress::parse("rania@example.com").unwrap(),
+        lang,
+        buyer_name: match lang {
+            Lang::Ar => "رانيا".to_owned(),
+            Lang::En => "Rania".to_owned(),
+        },
+        order_id: Uuid::parse_str("0190f3a4-5b6c-7d8e-9f00-112233445566").unwrap(),
+        order_reference: "HF-7K3Q9".to_owned(),
+        event: ReceiptEvent {
+            event_id: Uuid::parse_str("0190f3a4-0000-7000-8000-00000000e001").unwrap(),
+            title: bi("أمسية جاز في عمّان", "Jazz Night in Amman"),
+            venue_name: bi("المركز الثقافي الملكي", "Royal Cultural Centre"),
+            venue_address: bi(
+                "شارع الملكة علياء، الشميساني",
+                "Queen Alia Street, Shmeisani",
+            ),
+            lat: 31.963_158,
+            lng: 35.930_359,
+            // 20:00 to 23:00 in Amman (UTC+3).
+            starts_at: "2026-12-11T17:00:00Z".parse().unwrap(),
+            ends_at: "2026-12-11T20:00:00Z".parse().unwrap(),
+            time_zone: "Asia/Amman".to_owned(),
+        },
+        lines: vec![
+            ReceiptLine {
+                ticket_type: general(),
+                quantity: 2,
+                unit_price: Money::jod_fils(12_500),
+            },
+            ReceiptLine {
+                ticket_type: bi("كبار الشخصيات", "VIP"),
+                quantity: 1,
+                unit_price: Money::jod_fils(35_000),
+            },
+        ],
+        total: Money::jod_fils(60_000),
+        payment: ReceiptPayment::Cliq {
+            alias: "HAFLA".to_owned(),
+            reference: "CLQ-20261125-8841".to_owned(),
+        },
+        tickets: vec![
+            ticket(1001, general()),
+            ticket(1002, general()),
+            ticket(1003, bi("كبار الشخصيات", "VIP")),
+        ],
+        tickets_url: Some("https://hafla.jo/orders/HF-7K3Q9?lang=ar".to_owned()),
     }
 }
