@@ -218,3 +218,47 @@ error-refund-exceeds-paid = هذا المبلغ أكبر مما بقي للاس�
 error-nothing-to-refund = لم يبقَ في هذا الطلب ما يُسترد.
 error-recipient-not-found = لا يوجد حساب في حفلة بهذا البريد الإلكتروني أو رقم الهاتف. اطلب من صاحبه التسجيل أولًا.
 error-ticket-not-transferable = لا يمكن نقل هذه التذكرة.
+## رسالة تأكيد الطلب: التذاكر مع رموز QR وملف تقويم (sync-server/src/mail/receipt.rs)
+mail-receipt-subject = تذاكرك لحضور «{ $event }» – الطلب { $reference }
+mail-receipt-greeting = مرحباً { $name }،
+mail-receipt-greeting-no-name = مرحباً،
+mail-receipt-intro = شكراً لك! تمّ تأكيد طلبك رقم { $reference } وتذاكرك جاهزة.
+mail-receipt-event-label = الفعالية
+mail-receipt-when-label = الموعد
+mail-receipt-venue-label = المكان
+# $date مثل «الجمعة 11 كانون الأول 2026»، و$start و$end مثل «20:00».
+mail-receipt-when = { $date }، من الساعة { $start } حتى { $end } بتوقيت { $zone }
+# لفعالية تنتهي في يوم غير يوم بدايتها؛ $start و$end من mail-receipt-date-time.
+mail-receipt-when-multi-day = من { $start } حتى { $end } بتوقيت { $zone }
+mail-receipt-date-time = { $date }، الساعة { $time }
+mail-receipt-zone-amman = عمّان
+mail-receipt-venue = { $venue }، { $address }
+mail-receipt-line-item = { $quantity } × { $type } ({ $unit } للتذكرة)
+mail-receipt-line-item-free = { $quantity } × { $type }
+mail-receipt-total-label = المجموع
+mail-receipt-payment-label = طريقة الدفع
+mail-receipt-payment-free = لا يوجد دفع: التذاكر مجانية
+mail-receipt-payment-card = بطاقة (عبر { $provider })
+mail-receipt-payment-cliq = تحويل CliQ إلى { $alias } (الرقم المرجعي { $reference })
+mail-receipt-tickets-heading = { $count ->
+    [one] تذكرتك
+    [two] تذكرتاك
+   *[other] تذاكرك
+}
+mail-receipt-ticket = التذكرة { $number } من { $count }: { $type }
+mail-receipt-ticket-text = التذكرة { $number } من { $count }: { $type } (رمز QR في المرفق { $file })
+mail-receipt-qr-alt = رمز QR للتذكرة { $number }
+mail-receipt-show-at-door = عند المدخل، اعرض رمز QR لكل تذكرة من هذه الرسالة أو من تطبيق حفلة.
+mail-receipt-offline = تعمل تذاكرك في تطبيق حفلة حتى دون اتصال بالإنترنت، فلا تقلق إن كانت التغطية ضعيفة عند المدخل.
+mail-receipt-tickets-link = يمكنك عرض تذاكرك في أي وقت من هنا: { $link }
+mail-receipt-calendar = أرفقنا ملف { $file } لتضيف الفعالية إلى تقويمك.
+mail-receipt-signoff =
+    نتمنّى لك وقتاً ممتعاً!
+    فريق حفلة
+# وصف الفعالية في ملف التقويم.
+mail-receipt-ics-description = الطلب { $reference }: { $count ->
+    [one] تذكرة واحدة
+    [two] تذكرتان
+    [few] { $count } تذاكر
+   *[other] { $count } تذكرة
+}

@@ -205,3 +205,44 @@ error-refund-exceeds-paid = That is more than what is left to refund ({ $refunda
 error-nothing-to-refund = There is nothing left to refund in this order.
 error-recipient-not-found = No Hafla account has this email address or phone number. Ask them to sign up first.
 error-ticket-not-transferable = This ticket cannot be transferred.
+## Order confirmation email: tickets with QR codes and a calendar file (sync-server/src/mail/receipt.rs)
+mail-receipt-subject = Your tickets for “{ $event }” – order { $reference }
+mail-receipt-greeting = Hi { $name },
+mail-receipt-greeting-no-name = Hello,
+mail-receipt-intro = Thank you! Your order { $reference } is confirmed and your tickets are ready.
+mail-receipt-event-label = Event
+mail-receipt-when-label = When
+mail-receipt-venue-label = Venue
+# $date is like "Friday 11 December 2026", $start and $end like "20:00".
+mail-receipt-when = { $date }, { $start } to { $end } ({ $zone } time)
+# For an event that ends on another day than it starts; $start and $end come from mail-receipt-date-time.
+mail-receipt-when-multi-day = From { $start } to { $end } ({ $zone } time)
+mail-receipt-date-time = { $date }, { $time }
+mail-receipt-zone-amman = Amman
+mail-receipt-venue = { $venue }, { $address }
+mail-receipt-line-item = { $quantity } × { $type } ({ $unit } each)
+mail-receipt-line-item-free = { $quantity } × { $type }
+mail-receipt-total-label = Total
+mail-receipt-payment-label = Payment
+mail-receipt-payment-free = None: the tickets are free
+mail-receipt-payment-card = Card (via { $provider })
+mail-receipt-payment-cliq = CliQ transfer to { $alias } (reference { $reference })
+mail-receipt-tickets-heading = { $count ->
+    [one] Your ticket
+   *[other] Your tickets
+}
+mail-receipt-ticket = Ticket { $number } of { $count }: { $type }
+mail-receipt-ticket-text = Ticket { $number } of { $count }: { $type } (QR code attached as { $file })
+mail-receipt-qr-alt = QR code for ticket { $number }
+mail-receipt-show-at-door = At the entrance, show each ticket's QR code from this email or the Hafla app.
+mail-receipt-offline = Your tickets also work offline in the Hafla app, so a weak signal at the entrance is no problem.
+mail-receipt-tickets-link = You can see your tickets any time here: { $link }
+mail-receipt-calendar = We attached { $file } so you can add the event to your calendar.
+mail-receipt-signoff =
+    Enjoy the event!
+    The Hafla team
+# The event's description in the calendar file.
+mail-receipt-ics-description = Order { $reference }: { $count ->
+    [one] one ticket
+   *[other] { $count } tickets
+}

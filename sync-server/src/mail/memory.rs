@@ -36,7 +36,8 @@ impl Mailer for MemoryMailer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::{EmailAddress, verification_email};
+    use crate::mail::testing;
+    use crate::mail::{EmailAddress, order_confirmation_email, verification_email};
     use hafla_core::Lang;
 
     #[tokio::test]
@@ -48,5 +49,32 @@ mod tests {
         mailer.send(&first).await.unwrap();
         mailer.send(&second).await.unwrap();
         assert_eq!(mailer.sent(), vec![first, second]);
+    }
+
+    #[tokio::test]
+    async fn attachments_are_kept_with_the_email() {
+        let mailer = MemoryMailer::new();
+        let email =
+            order_confirmation_email(&testing::receipt(Lang::Ar), jiff::Timestamp::now()).unwrap();
+        mailer.send(&email).await.unwrap();
+        let sent = mailer.sent();
+        assert_eq!(sent[0].attachments, email.attachments);
+        let names: Vec<&str> = sent[0]
+            .attachments
+            .iter()
+            .map(|a| a.filename.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "ticket-1.png",
+                "ticket-2.png",
+                "ticket-3.png",
+                "ticket-1.png",
+                "ticket-2.png",
+                "ticket-3.png",
+                "event.ics"
+            ]
+        );
     }
 }

@@ -99,8 +99,10 @@ impl Mailer for OutboxMailer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::testing;
-    use crate::mail::{EmailAddress, password_reset_email, verification_email};
+    use crate::mail::testing::{self, MimePart};
+    use crate::mail::{
+        EmailAddress, order_confirmation_email, password_reset_email, verification_email,
+    };
     use hafla_core::Lang;
 
     const LINK: &str = "https://hafla.jo/verify?token=b3V0Ym94&lang=ar";
@@ -177,6 +179,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn attachments_reach_an_independent_mail_parser_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = outbox(dir.path());
+        let mut email = verification_email(to(), Lang::Ar, LINK);
+        let image = vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+        let calendar = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".to_vec();
+        email.attachments = vec![
+            crate::mail::Attachment::inline("logo@hafla", "logo.png", "image/png", image.clone()),
+            crate::mail::Attachment::file(
+                "event.ics",
+                "text/calendar; charset=utf-8",
+                calendar.clone(),
+            ),
+        ];
+        mailer.send(&email).await.unwrap();
+
+        let decoded = testing::decode_with_python(&mailer.messages().unwrap()[0]);
+        assert!(decoded.defects.is_empty(), "{:?}", decoded.defects);
+        assert_eq!(decoded.content_type, "multipart/mixed");
+        assert_eq!(decoded.text.unwrap().matches(LINK).count(), 1);
+        assert_eq!(decoded.attachments.len(), 2);
+        let logo = &decoded.attachments[0];
+        assert_eq!(logo.filename.as_deref(), Some("logo.png"));
+        assert_eq!(logo.content_type, "image/png");
+        assert_eq!(logo.content_id.as_deref(), Some("<logo@hafla>"));
+        assert_eq!(logo.disposition.as_deref(), Some("inline"));
+        assert_eq!(logo.parent, "multipart/related");
+        assert_eq!(logo.bytes, image);
+        let ics = &decoded.attachments[1];
+        assert_eq!(ics.filename.as_deref(), Some("event.ics"));
+        assert_eq!(ics.content_type, "text/calendar");
+        assert_eq!(ics.content_id, None);
+        assert_eq!(ics.disposition.as_deref(), Some("attachment"));
+        assert_eq!(ics.parent, "multipart/mixed");
+        assert_eq!(ics.bytes, calendar);
+    }
+
+    #[tokio::test]
     async fn messages_are_listed_oldest_first_and_other_files_are_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let mailer = outbox(dir.path());
@@ -214,5 +254,116 @@ mod tests {
         );
         let result = mailer.send(&verification_email(to(), Lang::En, LINK)).await;
         assert!(matches!(result, Err(MailError::Config(_))), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn a_receipt_becomes_an_eml_with_its_qr_codes_and_calendar_attached() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = outbox(dir.path());
+        let receipt = testing::receipt(Lang::Ar);
+        let email = order_confirmation_email(&receipt, jiff::Timestamp::now()).unwrap();
+        mailer.send(&email).await.unwrap();
+
+        let raw = std::fs::read_to_string(&mailer.messages().unwrap()[0]).unwrap();
+        let message = MimePart::parse(&raw);
+        assert_eq!(
+            message.outline(),
+            "multipart/mixed[multipart/alternative[text/plain, multipart/related[text/html, \
+             image/png, image/png, image/png]], image/png, image/png, image/png, text/calendar]"
+        );
+        let boundaries: Vec<String> = [&message, &message.children[0]]
+            .iter()
+            .map(|part| part.param("Content-Type", "boundary").unwrap())
+            .collect();
+        assert_ne!(boundaries[0], boundaries[1]);
+        for boundary in &boundaries {
+            assert!(raw.contains(&format!("\r\n--{boundary}--")), "{boundary}");
+        }
+
+        let leaves = message.leaves();
+        let html = String::from_utf8(leaves[1].decoded()).unwrap();
+        assert!(html.contains(r#"<html lang="ar" dir="rtl">"#));
+        let (inline, files) = leaves[2..8].split_at(3);
+        for (n, ticket) in receipt.tickets.iter().enumerate() {
+            let name = format!("ticket-{}.png", n + 1);
+            let id = inline[n].header("Content-ID").unwrap();
+            let cid = id.trim_start_matches('<').trim_end_matches('>');
+            assert!(html.contains(&format!("src=\"cid:{cid}\"")), "{cid}");
+            for part in [inline[n], files[n]] {
+                assert_eq!(
+                    part.param("Content-Disposition", "filename").as_deref(),
+                    Some(name.as_str())
+                );
+                assert_eq!(part.header("Content-Transfer-Encoding"), Some("base64"));
+                assert_eq!(
+                    hafla_core::qr::decode_png(&part.decoded()).unwrap(),
+                    vec![ticket.credential_text.clone()]
+                );
+            }
+        }
+        let calendar = leaves[8];
+        assert_eq!(
+            calendar.param("Content-Disposition", "filename").as_deref(),
+            Some("event.ics")
+        );
+        let ics = String::from_utf8(calendar.decoded()).unwrap();
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+        assert!(
+            ics.contains("\r\nSUMMARY;LANGUAGE=ar:أمسية جاز في عمّان\r\n"),
+            "{ics}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_independent_mail_parser_finds_every_attachment_of_a_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = outbox(dir.path());
+        let receipt = testing::receipt(Lang::En);
+        let email = order_confirmation_email(&receipt, jiff::Timestamp::now()).unwrap();
+        mailer.send(&email).await.unwrap();
+
+        let decoded = testing::decode_with_python(&mailer.messages().unwrap()[0]);
+        assert!(decoded.defects.is_empty(), "{:?}", decoded.defects);
+        assert_eq!(decoded.content_type, "multipart/mixed");
+        assert_eq!(decoded.subject, email.subject);
+        assert!(decoded.text.unwrap().contains("60.000 JOD"));
+        assert!(decoded.html.unwrap().contains(r#"dir="ltr""#));
+        let found: Vec<(Option<&str>, &str, bool, &str)> = decoded
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    a.filename.as_deref(),
+                    a.content_type.as_str(),
+                    a.content_id.is_some(),
+                    a.parent.as_str(),
+                )
+            })
+            .collect();
+        let related = "multipart/related";
+        let mixed = "multipart/mixed";
+        assert_eq!(
+            found,
+            vec![
+                (Some("ticket-1.png"), "image/png", true, related),
+                (Some("ticket-2.png"), "image/png", true, related),
+                (Some("ticket-3.png"), "image/png", true, related),
+                (Some("ticket-1.png"), "image/png", false, mixed),
+                (Some("ticket-2.png"), "image/png", false, mixed),
+                (Some("ticket-3.png"), "image/png", false, mixed),
+                (Some("event.ics"), "text/calendar", false, mixed),
+            ]
+        );
+        for (attachment, sent) in decoded.attachments.iter().zip(&email.attachments) {
+            assert_eq!(attachment.bytes, sent.bytes, "{:?}", attachment.filename);
+        }
+        assert_eq!(
+            decoded.attachments[0].disposition.as_deref(),
+            Some("inline")
+        );
+        assert_eq!(
+            decoded.attachments[3].disposition.as_deref(),
+            Some("attachment")
+        );
     }
 }

@@ -453,4 +453,33 @@ mod tests {
         let result = mailer.send(&verification_email(to(), Lang::En, LINK)).await;
         assert!(matches!(result, Err(MailError::Config(_))), "{result:?}");
     }
+
+    #[tokio::test]
+    async fn an_arabic_receipt_arrives_with_every_attachment_intact_at_a_real_smtp_server() {
+        let server = SmtpServer::start().await;
+        let mailer = SmtpMailer::new(local_config(server.port())).unwrap();
+        let mut receipt = testing::receipt(Lang::Ar);
+        receipt.to = to();
+        let email =
+            crate::mail::order_confirmation_email(&receipt, jiff::Timestamp::now()).unwrap();
+
+        mailer.send(&email).await.unwrap();
+
+        let decoded = testing::decode_with_python(&server.single_message().await);
+        assert!(decoded.defects.is_empty(), "{:?}", decoded.defects);
+        assert_eq!(decoded.subject, email.subject);
+        assert_eq!(decoded.content_type, "multipart/mixed");
+        assert!(decoded.text.unwrap().contains("60.000 د.أ."));
+        assert!(
+            decoded
+                .html
+                .unwrap()
+                .contains(r#"<html lang="ar" dir="rtl">"#)
+        );
+        assert_eq!(decoded.attachments.len(), email.attachments.len());
+        for (arrived, sent) in decoded.attachments.iter().zip(&email.attachments) {
+            assert_eq!(arrived.filename.as_deref(), Some(sent.filename.as_str()));
+            assert_eq!(arrived.bytes, sent.bytes, "{}", sent.filename);
+        }
+    }
 }

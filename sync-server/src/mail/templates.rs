@@ -6,8 +6,8 @@ use hafla_core::i18n::localizer;
 
 /// Fluent wraps arguments in these invisible bidi marks; around a URL in plain text they can
 /// end up inside the link a mail client detects, so they are taken off again.
-const FIRST_STRONG_ISOLATE: char = '\u{2068}';
-const POP_DIRECTIONAL_ISOLATE: char = '\u{2069}';
+pub(super) const FIRST_STRONG_ISOLATE: char = '\u{2068}';
+pub(super) const POP_DIRECTIONAL_ISOLATE: char = '\u{2069}';
 
 /// Asks the recipient to confirm their address by opening `link`.
 pub fn verification_email(to: EmailAddress, lang: Lang, link: &str) -> Email {
@@ -29,11 +29,12 @@ fn compose(to: EmailAddress, lang: Lang, subject_id: &str, body_id: &str, link: 
         subject,
         text,
         html: Some(html),
+        attachments: Vec::new(),
     }
 }
 
 /// A subject is one line: newlines, controls and bidi isolation marks become plain spaces.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             FIRST_STRONG_ISOLATE | POP_DIRECTIONAL_ISOLATE => ' ',
@@ -48,7 +49,7 @@ fn one_line(text: &str) -> String {
 
 /// The formatted body with the link bare; the link is appended if the message lacks it,
 /// so an email never goes out without the one thing it is for.
-fn body_text(formatted: &str, link: &str) -> String {
+pub(super) fn body_text(formatted: &str, link: &str) -> String {
     let isolated = format!("{FIRST_STRONG_ISOLATE}{link}{POP_DIRECTIONAL_ISOLATE}");
     let mut text = formatted.replace(&isolated, link).replace("\r\n", "\n");
     if !link.is_empty() && !text.contains(link) {
@@ -61,12 +62,6 @@ fn body_text(formatted: &str, link: &str) -> String {
 /// `<html>`, because webmail clients drop the outer elements; the link keeps `dir="ltr"` so
 /// a URL inside Arabic text reads left to right.
 fn layout(lang: Lang, subject: &str, text: &str, link: &str) -> String {
-    let tag = lang.tag();
-    let (dir, align) = if lang.is_rtl() {
-        ("rtl", "right")
-    } else {
-        ("ltr", "left")
-    };
     let mut paragraphs = String::new();
     for paragraph in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
         let lines: Vec<String> = paragraph
@@ -78,6 +73,18 @@ fn layout(lang: Lang, subject: &str, text: &str, link: &str) -> String {
             lines.join("<br>\n")
         ));
     }
+    page(lang, subject, &paragraphs)
+}
+
+/// The page around `content` (HTML, already escaped): `<html>` and the centred card, both
+/// carrying the language and direction.
+pub(super) fn page(lang: Lang, title: &str, content: &str) -> String {
+    let tag = lang.tag();
+    let (dir, align) = if lang.is_rtl() {
+        ("rtl", "right")
+    } else {
+        ("ltr", "left")
+    };
     format!(
         "<!DOCTYPE html>\n\
          <html lang=\"{tag}\" dir=\"{dir}\">\n\
@@ -90,15 +97,15 @@ fn layout(lang: Lang, subject: &str, text: &str, link: &str) -> String {
          <div lang=\"{tag}\" dir=\"{dir}\" style=\"max-width:560px;margin:0 auto;padding:24px;\
          background-color:#ffffff;color:#18181b;font-family:Tahoma,Arial,sans-serif;\
          font-size:16px;line-height:1.7;text-align:{align}\">\n\
-         {paragraphs}</div>\n\
+         {content}</div>\n\
          </body>\n\
          </html>\n",
-        title = escape(subject),
+        title = escape(title),
     )
 }
 
 /// One line of text as HTML, with each occurrence of the link made clickable.
-fn line_html(line: &str, link: &str) -> String {
+pub(super) fn line_html(line: &str, link: &str) -> String {
     if link.is_empty() {
         return escape(line);
     }
@@ -121,7 +128,7 @@ fn link_html(link: &str) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

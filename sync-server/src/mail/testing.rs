@@ -1,6 +1,11 @@
 //! Test helpers: a real SMTP server (Python's aiosmtpd), a scripted one for error replies,
-//! and Python's `email` package as an independent decoder of what lettre produced.
+//! Python's `email` package as an independent decoder of what lettre produced, a small MIME
+//! reader of our own, and a sample order for the receipt.
 
+use super::{EmailAddress, OrderReceipt, ReceiptEvent, ReceiptLine, ReceiptPayment, ReceiptTicket};
+use hafla_core::credential::keys::TicketSigningKey;
+use hafla_core::credential::{Claims, Credential};
+use hafla_core::{Bilingual, Lang, Money};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -10,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 const INSTALL_HINT: &str = "the mail tests need Python 3 with aiosmtpd as a real SMTP server; \
                             install it with: python3 -m pip install aiosmtpd";
@@ -127,6 +133,20 @@ pub(super) struct Decoded {
     pub text: Option<String>,
     pub html: Option<String>,
     pub defects: Vec<String>,
+    /// Every part with a file name or a content id, in message order.
+    pub attachments: Vec<DecodedAttachment>,
+}
+
+/// A file part as Python sees it.
+#[derive(Debug, Deserialize)]
+pub(super) struct DecodedAttachment {
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    pub disposition: Option<String>,
+    /// The type of the multipart the part sits in, e.g. `multipart/related`.
+    pub parent: String,
+    pub bytes: Vec<u8>,
 }
 
 const DECODER: &str = r#"
@@ -137,6 +157,19 @@ def content(kind):
     part = msg.get_body(preferencelist=(kind,))
     return None if part is None else part.get_content()
 rcpt = msg.get("X-RcptTo")
+def files(part, parent):
+    if part.is_multipart():
+        for child in part.iter_parts():
+            yield from files(child, part.get_content_type())
+    elif part.get_filename() is not None or part.get("Content-ID") is not None:
+        yield {
+            "filename": part.get_filename(),
+            "content_type": part.get_content_type(),
+            "content_id": None if part.get("Content-ID") is None else str(part.get("Content-ID")),
+            "disposition": part.get_content_disposition(),
+            "parent": parent,
+            "bytes": list(part.get_payload(decode=True)),
+        }
 print(json.dumps({
     "envelope_to": None if rcpt is None else str(rcpt),
     "to": str(msg.get("To", "")),
@@ -146,6 +179,7 @@ print(json.dumps({
     "text": content("plain"),
     "html": content("html"),
     "defects": [type(d).__name__ for part in msg.walk() for d in part.defects],
+    "attachments": list(files(msg, "")),
 }))
 "#;
 
@@ -233,5 +267,211 @@ async fn converse(socket: TcpStream, rcpt_reply: String) {
         {
             return;
         }
+    }
+}
+
+/// One part of a MIME message, read by a deliberately small parser: headers, the boundary of
+/// a multipart, and base64 bodies. Enough to check the structure lettre wrote.
+#[derive(Debug)]
+pub(super) struct MimePart {
+    /// Header names lower-cased, values unfolded.
+    pub headers: Vec<(String, String)>,
+    /// The body as written (still encoded); empty for a multipart.
+    pub raw_body: String,
+    pub children: Vec<MimePart>,
+}
+
+impl MimePart {
+    /// Parses a whole message or one part (CRLF line ends, as lettre writes them).
+    pub(super) fn parse(raw: &str) -> MimePart {
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for line in head.split("\r\n") {
+            if line.starts_with([' ', '\t']) {
+                let (_, value) = headers.last_mut().expect("a continuation follows a header");
+                value.push_str(line);
+            } else if let Some((name, value)) = line.split_once(':') {
+                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+            }
+        }
+        let mut part = MimePart {
+            headers,
+            raw_body: String::new(),
+            children: Vec::new(),
+        };
+        let Some(boundary) = part.param("content-type", "boundary") else {
+            part.raw_body = body.to_owned();
+            return part;
+        };
+        let delimiter = format!("\r\n--{boundary}");
+        let body = format!("\r\n{body}");
+        let mut pieces = body.split(delimiter.as_str());
+        pieces.next(); // the preamble
+        let mut closed = false;
+        for piece in pieces {
+            if piece.starts_with("--") {
+                closed = true;
+                break;
+            }
+            let piece = piece.split_once("\r\n").map_or("", |(_padding, rest)| rest);
+            part.children.push(MimePart::parse(piece));
+        }
+        assert!(
+            closed,
+            "multipart without its closing boundary --{boundary}--"
+        );
+        part
+    }
+
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `type/subtype`, lower-cased; `text/plain` when the header is missing.
+    pub(super) fn content_type(&self) -> String {
+        self.header("content-type")
+            .map_or("text/plain", |v| {
+                v.split(';').next().unwrap_or_default().trim()
+            })
+            .to_ascii_lowercase()
+    }
+
+    /// A parameter of a header, e.g. `boundary` of `content-type`; quotes taken off.
+    pub(super) fn param(&self, header: &str, name: &str) -> Option<String> {
+        self.header(header)?.split(';').skip(1).find_map(|param| {
+            let (key, value) = param.split_once('=')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().trim_matches('"').to_owned())
+        })
+    }
+
+    /// The body decoded from its transfer encoding (base64, 7bit or 8bit).
+    pub(super) fn decoded(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let encoding = self
+            .header("content-transfer-encoding")
+            .unwrap_or("7bit")
+            .to_ascii_lowercase();
+        match encoding.as_str() {
+            "base64" => {
+                let compact: String = self
+                    .raw_body
+                    .chars()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .expect("valid base64")
+            }
+            "7bit" | "8bit" => self.raw_body.as_bytes().to_vec(),
+            other => panic!("the test parser does not decode {other}"),
+        }
+    }
+
+    /// The tree as `type[child, child]`, for asserting the nesting at a glance.
+    pub(super) fn outline(&self) -> String {
+        if self.children.is_empty() {
+            return self.content_type();
+        }
+        let children: Vec<String> = self.children.iter().map(MimePart::outline).collect();
+        format!("{}[{}]", self.content_type(), children.join(", "))
+    }
+
+    /// Every part that is not a multipart, depth first.
+    pub(super) fn leaves(&self) -> Vec<&MimePart> {
+        if self.children.is_empty() {
+            return vec![self];
+        }
+        self.children.iter().flat_map(MimePart::leaves).collect()
+    }
+}
+
+// An order the receipt tests and the mailer tests send: two ticket types, three tickets,
+// paid by CliQ, for an evening in Amman.
+
+/// A real signed credential, as the order code will pass it.
+pub(super) fn credential(serial: u32) -> String {
+    let key =
+        TicketSigningKey::from_secret_text(&format!("hafla-sk1:3:{}", "2a".repeat(32))).unwrap();
+    let claims = Claims {
+        key_id: 3,
+        event_ref: 48_213,
+        ticket_serial: serial,
+        ticket_type: 1,
+        valid_from_hour: 26_000,
+        valid_hours: 30,
+        rotating: false,
+    };
+    Credential::issue(claims, &key).to_text()
+}
+
+pub(super) fn bi(ar: &str, en: &str) -> Bilingual {
+    Bilingual::new(ar, en).unwrap()
+}
+
+pub(super) fn ticket(serial: u32, ticket_type: Bilingual) -> ReceiptTicket {
+    ReceiptTicket {
+        ticket_id: Uuid::from_u128(0x0190_f3a4_0000_7000_8000_0000_0000_0000 + u128::from(serial)),
+        ticket_type,
+        credential_text: credential(serial),
+    }
+}
+
+pub(super) fn general() -> Bilingual {
+    bi("دخول عام", "General admission")
+}
+
+pub(super) fn receipt(lang: Lang) -> OrderReceipt {
+    OrderReceipt {
+        to: EmailAddress::parse("rania@example.com").unwrap(),
+        lang,
+        buyer_name: match lang {
+            Lang::Ar => "رانيا".to_owned(),
+            Lang::En => "Rania".to_owned(),
+        },
+        order_id: Uuid::parse_str("0190f3a4-5b6c-7d8e-9f00-112233445566").unwrap(),
+        order_reference: "HF-7K3Q9".to_owned(),
+        event: ReceiptEvent {
+            event_id: Uuid::parse_str("0190f3a4-0000-7000-8000-00000000e001").unwrap(),
+            title: bi("أمسية جاز في عمّان", "Jazz Night in Amman"),
+            venue_name: bi("المركز الثقافي الملكي", "Royal Cultural Centre"),
+            venue_address: bi(
+                "شارع الملكة علياء، الشميساني",
+                "Queen Alia Street, Shmeisani",
+            ),
+            lat: 31.963_158,
+            lng: 35.930_359,
+            // 20:00 to 23:00 in Amman (UTC+3).
+            starts_at: "2026-12-11T17:00:00Z".parse().unwrap(),
+            ends_at: "2026-12-11T20:00:00Z".parse().unwrap(),
+            time_zone: "Asia/Amman".to_owned(),
+        },
+        lines: vec![
+            ReceiptLine {
+                ticket_type: general(),
+                quantity: 2,
+                unit_price: Money::jod_fils(12_500),
+            },
+            ReceiptLine {
+                ticket_type: bi("كبار الشخصيات", "VIP"),
+                quantity: 1,
+                unit_price: Money::jod_fils(35_000),
+            },
+        ],
+        total: Money::jod_fils(60_000),
+        payment: ReceiptPayment::Cliq {
+            alias: "HAFLA".to_owned(),
+            reference: "CLQ-20261125-8841".to_owned(),
+        },
+        tickets: vec![
+            ticket(1001, general()),
+            ticket(1002, general()),
+            ticket(1003, bi("كبار الشخصيات", "VIP")),
+        ],
+        tickets_url: Some("https://hafla.jo/orders/HF-7K3Q9?lang=ar".to_owned()),
     }
 }
