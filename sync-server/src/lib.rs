@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod issuance;
 pub mod jobs;
 pub mod mail;
 pub mod media;
