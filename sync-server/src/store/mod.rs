@@ -11,6 +11,7 @@ pub mod postgres;
 mod rows;
 pub mod search;
 mod search_conformance;
+mod signing_keys;
 mod sqlite;
 
 pub use conformance::run_conformance_suite;
@@ -20,6 +21,7 @@ pub use events::{
 };
 pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
+pub use signing_keys::{NewSigningKey, Reseal, SigningKeyStore, StoredSigningKey};
 pub use sqlite::SqliteStore;
 
 use crate::auth::oidc::PendingLogin;
@@ -659,6 +661,7 @@ pub trait Store:
     + OrgStore
     + SignInStore
     + CoordinationStore
+    + SigningKeyStore
 {
 }
 
@@ -671,5 +674,6 @@ impl<T> Store for T where
         + OrgStore
         + SignInStore
         + CoordinationStore
+        + SigningKeyStore
 {
 }

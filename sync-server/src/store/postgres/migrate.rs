@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search_titles",
         sql: include_str!("../../../../migrations/server/postgres/0007_search_titles.sql"),
     },
+    Migration {
+        version: 9,
+        name: "signing_keys",
+        sql: include_str!("../../../../migrations/server/postgres/0009_signing_keys.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

@@ -16,6 +16,7 @@ mod orgs;
 mod search;
 mod sessions;
 mod sign_in;
+mod signing_keys;
 
 pub use migrate::MIGRATIONS;
 

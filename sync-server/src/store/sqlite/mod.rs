@@ -8,6 +8,7 @@ mod orgs;
 mod search;
 mod sessions;
 mod sign_in;
+mod signing_keys;
 
 use super::{Change, StoreError, timed};
 use hafla_core::sqlite_migrations::{self, Migration};
@@ -51,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "search_titles",
         sql: include_str!("../../../../migrations/server/sqlite/0007_search_titles.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "signing_keys",
+        sql: include_str!("../../../../migrations/server/sqlite/0009_signing_keys.sql"),
     },
 ];
 
