@@ -42,6 +42,7 @@ where
     a_new_cover_replaces_the_previous_one(fresh().await).await;
     event_changes_are_announced_and_refused_ones_are_not(fresh().await).await;
     super::search_conformance::run(&fresh).await;
+    super::signing_keys_conformance::run(&fresh).await;
 }
 
 fn now() -> Timestamp {

@@ -12,6 +12,7 @@ mod rows;
 pub mod search;
 mod search_conformance;
 mod signing_keys;
+pub(crate) mod signing_keys_conformance;
 mod sqlite;
 
 pub use conformance::run_conformance_suite;
