@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod issuance;
 pub mod jobs;
 pub mod mail;
 pub mod media;

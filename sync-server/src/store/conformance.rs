@@ -44,6 +44,7 @@ where
     super::search_conformance::run(&fresh).await;
     super::orders_conformance::run(&fresh).await;
     super::payments_conformance::run(&fresh).await;
+    super::signing_keys_conformance::run(&fresh).await;
 }
 
 fn now() -> Timestamp {

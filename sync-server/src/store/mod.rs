@@ -15,6 +15,8 @@ pub mod postgres;
 mod rows;
 pub mod search;
 mod search_conformance;
+mod signing_keys;
+pub(crate) mod signing_keys_conformance;
 mod sqlite;
 pub mod tickets;
 
@@ -27,6 +29,7 @@ pub use orders::OrderStore;
 pub use payments::PaymentStore;
 pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
+pub use signing_keys::{NewSigningKey, Reseal, SigningKeyStore, StoredSigningKey};
 pub use sqlite::SqliteStore;
 pub use tickets::TicketStore;
 
@@ -685,6 +688,7 @@ pub trait Store:
     + OrderStore
     + PaymentStore
     + TicketStore
+    + SigningKeyStore
 {
 }
 
@@ -700,5 +704,6 @@ impl<T> Store for T where
         + OrderStore
         + PaymentStore
         + TicketStore
+        + SigningKeyStore
 {
 }

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "payments_and_tickets",
         sql: include_str!("../../../../migrations/server/postgres/0009_payments_and_tickets.sql"),
     },
+    Migration {
+        version: 10,
+        name: "signing_keys",
+        sql: include_str!("../../../../migrations/server/postgres/0010_signing_keys.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

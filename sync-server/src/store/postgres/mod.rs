@@ -18,6 +18,7 @@ mod payments;
 mod search;
 mod sessions;
 mod sign_in;
+mod signing_keys;
 mod tickets;
 
 pub use migrate::MIGRATIONS;

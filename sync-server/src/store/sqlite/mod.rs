@@ -10,6 +10,7 @@ mod payments;
 mod search;
 mod sessions;
 mod sign_in;
+mod signing_keys;
 mod tickets;
 
 use super::{Change, StoreError, timed};
@@ -64,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "payments_and_tickets",
         sql: include_str!("../../../../migrations/server/sqlite/0009_payments_and_tickets.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "signing_keys",
+        sql: include_str!("../../../../migrations/server/sqlite/0010_signing_keys.sql"),
     },
 ];
 
