@@ -787,6 +787,24 @@ pub struct TransferInput {
     pub phone: Option<String>,
 }
 
+/// A ticket's credential: the signed text its QR code carries, and when it admits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+pub struct TicketCredential {
+    pub ticket_id: Uuid,
+    /// `HF:` and base45; render it as a QR code (alphanumeric mode, error correction M).
+    pub text: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub valid_from: jiff::Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub valid_until: jiff::Timestamp,
+}
+
 /// Stable, machine-readable error codes. Each has a Fluent message `error-<code>` in locales/.
 /// Decoding maps codes this build does not know (from a newer server) to `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

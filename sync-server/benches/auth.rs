@@ -84,6 +84,7 @@ fn start_server(runtime: &Runtime, data_dir: &std::path::Path) -> Server {
                 oidc: HashMap::new(),
                 trusted_proxies: Default::default(),
                 checkout: Default::default(),
+                master_key: hafla_server::issuance::MasterKey::generate().unwrap(),
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -201,6 +201,7 @@ async fn start_server(
             // limits apply unchanged (60 sign-ins an hour per address, 10 per account).
             trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
             checkout: Default::default(),
+            master_key: hafla_server::issuance::MasterKey::generate().unwrap(),
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -128,6 +128,11 @@ struct ServeArgs {
     /// PayTabs' region endpoint [default: https://secure-jordan.paytabs.com].
     #[arg(long, env = "HAFLA_PAYTABS_URL")]
     paytabs_url: Option<String>,
+    /// File holding the master key (base64 of 32 bytes, mode 0600) that seals the events'
+    /// ticket-signing keys; or give the key itself in HAFLA_MASTER_KEY [default: created
+    /// once in DATA_DIR/secrets/master-key, for development].
+    #[arg(long, env = "HAFLA_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 /// `serve`'s settings once flags, environment, file and defaults are merged.
@@ -146,6 +151,7 @@ struct ServeSettings {
     checkout: crate::checkout::CheckoutSettings,
     /// PayTabs' profile id and region endpoint, when set.
     paytabs: Option<(u64, Option<String>)>,
+    master_key_file: Option<PathBuf>,
 }
 
 /// Where the data lives, once flags, environment, file and defaults are merged.
@@ -232,6 +238,7 @@ impl ServeSettings {
                 paytabs: None,
             },
             paytabs: args.paytabs_profile_id.map(|id| (id, args.paytabs_url)),
+            master_key_file: args.master_key_file.or(file.master_key_file),
         }
     }
 }
@@ -399,6 +406,7 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
             paytabs: paytabs_config(args.paytabs.clone())?,
             ..args.checkout.clone()
         },
+        master_key: master_key(args.master_key_file.as_deref(), data_dir)?,
     };
     let state = AppState::new(store.clone(), services);
     let instance = crate::jobs::instance_name();
@@ -454,6 +462,29 @@ fn paytabs_config(
     };
     PayTabs::new(config.clone()).map_err(|e| CliError::Config(e.to_string()))?;
     Ok(Some(config))
+}
+
+/// The master key that seals the events' signing keys: from `HAFLA_MASTER_KEY` or `file`
+/// (not both), else made once in DATA_DIR/secrets/master-key for a development server.
+/// Losing it loses the signing keys: production gives it from a secret store.
+fn master_key(
+    file: Option<&std::path::Path>,
+    data_dir: &std::path::Path,
+) -> Result<crate::issuance::MasterKey, CliError> {
+    use crate::issuance::{MASTER_KEY_ENV, MasterKey};
+    let from_env = std::env::var(MASTER_KEY_ENV).ok();
+    let bad = |e: crate::issuance::MasterKeyError| CliError::Config(format!("master key: {e}"));
+    if from_env.is_some() || file.is_some() {
+        return MasterKey::from_env_or_file(from_env.as_deref(), file).map_err(bad);
+    }
+    let path = data_dir.join("secrets").join("master-key");
+    if path.exists() {
+        return MasterKey::from_file(&path).map_err(bad);
+    }
+    let key = MasterKey::generate().map_err(bad)?;
+    write_secret(&path, &key.to_base64())?;
+    tracing::warn!(path = %path.display(), fingerprint = %key.fingerprint(), "created a master key for development; production gives HAFLA_MASTER_KEY");
+    Ok(key)
 }
 
 /// A 32-byte server key: from `file`, else from the hex in environment variable `env`, else

@@ -39,6 +39,7 @@ pub struct FileConfig {
     pub db_acquire_timeout_secs: Option<u64>,
     pub order_hold_minutes: Option<u32>,
     pub cliq_hold_hours: Option<u32>,
+    pub master_key_file: Option<PathBuf>,
     pub public_url: Option<String>,
     pub token_key_file: Option<PathBuf>,
     pub smtp_host: Option<String>,

@@ -126,6 +126,11 @@ mod tests {
                 store.clone(),
                 Default::default(),
                 "https://hafla.test".into(),
+                crate::issuance::EventKeys::new(
+                    store.clone(),
+                    crate::issuance::MasterKey::generate().unwrap(),
+                ),
+                Arc::new(crate::mail::MemoryMailer::new()),
             )),
             store,
         }

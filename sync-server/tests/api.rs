@@ -33,6 +33,7 @@ async fn spawn_server() -> TestServer {
             oidc: Default::default(),
             trusted_proxies: Default::default(),
             checkout: Default::default(),
+            master_key: hafla_server::issuance::MasterKey::generate().unwrap(),
         },
     ));
     tokio::spawn(async move {

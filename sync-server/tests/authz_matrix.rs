@@ -94,6 +94,13 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
             "/api/v1/tickets/{ticket_id}/transfer",
             SIGNED_IN,
         ),
+        (
+            Method::GET,
+            "/api/v1/tickets/{ticket_id}/credential",
+            SIGNED_IN,
+        ),
+        (Method::GET, "/api/v1/tickets/{ticket_id}/qr.svg", SIGNED_IN),
+        (Method::GET, "/api/v1/tickets/{ticket_id}/qr.png", SIGNED_IN),
         (Method::POST, "/api/v1/orders", SIGNED_IN),
         (Method::GET, "/api/v1/orders/{order_id}", SIGNED_IN),
         (Method::POST, "/api/v1/orders/{order_id}/cancel", SIGNED_IN),

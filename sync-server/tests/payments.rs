@@ -795,3 +795,124 @@ async fn a_card_payment_goes_through_paytabs_hosted_page_and_its_signed_callback
     assert_eq!(refunds[0].previous_tran_ref, tran_ref);
     assert_eq!(refunds[0].amount, Money::jod_fils(12_500));
 }
+
+#[tokio::test]
+async fn a_paid_tickets_holder_gets_its_signed_credential_qr_and_a_receipt_by_mail() {
+    use hafla_core::credential::Credential;
+    let app = spawn_app().await;
+    let s = show(&app, None).await;
+    let buyer = app.register("nadia@example.jo").await.access_token;
+    let (order, _) = bought(&app, &buyer, &s, 2).await;
+    let tickets = app.store.order_tickets(order).await.unwrap();
+
+    let (status, credential) = app
+        .get(
+            &format!("/api/v1/tickets/{}/credential", tickets[0].id),
+            Some(&buyer),
+        )
+        .await;
+    assert_eq!(status, 200, "{credential}");
+    let text = credential["text"].as_str().unwrap();
+    assert!(text.starts_with("HF:"), "{text}");
+    let parsed = Credential::parse(text).unwrap();
+    assert_eq!(parsed.claims.ticket_serial, tickets[0].serial);
+    assert_eq!(parsed.claims.event_ref, tickets[0].event_ref);
+    let ring = app.issuer.key_ring(s.event_id).await.unwrap();
+    assert_eq!(
+        parsed.signature_is_valid(&ring),
+        Some(true),
+        "signed with the event's key"
+    );
+
+    // The QR image carries exactly that text.
+    let png = app
+        .http
+        .get(format!(
+            "{}/api/v1/tickets/{}/qr.png",
+            app.url, tickets[0].id
+        ))
+        .bearer_auth(&buyer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert_eq!(png.headers()["cache-control"], "private, no-store");
+    let decoded = hafla_core::qr::decode_png(&png.bytes().await.unwrap()).unwrap();
+    assert_eq!(decoded, vec![text.to_owned()]);
+    let svg = app
+        .http
+        .get(format!(
+            "{}/api/v1/tickets/{}/qr.svg",
+            app.url, tickets[0].id
+        ))
+        .bearer_auth(&buyer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    let (status, _) = app
+        .get(
+            &format!("/api/v1/tickets/{}/qr.png?size=5", tickets[0].id),
+            Some(&buyer),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // Only the holder gets it, and only while it is valid.
+    let stranger = app.register("stranger@example.jo").await.access_token;
+    let (status, _) = app
+        .get(
+            &format!("/api/v1/tickets/{}/credential", tickets[0].id),
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, given) = app
+        .post(
+            &format!("/api/v1/tickets/{}/transfer", tickets[1].id),
+            Some(&buyer),
+            json!({"email": "stranger@example.jo"}),
+        )
+        .await;
+    let (status, revoked) = app
+        .get(
+            &format!("/api/v1/tickets/{}/credential", tickets[1].id),
+            Some(&buyer),
+        )
+        .await;
+    assert_eq!(
+        (status, revoked["code"].as_str()),
+        (409, Some("ticket_not_valid"))
+    );
+    let (status, theirs) = app
+        .get(
+            &format!(
+                "/api/v1/tickets/{}/credential",
+                given["id"].as_str().unwrap()
+            ),
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let theirs = Credential::parse(theirs["text"].as_str().unwrap()).unwrap();
+    assert_ne!(
+        theirs.claims.ticket_serial, tickets[1].serial,
+        "a new serial"
+    );
+
+    // The buyer got the receipt: one QR per ticket and the calendar entry.
+    let receipts: Vec<_> = app
+        .mail
+        .sent()
+        .into_iter()
+        .filter(|m| m.to.as_str() == "nadia@example.jo" && !m.attachments.is_empty())
+        .collect();
+    assert_eq!(receipts.len(), 1);
+    let names: Vec<&str> = receipts[0]
+        .attachments
+        .iter()
+        .filter(|a| a.inline_content_id.is_none())
+        .map(|a| a.filename.as_str())
+        .collect();
+    assert_eq!(names, vec!["ticket-1.png", "ticket-2.png", "event.ics"]);
+}

@@ -95,6 +95,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/tickets/{ticket_id}/transfer",
         SignedIn,
     ),
+    route(
+        Method::GET,
+        "/api/v1/tickets/{ticket_id}/credential",
+        SignedIn,
+    ),
+    route(Method::GET, "/api/v1/tickets/{ticket_id}/qr.svg", SignedIn),
+    route(Method::GET, "/api/v1/tickets/{ticket_id}/qr.png", SignedIn),
     route(Method::POST, "/api/v1/orders", SignedIn),
     route(Method::GET, "/api/v1/orders/{order_id}", SignedIn),
     route(Method::POST, "/api/v1/orders/{order_id}/cancel", SignedIn),

@@ -66,6 +66,8 @@ pub struct AppState {
     pub oidc: Arc<HashMap<String, Arc<OidcClient>>>,
     /// Payments: providers, the sandbox page, CliQ, reconciliation.
     pub checkout: Arc<crate::checkout::Checkout>,
+    /// The events' ticket-signing keys.
+    pub issuer: crate::issuance::EventKeys,
 }
 
 /// The services a server is made of; [`AppState::new`] adds what derives from the store.
@@ -78,15 +80,20 @@ pub struct Services {
     pub oidc: HashMap<String, Arc<OidcClient>>,
     pub trusted_proxies: client_ip::TrustedProxies,
     pub checkout: crate::checkout::CheckoutSettings,
+    /// Seals the events' ticket-signing keys in the database.
+    pub master_key: crate::issuance::MasterKey,
 }
 
 impl AppState {
     /// The state on `store`, with the rate limits and caches that live in or listen to it.
     pub fn new(store: Arc<dyn Store>, services: Services) -> AppState {
+        let issuer = crate::issuance::EventKeys::new(store.clone(), services.master_key);
         let checkout = Arc::new(crate::checkout::Checkout::new(
             store.clone(),
             services.checkout,
             services.public_url.clone(),
+            issuer.clone(),
+            services.mailer.clone(),
         ));
         AppState {
             limits: Arc::new(ratelimit::RateLimits::new(store.clone())),
@@ -101,6 +108,7 @@ impl AppState {
             oidc: Arc::new(services.oidc),
             trusted_proxies: Arc::new(services.trusted_proxies),
             checkout,
+            issuer,
         }
     }
 }
@@ -135,6 +143,9 @@ pub fn app(state: AppState) -> Router {
         .route("/me/orders", get(orders::mine))
         .route("/me/tickets", get(tickets::mine))
         .route("/tickets/{ticket_id}/transfer", post(tickets::transfer))
+        .route("/tickets/{ticket_id}/credential", get(tickets::credential))
+        .route("/tickets/{ticket_id}/qr.svg", get(tickets::qr_svg))
+        .route("/tickets/{ticket_id}/qr.png", get(tickets::qr_png))
         .route("/orders", post(orders::create))
         .route("/orders/{order_id}", get(orders::get))
         .route("/orders/{order_id}/cancel", post(orders::cancel))

@@ -99,6 +99,9 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         payments::refund,
         tickets::mine,
         tickets::transfer,
+        tickets::credential,
+        tickets::qr_svg,
+        tickets::qr_png,
         document,
     ),
     components(schemas(
@@ -143,6 +146,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         hafla_core::wire::TicketView,
         hafla_core::wire::TicketList,
         hafla_core::wire::TransferInput,
+        hafla_core::wire::TicketCredential,
         hafla_core::door::verifier::EntryPolicy,
         ErrorBody,
         crate::store::OrgRole,

@@ -5,12 +5,20 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, Caller};
 use crate::auth::phone::PhoneNumber;
+use crate::issuance::IssuanceError;
 use crate::mail::EmailAddress;
 use crate::store::payments::Ticket;
+use crate::store::tickets::CredentialFacts;
 use axum::Json;
+use axum::extract::Query;
 use axum::extract::State;
 use axum::http::StatusCode;
-use hafla_core::wire::{ErrorBody, ErrorCode, TicketList, TicketView, TransferInput};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use hafla_core::credential::Credential;
+use hafla_core::wire::{
+    ErrorBody, ErrorCode, TicketCredential, TicketList, TicketView, TransferInput,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -126,4 +134,159 @@ pub async fn transfer(
         .transfer_ticket(ticket_id, caller.user_id, to, jiff::Timestamp::now())
         .await?;
     Ok(Json(ticket_view(ticket)))
+}
+
+impl From<IssuanceError> for ApiError {
+    fn from(err: IssuanceError) -> Self {
+        match err {
+            IssuanceError::Store(e) => e.into(),
+            other => {
+                // Never the key: the errors name key ids and fingerprints only.
+                tracing::error!(error = %other, "cannot issue a credential");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// The caller's valid ticket with what its credential says, signed now.
+async fn own_credential(
+    state: &AppState,
+    caller: &Caller,
+    ticket_id: Uuid,
+) -> Result<(CredentialFacts, Credential), ApiError> {
+    let facts = state
+        .store
+        .credential_facts(ticket_id)
+        .await?
+        .filter(|f| f.ticket.holder_id == caller.user_id)
+        .ok_or_else(ApiError::not_found)?;
+    if !facts.ticket.valid {
+        return Err(
+            ApiError::new(StatusCode::CONFLICT, ErrorCode::TicketNotValid)
+                .with_details(json!({ "ticket_id": ticket_id })),
+        );
+    }
+    let credential = crate::issuance::credentials::credential(&state.issuer, &facts).await?;
+    Ok((facts, credential))
+}
+
+/// `GET /api/v1/tickets/{ticket_id}/credential`
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{ticket_id}/credential",
+    operation_id = "ticket_credential",
+    tag = "orders",
+    summary = "A ticket's signed credential, for its holder to keep offline",
+    description = "The text a ticket's QR code carries, signed with its event's key; a door \
+        verifies it with no network. Only the ticket's holder gets it, and only while the \
+        ticket is valid.",
+    params(("ticket_id" = Uuid, Path, description = "The ticket")),
+    responses(
+        (status = 200, description = "The credential", body = TicketCredential),
+        (status = 400, description = "`invalid_parameter`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 404, description = "`not_found` (also someone else's ticket)", body = ErrorBody),
+        (status = 409, description = "`ticket_not_valid`: refunded, cancelled or transferred", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn credential(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(ticket_id): ApiPath<Uuid>,
+) -> Result<Json<TicketCredential>, ApiError> {
+    let (_, credential) = own_credential(&state, &caller, ticket_id).await?;
+    Ok(Json(TicketCredential {
+        ticket_id,
+        text: credential.to_text(),
+        valid_from: credential.claims.valid_from(),
+        valid_until: credential.claims.valid_until(),
+    }))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct QrParams {
+    /// Width and height in pixels (PNG only), 64–4096 [default: 320].
+    size: Option<u32>,
+}
+
+/// `GET /api/v1/tickets/{ticket_id}/qr.svg`
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{ticket_id}/qr.svg",
+    operation_id = "ticket_qr_svg",
+    tag = "orders",
+    summary = "A ticket's QR code as SVG, for its holder",
+    params(("ticket_id" = Uuid, Path, description = "The ticket")),
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/svg+xml"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`ticket_not_valid`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn qr_svg(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(ticket_id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let (_, credential) = own_credential(&state, &caller, ticket_id).await?;
+    let svg = hafla_core::qr::render_svg(&credential.to_text(), hafla_core::qr::DEFAULT_SIZE_PX)
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot draw a ticket's QR code");
+            ApiError::internal()
+        })?;
+    Ok(image("image/svg+xml", svg.into_bytes()))
+}
+
+/// `GET /api/v1/tickets/{ticket_id}/qr.png`
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{ticket_id}/qr.png",
+    operation_id = "ticket_qr_png",
+    tag = "orders",
+    summary = "A ticket's QR code as PNG, for its holder",
+    params(("ticket_id" = Uuid, Path, description = "The ticket"), QrParams),
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/png"),
+        (status = 400, description = "`invalid_parameter`: `size` out of range", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`ticket_not_valid`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn qr_png(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(ticket_id): ApiPath<Uuid>,
+    Query(params): Query<QrParams>,
+) -> Result<Response, ApiError> {
+    let size = params.size.unwrap_or(hafla_core::qr::DEFAULT_SIZE_PX);
+    if !(64..=hafla_core::qr::MAX_SIZE_PX).contains(&size) {
+        return Err(
+            ApiError::invalid_parameter("size", "between 64 and 4096 pixels")
+                .with_details(json!({ "parameter": "size" })),
+        );
+    }
+    let (_, credential) = own_credential(&state, &caller, ticket_id).await?;
+    let png = hafla_core::qr::render_png(&credential.to_text(), size).map_err(|e| {
+        tracing::error!(error = %e, "cannot draw a ticket's QR code");
+        ApiError::internal()
+    })?;
+    Ok(image("image/png", png))
+}
+
+/// A QR image: personal (it admits its holder), so never kept by shared caches.
+fn image(content_type: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response()
 }

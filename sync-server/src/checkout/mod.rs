@@ -11,6 +11,7 @@
 //! Money that cannot buy its tickets (it came after they went to someone else, or for an
 //! order the buyer had cancelled) is refunded through its provider at once and recorded.
 
+mod receipt;
 pub mod sandbox;
 
 use crate::payments::{
@@ -81,6 +82,8 @@ pub enum CheckoutError {
 /// The checkout service shared by the API and the reconciliation job.
 pub struct Checkout {
     store: Arc<dyn Store>,
+    issuer: crate::issuance::EventKeys,
+    mailer: Arc<dyn crate::mail::Mailer>,
     providers: HashMap<&'static str, Arc<dyn PaymentProvider>>,
     sandbox: Option<Arc<sandbox::Sandbox>>,
     settings: CheckoutSettings,
@@ -88,7 +91,13 @@ pub struct Checkout {
 }
 
 impl Checkout {
-    pub fn new(store: Arc<dyn Store>, settings: CheckoutSettings, public_url: String) -> Checkout {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: CheckoutSettings,
+        public_url: String,
+        issuer: crate::issuance::EventKeys,
+        mailer: Arc<dyn crate::mail::Mailer>,
+    ) -> Checkout {
         let mut providers: HashMap<&'static str, Arc<dyn PaymentProvider>> = HashMap::new();
         let sandbox = settings.sandbox.then(|| {
             let sandbox = Arc::new(sandbox::Sandbox::new(&public_url));
@@ -106,6 +115,8 @@ impl Checkout {
         }
         Checkout {
             store,
+            issuer,
+            mailer,
             providers,
             sandbox,
             settings,
@@ -172,6 +183,7 @@ impl Checkout {
         let idempotency_key = idempotency_key.map(str::to_owned);
         if order.total.is_zero() {
             let paid = self.store.complete_free_order(order.id, buyer, now).await?;
+            self.send_receipt(&paid, now).await;
             return Ok((paid, NextStep::Done));
         }
         if method == "cliq" {
@@ -300,10 +312,14 @@ impl Checkout {
                 reason: "the organizer did not receive the transfer".into(),
             }
         };
-        Ok(self
+        let applied = self
             .store
             .apply_payment(payment.id, &format!("cliq:{}", payment.id), reported, now)
-            .await?)
+            .await?;
+        if let Applied::Paid { order, .. } = &applied {
+            self.send_receipt(order, now).await;
+        }
+        Ok(applied)
     }
 
     /// Refunds (part of) a paid order: its tickets are revoked at once, then the money goes
@@ -482,6 +498,7 @@ impl Checkout {
             }
             Applied::Paid { order, late } => {
                 tracing::info!(order = %order.id, late, "order paid");
+                self.send_receipt(order, now).await;
             }
             Applied::Failed { .. } | Applied::Unchanged => {}
         }

@@ -45,6 +45,9 @@ pub enum IssuanceError {
     Contended(Uuid),
     #[error("the old and new master keys are the same key ({0})")]
     SameMasterKey(Fingerprint),
+    /// The event's dates do not fit a credential's window (before 2024, or years long).
+    #[error("the event's dates do not fit a credential: {0}")]
+    Window(#[from] hafla_core::credential::WindowError),
 }
 
 fn sealed_error(key_id: u32, e: VaultError) -> IssuanceError {

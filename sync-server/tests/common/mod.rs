@@ -20,6 +20,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's checkout service (its sandbox provider is on).
     pub checkout: Arc<hafla_server::checkout::Checkout>,
+    /// The server's ticket-signing keys.
+    pub issuer: hafla_server::issuance::EventKeys,
     _dir: tempfile::TempDir,
 }
 
@@ -84,9 +86,11 @@ async fn start(
             oidc,
             trusted_proxies: Default::default(),
             checkout,
+            master_key: hafla_server::issuance::MasterKey::generate().unwrap(),
         },
     );
     let checkout = state.checkout.clone();
+    let issuer = state.issuer.clone();
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -101,6 +105,7 @@ async fn start(
         sms,
         http: reqwest::Client::new(),
         checkout,
+        issuer,
         _dir: dir,
     }
 }
