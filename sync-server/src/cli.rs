@@ -109,10 +109,10 @@ struct ServeArgs {
     /// for rate limits; nobody else's is believed [default: none].
     #[arg(long, env = "HAFLA_TRUSTED_PROXIES")]
     trusted_proxies: Option<String>,
-    /// How long a reservation holds its tickets before it must be paid, in minutes
-    /// [default: 10].
-    #[arg(long, env = "HAFLA_ORDER_HOLD_MINUTES")]
-    order_hold_minutes: Option<u32>,
+    /// How long a reservation holds its tickets before it must be paid, in seconds
+    /// [default: 600].
+    #[arg(long, env = "HAFLA_ORDER_HOLD_SECS")]
+    order_hold_secs: Option<u32>,
     /// How long an order paid by CliQ transfer waits for the organizer to confirm receipt,
     /// in hours [default: 24].
     #[arg(long, env = "HAFLA_CLIQ_HOLD_HOURS")]
@@ -221,11 +221,11 @@ impl ServeSettings {
                 .trusted_proxies
                 .or_else(|| file.trusted_proxies.map(|list| list.join(","))),
             checkout: crate::checkout::CheckoutSettings {
-                hold: jiff::SignedDuration::from_mins(i64::from(
-                    pick(args.order_hold_minutes, file.order_hold_minutes, || {
-                        config::DEFAULT_ORDER_HOLD_MINUTES
+                hold: jiff::SignedDuration::from_secs(i64::from(
+                    pick(args.order_hold_secs, file.order_hold_secs, || {
+                        config::DEFAULT_ORDER_HOLD_SECS
                     })
-                    .clamp(1, 24 * 60),
+                    .clamp(1, 24 * 3600),
                 )),
                 cliq_hold: jiff::SignedDuration::from_hours(i64::from(
                     pick(args.cliq_hold_hours, file.cliq_hold_hours, || {

@@ -19,7 +19,7 @@ pub const DEFAULT_SMTP_PORT: u16 = 587;
 pub const DEFAULT_PURGE_INTERVAL_SECS: u64 = 600;
 pub const DEFAULT_MAIL_FROM: &str = "Hafla <no-reply@hafla.jo>";
 /// How long an unpaid reservation holds its tickets.
-pub const DEFAULT_ORDER_HOLD_MINUTES: u32 = 10;
+pub const DEFAULT_ORDER_HOLD_SECS: u32 = 600;
 /// How long an order paid by CliQ transfer waits for the organizer's confirmation.
 pub const DEFAULT_CLIQ_HOLD_HOURS: u32 = 24;
 
@@ -37,7 +37,7 @@ pub struct FileConfig {
     /// Addresses or networks of reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<Vec<String>>,
     pub db_acquire_timeout_secs: Option<u64>,
-    pub order_hold_minutes: Option<u32>,
+    pub order_hold_secs: Option<u32>,
     pub cliq_hold_hours: Option<u32>,
     pub master_key_file: Option<PathBuf>,
     pub public_url: Option<String>,

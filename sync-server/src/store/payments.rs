@@ -482,6 +482,9 @@ pub trait PaymentStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<UnfinishedRefund>, StoreError>;
 
+    /// The money refunded (or being refunded) on an order, in minor units.
+    async fn order_refunded_minor(&self, order_id: Uuid) -> Result<i64, StoreError>;
+
     /// The orders of an event, any status (for calling an event off).
     async fn event_orders(&self, event_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
 }

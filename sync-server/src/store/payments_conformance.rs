@@ -435,6 +435,10 @@ async fn refunds_revoke_tickets_free_their_places_and_never_exceed_the_payment(
             .expect("refunds")
             .is_empty()
     );
+    assert_eq!(
+        store.order_refunded_minor(o.id).await.expect("refunded"),
+        45_000
+    );
     // All four places are on sale again.
     let b = buyer(&store).await;
     store

@@ -745,4 +745,16 @@ impl PaymentStore for PgStore {
         })
         .await
     }
+
+    async fn order_refunded_minor(&self, order_id: Uuid) -> Result<i64, StoreError> {
+        self.read(async {
+            Ok(sqlx::query_scalar(
+                "SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE order_id = $1",
+            )
+            .bind(order_id)
+            .fetch_one(self.pool())
+            .await?)
+        })
+        .await
+    }
 }

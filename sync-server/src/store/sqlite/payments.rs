@@ -690,4 +690,15 @@ impl PaymentStore for SqliteStore {
         })
         .await
     }
+
+    async fn order_refunded_minor(&self, order_id: Uuid) -> Result<i64, StoreError> {
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ?1",
+                [order_id],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+    }
 }
