@@ -13,9 +13,9 @@ mod common;
 use common::{FreshDatabase, ServerProcess};
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
-use hafla_core::wire::{Category, EventStatus, OrderStatus, Venue};
+use hafla_core::wire::OrderStatus;
 use hafla_server::store::payments::PaymentStatus;
-use hafla_server::store::{NewEvent, NewOrganization, NewTicketType, Store};
+use hafla_server::store::{NewOrganization, NewTicketType, Store};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,26 +45,11 @@ async fn put_on_sale(store: &dyn Store) -> Sale {
         Money::jod_fils(25_000),
         SEATS,
     );
-    let starts = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 30);
-    let event = NewEvent {
-        id: Uuid::now_v7(),
-        organization_id: org.id,
-        status: EventStatus::Published,
-        title: Bilingual::new("حفلة عمرو دياب في عمّان", "Amr Diab in Amman").unwrap(),
-        description: Bilingual::new("", "The concert of the year").unwrap(),
-        category: Category::Music,
-        venue: Venue {
-            name: Bilingual::new("المدرج الروماني", "Roman Theatre").unwrap(),
-            address: Bilingual::new("وسط البلد", "Downtown").unwrap(),
-            city: hafla_core::places::City::Amman,
-            location: hafla_core::places::City::Amman.centre(),
-        },
-        starts_at: starts,
-        ends_at: starts + jiff::SignedDuration::from_hours(3),
-        time_zone: "Asia/Amman".into(),
-        tags: vec![],
-        ticket_types: vec![seats.clone()],
-    };
+    let event = common::event_on_sale(
+        org.id,
+        ("حفلة عمرو دياب في عمّان", "Amr Diab in Amman"),
+        vec![seats.clone()],
+    );
     let sale = Sale {
         event_id: event.id,
         ticket_type: seats.id,

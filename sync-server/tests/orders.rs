@@ -6,8 +6,7 @@ mod common;
 use common::{TestApp, spawn_app};
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
-use hafla_core::wire::{Category, EventStatus, Venue};
-use hafla_server::store::{NewEvent, NewOrganization, NewTicketType};
+use hafla_server::store::{NewOrganization, NewTicketType};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -22,7 +21,6 @@ async fn concert(app: &TestApp) -> Concert {
         id: Uuid::now_v7(),
         name: Bilingual::new("سهرة لايف", "Sahra Live").unwrap(),
     };
-    let starts = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7);
     let general = NewTicketType {
         per_order_limit: 2,
         ..NewTicketType::simple(
@@ -32,25 +30,7 @@ async fn concert(app: &TestApp) -> Concert {
             3,
         )
     };
-    let event = NewEvent {
-        id: Uuid::now_v7(),
-        organization_id: org.id,
-        status: EventStatus::Published,
-        title: Bilingual::new("ليلة طرب", "Tarab Night").unwrap(),
-        description: Bilingual::new("", "Songs of Umm Kulthum").unwrap(),
-        category: Category::Music,
-        venue: Venue {
-            name: Bilingual::new("المدرج الروماني", "Roman Theatre").unwrap(),
-            address: Bilingual::new("وسط البلد", "Downtown").unwrap(),
-            city: hafla_core::places::City::Amman,
-            location: hafla_core::places::City::Amman.centre(),
-        },
-        starts_at: starts,
-        ends_at: starts + jiff::SignedDuration::from_hours(3),
-        time_zone: "Asia/Amman".into(),
-        tags: vec![],
-        ticket_types: vec![general.clone()],
-    };
+    let event = common::event_on_sale(org.id, ("ليلة طرب", "Tarab Night"), vec![general.clone()]);
     let concert = Concert {
         event_id: event.id,
         general: general.id,

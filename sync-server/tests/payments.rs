@@ -7,10 +7,9 @@ mod common;
 use common::{TestApp, spawn_app};
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
-use hafla_core::wire::{Category, EventStatus, Venue};
 use hafla_server::checkout::sandbox::{self, Choice};
 use hafla_server::store::orders::{LineRequest, NewOrder, new_reference};
-use hafla_server::store::{NewEvent, NewOrganization, NewTicketType};
+use hafla_server::store::{NewOrganization, NewTicketType};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -45,26 +44,11 @@ async fn show(app: &TestApp, organization: Option<Uuid>) -> Show {
         Money::jod_fils(0),
         50,
     );
-    let starts = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 5);
-    let event = NewEvent {
-        id: Uuid::now_v7(),
-        organization_id: org_id,
-        status: EventStatus::Published,
-        title: Bilingual::new("حكايا", "Hakaya").unwrap(),
-        description: Bilingual::new("", "Stories").unwrap(),
-        category: Category::Theatre,
-        venue: Venue {
-            name: Bilingual::new("مسرح البلد", "Al Balad Theatre").unwrap(),
-            address: Bilingual::new("وسط البلد", "Downtown").unwrap(),
-            city: hafla_core::places::City::Amman,
-            location: hafla_core::places::City::Amman.centre(),
-        },
-        starts_at: starts,
-        ends_at: starts + jiff::SignedDuration::from_hours(2),
-        time_zone: "Asia/Amman".into(),
-        tags: vec![],
-        ticket_types: vec![paid.clone(), free.clone()],
-    };
+    let event = common::event_on_sale(
+        org_id,
+        ("حكايا", "Hakaya"),
+        vec![paid.clone(), free.clone()],
+    );
     let show = Show {
         org_id,
         event_id: event.id,

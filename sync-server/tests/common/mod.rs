@@ -332,3 +332,34 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A published event of `organization_id` in Amman, a week from now, selling
+/// `ticket_types`: what the order and payment tests sell.
+pub fn event_on_sale(
+    organization_id: uuid::Uuid,
+    title: (&str, &str),
+    ticket_types: Vec<hafla_server::store::NewTicketType>,
+) -> hafla_server::store::NewEvent {
+    use hafla_core::Bilingual;
+    use hafla_core::places::City;
+    let starts = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7);
+    hafla_server::store::NewEvent {
+        id: uuid::Uuid::now_v7(),
+        organization_id,
+        status: hafla_core::wire::EventStatus::Published,
+        title: Bilingual::new(title.0, title.1).unwrap(),
+        description: Bilingual::new("", "An evening in Amman").unwrap(),
+        category: hafla_core::wire::Category::Music,
+        venue: hafla_core::wire::Venue {
+            name: Bilingual::new("المدرج الروماني", "Roman Theatre").unwrap(),
+            address: Bilingual::new("وسط البلد", "Downtown").unwrap(),
+            city: City::Amman,
+            location: City::Amman.centre(),
+        },
+        starts_at: starts,
+        ends_at: starts + jiff::SignedDuration::from_hours(3),
+        time_zone: "Asia/Amman".into(),
+        tags: vec![],
+        ticket_types,
+    }
+}
