@@ -172,6 +172,11 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
             "/api/v1/orgs/{org_id}/events/{event_id}/cover/{variant}",
             MEMBERS,
         ),
+        (
+            Method::POST,
+            "/api/v1/orgs/{org_id}/events/{event_id}/keys/rotate",
+            RUN,
+        ),
         (Method::PUT, "/api/v1/admin/users/{user_id}/admin", ADMIN),
         (Method::GET, "/api/v1/admin/events/review-queue", ADMIN),
         (

@@ -884,6 +884,43 @@ async fn a_paid_tickets_holder_gets_its_signed_credential_qr_and_a_receipt_by_ma
         "a new serial"
     );
 
+    // After a key rotation, new credentials use the new key; old ones still verify.
+    let (org, owner) = organization(&app, "owner@rotate.jo").await;
+    let other_show = show(&app, Some(org)).await;
+    let (other_order, _) = bought(&app, &buyer, &other_show, 1).await;
+    let ticket = app.store.order_tickets(other_order).await.unwrap()[0].id;
+    let fetch = |ticket: Uuid| {
+        let app = &app;
+        let buyer = buyer.clone();
+        async move {
+            let (_, c) = app
+                .get(
+                    &format!("/api/v1/tickets/{ticket}/credential"),
+                    Some(&buyer),
+                )
+                .await;
+            Credential::parse(c["text"].as_str().unwrap()).unwrap()
+        }
+    };
+    let before = fetch(ticket).await;
+    let rotate = format!(
+        "/api/v1/orgs/{org}/events/{}/keys/rotate",
+        other_show.event_id
+    );
+    let (status, rotated) = app.post(&rotate, Some(&owner), json!({})).await;
+    assert_eq!(status, 200, "{rotated}");
+    let after = fetch(ticket).await;
+    assert_eq!(
+        u64::from(after.claims.key_id),
+        rotated["key_id"].as_u64().unwrap()
+    );
+    assert_ne!(after.claims.key_id, before.claims.key_id);
+    let ring = app.issuer.key_ring(other_show.event_id).await.unwrap();
+    assert_eq!(before.signature_is_valid(&ring), Some(true));
+    assert_eq!(after.signature_is_valid(&ring), Some(true));
+    let (status, _) = app.post(&rotate, Some(&buyer), json!({})).await;
+    assert_eq!(status, 403);
+
     // The buyer got the receipt: one QR per ticket and the calendar entry.
     let receipts: Vec<_> = app
         .mail
@@ -891,7 +928,7 @@ async fn a_paid_tickets_holder_gets_its_signed_credential_qr_and_a_receipt_by_ma
         .into_iter()
         .filter(|m| m.to.as_str() == "nadia@example.jo" && !m.attachments.is_empty())
         .collect();
-    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts.len(), 2, "one per paid order");
     let names: Vec<&str> = receipts[0]
         .attachments
         .iter()

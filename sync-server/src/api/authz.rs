@@ -188,6 +188,11 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/orgs/{org_id}/events/{event_id}/cover/{variant}",
         OrgRoles(ANY_MEMBER),
     ),
+    route(
+        Method::POST,
+        "/api/v1/orgs/{org_id}/events/{event_id}/keys/rotate",
+        OrgRoles(RUN),
+    ),
     route(Method::PUT, "/api/v1/admin/users/{user_id}/admin", Admin),
     route(Method::GET, "/api/v1/admin/events/review-queue", Admin),
     route(

@@ -201,6 +201,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/orgs/{org_id}/events/{event_id}/cover/{variant}",
             get(organizer::cover_preview),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/keys/rotate",
+            post(tickets::rotate_key),
         );
     metrics::handle();
     Router::new()

@@ -102,6 +102,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         tickets::credential,
         tickets::qr_svg,
         tickets::qr_png,
+        tickets::rotate_key,
         document,
     ),
     components(schemas(

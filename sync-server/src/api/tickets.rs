@@ -290,3 +290,39 @@ fn image(content_type: &'static str, bytes: Vec<u8>) -> Response {
     )
         .into_response()
 }
+
+/// `POST /api/v1/orgs/{org_id}/events/{event_id}/keys/rotate`
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/events/{event_id}/keys/rotate",
+    operation_id = "rotate_event_key",
+    tag = "events",
+    summary = "Start signing the event's tickets with a new key",
+    description = "For a key that may have leaked. Credentials made from now on use the new \
+        key; those already made keep verifying, since door lists carry every key of the \
+        event. Answers the new key's id.",
+    params(
+        ("org_id" = Uuid, Path, description = "The organization"),
+        ("event_id" = Uuid, Path, description = "The event"),
+    ),
+    responses(
+        (status = 200, description = "`{\"key_id\": …}`"),
+        (status = 400, description = "`invalid_parameter`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: owners and managers only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such event in this organization", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn rotate_key(
+    State(state): State<AppState>,
+    ApiPath((org_id, event_id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state
+        .store
+        .event(event_id)
+        .await?
+        .filter(|e| e.organization_id == org_id)
+        .ok_or_else(ApiError::not_found)?;
+    let key_id = state.issuer.rotate(event_id).await?;
+    Ok(Json(json!({ "key_id": key_id })))
+}
