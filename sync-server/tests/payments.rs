@@ -937,3 +937,73 @@ async fn a_paid_tickets_holder_gets_its_signed_credential_qr_and_a_receipt_by_ma
         .collect();
     assert_eq!(names, vec!["ticket-1.png", "ticket-2.png", "event.ics"]);
 }
+
+#[tokio::test]
+async fn a_cliq_transfer_confirmed_after_the_seats_went_to_others_is_recorded_as_returned() {
+    let app = spawn_app().await;
+    let (org, owner) = organization(&app, "owner@late-cliq.jo").await;
+    let s = show(&app, Some(org)).await;
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/orgs/{org}/cliq"),
+        Some(&owner),
+        Some(json!({"alias": "LATECLIQ"})),
+    )
+    .await;
+    let buyer = app.register("slowbank@example.jo").await.access_token;
+    let order = reserve(&app, &buyer, s.event_id, s.paid_type, 2).await;
+    pay(&app, &buyer, &order, "cliq").await;
+    // Two days later the hold has lapsed and someone else bought both seats.
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
+    let (_, someone) = app.get("/api/v1/me", Some(&owner)).await;
+    app.store
+        .reserve_order(
+            NewOrder {
+                id: Uuid::now_v7(),
+                reference: new_reference(),
+                buyer_id: id(&someone),
+                event_id: s.event_id,
+                lines: vec![LineRequest {
+                    ticket_type_id: s.paid_type,
+                    quantity: 2,
+                }],
+                lang: hafla_core::Lang::Ar,
+                idempotency_key: None,
+                hold: jiff::SignedDuration::from_mins(10),
+            },
+            later,
+        )
+        .await
+        .expect("the lapsed seats went back on sale");
+    let payment = app
+        .store
+        .order_payments(id(&order))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let applied = app
+        .checkout
+        .confirm_cliq(&payment, true, later)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            applied,
+            hafla_server::store::payments::Applied::MustRefund { .. }
+        ),
+        "{applied:?}"
+    );
+    assert_eq!(
+        app.store.order_refunded_minor(id(&order)).await.unwrap(),
+        25_000,
+        "the organizer owes the transfer back, and it is on record"
+    );
+    assert!(
+        app.store
+            .order_tickets(id(&order))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

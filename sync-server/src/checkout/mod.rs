@@ -312,14 +312,10 @@ impl Checkout {
                 reason: "the organizer did not receive the transfer".into(),
             }
         };
-        let applied = self
-            .store
-            .apply_payment(payment.id, &format!("cliq:{}", payment.id), reported, now)
-            .await?;
-        if let Applied::Paid { order, .. } = &applied {
-            self.send_receipt(order, now).await;
-        }
-        Ok(applied)
+        // Money confirmed after the seats went to others is returned by the organizer;
+        // `settle` records that refund.
+        self.settle(payment, &format!("cliq:{}", payment.id), reported, now)
+            .await
     }
 
     /// Refunds (part of) a paid order: its tickets are revoked at once, then the money goes
