@@ -124,12 +124,6 @@ impl Checkout {
         }
     }
 
-    /// Adds a card provider (e.g. PayTabs) under its key.
-    pub fn with_provider(mut self, provider: Arc<dyn PaymentProvider>) -> Checkout {
-        self.providers.insert(provider.key(), provider);
-        self
-    }
-
     pub fn settings(&self) -> &CheckoutSettings {
         &self.settings
     }
