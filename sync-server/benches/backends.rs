@@ -126,9 +126,18 @@ impl FreshDatabase {
 }
 
 impl Drop for FreshDatabase {
+    /// Drops the database, trying again a few times: PostgreSQL's autovacuum may be
+    /// analyzing the freshly seeded tables, and a non-superuser cannot end its worker.
     fn drop(&mut self) {
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        admin_sql(&self.admin_url, sql);
+        for attempt in 1..=10 {
+            let result = std::panic::catch_unwind(|| admin_sql(&self.admin_url, sql.clone()));
+            if result.is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500 * attempt));
+        }
+        eprintln!("could not drop {}; drop it by hand", self.name);
     }
 }
 
