@@ -10,36 +10,43 @@ pub const ORGANIZERS: &[DemoOrganizer] = &[
         key: "riwaq_arts",
         name_ar: "مؤسسة رواق للثقافة والفنون",
         name_en: "Riwaq Culture & Arts Foundation",
+        cliq_alias: "RIWAQARTS",
     },
     DemoOrganizer {
         key: "sahra_live",
         name_ar: "سهرة لايف للحفلات",
         name_en: "Sahra Live",
+        cliq_alias: "SAHRALIVE",
     },
     DemoOrganizer {
         key: "jodevs",
         name_ar: "مجتمع مطوري الأردن",
         name_en: "JoDevs Community",
+        cliq_alias: "JODEVS",
     },
     DemoOrganizer {
         key: "nashama_sports",
         name_ar: "نشامى للفعاليات الرياضية",
         name_en: "Nashama Sports Events",
+        cliq_alias: "NASHAMA",
     },
     DemoOrganizer {
         key: "sufra_festivals",
         name_ar: "سفرة لمهرجانات الطعام",
         name_en: "Sufra Food Festivals",
+        cliq_alias: "SUFRAFEST",
     },
     DemoOrganizer {
         key: "farha_family",
         name_ar: "فرحة للترفيه العائلي",
         name_en: "Farha Family Entertainment",
+        cliq_alias: "FARHAFUN",
     },
     DemoOrganizer {
         key: "badia_trails",
         name_ar: "دروب البادية للسياحة والمغامرات",
         name_en: "Badia Trails Adventures",
+        cliq_alias: "BADIATRAIL",
     },
 ];
 

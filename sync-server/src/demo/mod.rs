@@ -5,7 +5,7 @@ mod generated;
 
 pub use generated::DEMO_GENERATED;
 
-use crate::store::{CatalogStore, NewEvent, NewOrganization, NewTicketType, StoreError};
+use crate::store::{NewEvent, NewOrganization, NewTicketType, Store, StoreError};
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
 use hafla_core::places::{City, GeoPoint};
@@ -21,6 +21,8 @@ pub struct DemoOrganizer {
     pub key: &'static str,
     pub name_ar: &'static str,
     pub name_en: &'static str,
+    /// Where the demo's buyers send CliQ transfers (at most 10 letters or digits).
+    pub cliq_alias: &'static str,
 }
 
 pub struct DemoTicketType {
@@ -155,13 +157,13 @@ pub fn build(
 
 /// Seeds the demo catalog (with [`DEMO_GENERATED`] generated events) into an empty
 /// database; leaves a database with data untouched.
-pub async fn seed(store: &dyn CatalogStore, today: Date) -> Result<SeedOutcome, DemoError> {
+pub async fn seed(store: &dyn Store, today: Date) -> Result<SeedOutcome, DemoError> {
     seed_with(store, today, DEMO_GENERATED).await
 }
 
 /// [`seed`] with `generated` generated events instead (e.g. 100,000 for benchmarks).
 pub async fn seed_with(
-    store: &dyn CatalogStore,
+    store: &dyn Store,
     today: Date,
     generated: usize,
 ) -> Result<SeedOutcome, DemoError> {
@@ -173,7 +175,14 @@ pub async fn seed_with(
         organizations: organizations.len(),
         events: events.len(),
     };
+    let ids: Vec<_> = organizations.iter().map(|o| o.id).collect();
     store.insert_catalog(organizations, events).await?;
+    // The written organizers come first, in their order: each takes CliQ transfers.
+    for (id, organizer) in ids.into_iter().zip(catalog::ORGANIZERS) {
+        store
+            .set_cliq_alias(id, Some(organizer.cliq_alias.to_owned()))
+            .await?;
+    }
     Ok(outcome)
 }
 
@@ -289,10 +298,19 @@ mod tests {
             seed(&store, today).await.unwrap(),
             SeedOutcome::AlreadyPresent
         );
+        use crate::store::{CatalogStore, PaymentStore};
         let page = store
             .list_published_events(jiff::Timestamp::now(), 0, 100)
             .await
             .unwrap();
         assert_eq!(page.total as usize, expected);
+        // Every demo organizer takes CliQ transfers.
+        let event = page.events[0].id;
+        let org = crate::store::EventStore::event(&store, event)
+            .await
+            .unwrap()
+            .unwrap()
+            .organization_id;
+        assert!(store.cliq_alias(org).await.unwrap().is_some());
     }
 }
