@@ -196,6 +196,19 @@ pub(super) async fn lock_event(
     .transpose()
 }
 
+/// Locks the event of order `order_id` and reads the order.
+pub(super) async fn lock_order(c: &mut PgConnection, order_id: Uuid) -> Result<Order, StoreError> {
+    let event_id: Option<Uuid> = sqlx::query_scalar("SELECT event_id FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    let event_id = event_id.ok_or(StoreError::NotFound("order"))?;
+    lock_event(c, event_id).await?;
+    order_by_id(c, order_id)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
+}
+
 /// Expires the unpaid orders of an event past their expiry; the caller holds its row.
 async fn expire_due_of_event(
     c: &mut PgConnection,
@@ -397,16 +410,7 @@ impl OrderStore for PgStore {
     ) -> Result<Order, StoreError> {
         self.write(async {
             let mut tx = self.pool().begin().await?;
-            let event_id: Option<Uuid> =
-                sqlx::query_scalar("SELECT event_id FROM orders WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let event_id = event_id.ok_or(StoreError::NotFound("order"))?;
-            lock_event(&mut tx, event_id).await?;
-            let order = order_by_id(&mut tx, id)
-                .await?
-                .ok_or(StoreError::NotFound("order"))?;
+            let order = lock_order(&mut tx, id).await?;
             let at = now.as_second();
             let result = match order.status_at(now) {
                 status if status.is_unpaid_hold() => {

@@ -2,7 +2,9 @@
 //! event's row, as reservations do, so counters, serials and late payments never race.
 
 use super::PgStore;
-use super::orders::{hold, lock_event, order_by_id, record_transition, release, types_for_sale};
+use super::orders::{
+    hold, lock_event, lock_order, order_by_id, record_transition, release, types_for_sale,
+};
 use crate::store::StoreError;
 use crate::store::orders::{Actor, Order, OrderStatus, still_fits};
 use crate::store::payments::{
@@ -49,17 +51,6 @@ async fn must_order(c: &mut PgConnection, id: Uuid) -> Result<Order, StoreError>
         .ok_or(StoreError::NotFound("order"))
 }
 
-/// Locks the event of order `order_id` and reads the order.
-async fn lock_order(c: &mut PgConnection, order_id: Uuid) -> Result<Order, StoreError> {
-    let event_id: Option<Uuid> = sqlx::query_scalar("SELECT event_id FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_optional(&mut *c)
-        .await?;
-    let event_id = event_id.ok_or(StoreError::NotFound("order"))?;
-    lock_event(c, event_id).await?;
-    must_order(c, order_id).await
-}
-
 /// Gives the event its credential number if it has none yet. The caller holds its row.
 async fn event_ref(c: &mut PgConnection, event_id: Uuid) -> Result<(), StoreError> {
     sqlx::query(
@@ -103,30 +94,44 @@ async fn pay_and_issue(
     event_ref(c, order.event_id).await?;
     for line in &order.lines {
         for _ in 0..line.quantity {
-            let serial: i32 = sqlx::query_scalar(
-                "UPDATE events SET next_serial = next_serial + 1 WHERE id = $1
-                 RETURNING next_serial - 1",
-            )
-            .bind(order.event_id)
-            .fetch_one(&mut *c)
-            .await?;
-            sqlx::query(
-                "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id,
-                    status, issued_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'valid', to_timestamp($7))",
-            )
-            .bind(Uuid::now_v7())
-            .bind(order.id)
-            .bind(order.event_id)
-            .bind(line.ticket_type_id)
-            .bind(serial)
-            .bind(order.buyer_id)
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+            let place = (order.id, order.event_id);
+            issue_ticket(c, place, line.ticket_type_id, order.buyer_id, now).await?;
         }
     }
     Ok(())
+}
+
+/// Issues a valid ticket of `ticket_type_id` on (order, event) to `holder`, numbered next in
+/// its event; returns its id. The caller holds the event's row.
+pub(super) async fn issue_ticket(
+    c: &mut PgConnection,
+    (order_id, event_id): (Uuid, Uuid),
+    ticket_type_id: Uuid,
+    holder: Uuid,
+    at: i64,
+) -> Result<Uuid, StoreError> {
+    let serial: i32 = sqlx::query_scalar(
+        "UPDATE events SET next_serial = next_serial + 1 WHERE id = $1 RETURNING next_serial - 1",
+    )
+    .bind(event_id)
+    .fetch_one(&mut *c)
+    .await?;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id, status,
+            issued_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'valid', to_timestamp($7))",
+    )
+    .bind(id)
+    .bind(order_id)
+    .bind(event_id)
+    .bind(ticket_type_id)
+    .bind(serial)
+    .bind(holder)
+    .bind(at)
+    .execute(&mut *c)
+    .await?;
+    Ok(id)
 }
 
 async fn apply(

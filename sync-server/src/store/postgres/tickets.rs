@@ -3,7 +3,7 @@
 
 use super::PgStore;
 use super::orders::lock_event;
-use super::payments::revoke;
+use super::payments::{issue_ticket, revoke};
 use crate::store::StoreError;
 use crate::store::orders::Actor;
 use crate::store::payments::{Revocation, RevokeCause, Ticket, TicketRow};
@@ -81,27 +81,8 @@ async fn transfer(
         release_place: false,
     };
     revoke(c, ticket.id, cause, at).await?;
-    let serial: i32 = sqlx::query_scalar(
-        "UPDATE events SET next_serial = next_serial + 1 WHERE id = $1 RETURNING next_serial - 1",
-    )
-    .bind(event_id)
-    .fetch_one(&mut *c)
-    .await?;
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id, status,
-            issued_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'valid', to_timestamp($7))",
-    )
-    .bind(id)
-    .bind(ticket.order_id)
-    .bind(event_id)
-    .bind(ticket.ticket_type_id)
-    .bind(serial)
-    .bind(to)
-    .bind(at)
-    .execute(&mut *c)
-    .await?;
+    let place = (ticket.order_id, event_id);
+    let id = issue_ticket(c, place, ticket.ticket_type_id, to, at).await?;
     ticket_by_id(c, id)
         .await?
         .ok_or(StoreError::NotFound("ticket"))

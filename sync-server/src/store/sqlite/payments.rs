@@ -97,29 +97,40 @@ fn pay_and_issue(
     event_ref(c, order.event_id)?;
     for line in &order.lines {
         for _ in 0..line.quantity {
-            let serial: i64 = c.query_row(
-                "UPDATE events SET next_serial = next_serial + 1 WHERE id = ?1
-                 RETURNING next_serial - 1",
-                [order.event_id],
-                |row| row.get(0),
-            )?;
-            c.execute(
-                "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id,
-                    status, issued_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'valid', ?7)",
-                params![
-                    Uuid::now_v7(),
-                    order.id,
-                    order.event_id,
-                    line.ticket_type_id,
-                    serial,
-                    order.buyer_id,
-                    now
-                ],
+            issue_ticket(
+                c,
+                (order.id, order.event_id),
+                line.ticket_type_id,
+                order.buyer_id,
+                now,
             )?;
         }
     }
     Ok(())
+}
+
+/// Issues a valid ticket of `ticket_type_id` on (order, event) to `holder`, numbered next in
+/// its event; returns its id.
+pub(super) fn issue_ticket(
+    c: &Connection,
+    (order_id, event_id): (Uuid, Uuid),
+    ticket_type_id: Uuid,
+    holder: Uuid,
+    at: i64,
+) -> Result<Uuid, StoreError> {
+    let serial: i64 = c.query_row(
+        "UPDATE events SET next_serial = next_serial + 1 WHERE id = ?1 RETURNING next_serial - 1",
+        [event_id],
+        |row| row.get(0),
+    )?;
+    let id = Uuid::now_v7();
+    c.execute(
+        "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id, status,
+            issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'valid', ?7)",
+        params![id, order_id, event_id, ticket_type_id, serial, holder, at],
+    )?;
+    Ok(id)
 }
 
 fn apply(

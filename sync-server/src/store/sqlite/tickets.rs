@@ -1,7 +1,7 @@
 //! Ticket holders and transfers in SQLite.
 
 use super::SqliteStore;
-use super::payments::{revoke, ticket_row};
+use super::payments::{issue_ticket, revoke, ticket_row};
 use crate::store::StoreError;
 use crate::store::orders::Actor;
 use crate::store::payments::{Revocation, RevokeCause, Ticket, TicketRow};
@@ -59,25 +59,12 @@ fn transfer(
         release_place: false,
     };
     revoke(c, ticket.id, cause, at)?;
-    let serial: i64 = c.query_row(
-        "UPDATE events SET next_serial = next_serial + 1 WHERE id = ?1 RETURNING next_serial - 1",
-        [ticket.event_id],
-        |row| row.get(0),
-    )?;
-    let id = Uuid::now_v7();
-    c.execute(
-        "INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id, status,
-            issued_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'valid', ?7)",
-        params![
-            id,
-            ticket.order_id,
-            ticket.event_id,
-            ticket.ticket_type_id,
-            serial,
-            to,
-            at
-        ],
+    let id = issue_ticket(
+        c,
+        (ticket.order_id, ticket.event_id),
+        ticket.ticket_type_id,
+        to,
+        at,
     )?;
     ticket_by_id(c, id)?.ok_or(StoreError::NotFound("ticket"))
 }
