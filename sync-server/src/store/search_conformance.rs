@@ -121,6 +121,19 @@ async fn ids(store: &Arc<dyn Store>, query: EventQuery) -> Vec<Uuid> {
         .collect()
 }
 
+/// Every event of a search, page after page, following the cursor.
+async fn all_pages(store: &Arc<dyn Store>, mut query: EventQuery) -> Vec<Uuid> {
+    let mut seen = Vec::new();
+    loop {
+        let page = search(store, query.clone()).await;
+        seen.extend(page.events.iter().map(|h| h.event.id));
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return seen,
+        }
+    }
+}
+
 fn words(text: &str) -> EventQuery {
     EventQuery {
         text: text.into(),
@@ -538,20 +551,14 @@ async fn search_ranks_title_matches_first_then_sooner_events(store: Arc<dyn Stor
         "the last word, still being typed, counts in the title as a prefix"
     );
     // One event per page: the cursor resumes inside its tier and moves on to the next.
-    let mut query = EventQuery {
+    let one_by_one = EventQuery {
         limit: 1,
         ..words("oud qanun")
     };
-    let mut paged = Vec::new();
-    loop {
-        let page = search(&store, query.clone()).await;
-        paged.extend(page.events.iter().map(|h| h.event.id));
-        match page.next_cursor {
-            Some(cursor) => query.cursor = Some(cursor),
-            None => break,
-        }
-    }
-    assert_eq!(paged, vec![duo, recital, soiree]);
+    assert_eq!(
+        all_pages(&store, one_by_one).await,
+        vec![duo, recital, soiree]
+    );
     assert_eq!(
         ids(
             &store,
@@ -603,35 +610,24 @@ async fn a_word_in_thousands_of_events_ranks_and_pages_like_a_rare_one(store: Ar
         .insert_catalog(vec![o.clone()], events)
         .await
         .expect("insert");
-    let all_pages = |query: EventQuery| {
-        let store = store.clone();
-        async move {
-            let mut query = query;
-            let mut seen = Vec::new();
-            loop {
-                let page = search(&store, query.clone()).await;
-                seen.extend(page.events.iter().map(|h| h.event.id));
-                match page.next_cursor {
-                    Some(cursor) => query.cursor = Some(cursor),
-                    None => return seen,
-                }
-            }
-        }
-    };
     let ranked = EventQuery {
         limit: 50,
         ..words("طرب")
     };
     expected.sort_by_key(|&(tier, starts, id)| (-tier, starts, id));
     let want: Vec<Uuid> = expected.iter().map(|&(_, _, id)| id).collect();
-    same_order(&all_pages(ranked.clone()).await, &want, "by relevance");
+    same_order(
+        &all_pages(&store, ranked.clone()).await,
+        &want,
+        "by relevance",
+    );
     expected.sort_by_key(|&(_, starts, id)| (starts, id));
     let want: Vec<Uuid> = expected.iter().map(|&(_, _, id)| id).collect();
     let by_date = EventQuery {
         sort: Some(SearchSort::Date),
         ..ranked
     };
-    same_order(&all_pages(by_date).await, &want, "by date");
+    same_order(&all_pages(&store, by_date).await, &want, "by date");
 }
 
 /// Compares long answers, reporting where they part (not thousands of ids).
@@ -770,7 +766,7 @@ async fn pages_by_distance_are_the_nearest_events_whatever_ring_found_them(store
         })
         .collect();
     store.insert_catalog(vec![o], events).await.expect("insert");
-    let mut query = EventQuery {
+    let query = EventQuery {
         near: Some(Near {
             point: centre,
             radius_km: 10.0,
@@ -790,15 +786,7 @@ async fn pages_by_distance_are_the_nearest_events_whatever_ring_found_them(store
     let distances: Vec<f64> = whole.events.iter().filter_map(|h| h.distance_km).collect();
     assert_eq!(distances.len(), 20, "within 10 km: {distances:?}");
     assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
-    let mut paged = Vec::new();
-    loop {
-        let page = search(&store, query.clone()).await;
-        paged.extend(page.events.iter().map(|h| h.event.id));
-        match page.next_cursor {
-            Some(cursor) => query.cursor = Some(cursor),
-            None => break,
-        }
-    }
+    let paged = all_pages(&store, query).await;
     let expected: Vec<Uuid> = whole.events.iter().map(|h| h.event.id).collect();
     assert_eq!(
         paged, expected,
