@@ -100,20 +100,26 @@ pub async fn reject(
     ApiPath(event_id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<RejectInput>,
 ) -> Result<Json<OrganizerEvent>, ApiError> {
-    let reason = input.reason.trim();
+    let reason = Some(required_reason(&input.reason, REASON_MAX)?);
+    change(&state, &caller, None, event_id, Transition::Reject, reason).await
+}
+
+/// A reason a person gives (a rejection, a refund): trimmed, not empty, at most `max`
+/// characters; else `reason_required` or `text_too_long` on the field `reason`.
+pub(super) fn required_reason(text: &str, max: usize) -> Result<String, ApiError> {
+    let reason = text.trim();
     if reason.is_empty() {
         return Err(
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ReasonRequired)
                 .with_details(json!({ "field": "reason" })),
         );
     }
-    if reason.chars().count() > REASON_MAX {
+    if reason.chars().count() > max {
         return Err(
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::TextTooLong)
-                .with_details(json!({ "field": "reason", "max": REASON_MAX }))
-                .with_arg("max", REASON_MAX.to_string()),
+                .with_details(json!({ "field": "reason", "max": max }))
+                .with_arg("max", max.to_string()),
         );
     }
-    let reason = Some(reason.to_owned());
-    change(&state, &caller, None, event_id, Transition::Reject, reason).await
+    Ok(reason.to_owned())
 }

@@ -457,20 +457,7 @@ pub async fn refund(
     ApiPath((org_id, order_id)): ApiPath<(Uuid, Uuid)>,
     ApiJson(input): ApiJson<RefundInput>,
 ) -> Result<Json<RefundView>, ApiError> {
-    let reason = input.reason.trim().to_owned();
-    if reason.is_empty() {
-        return Err(
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ReasonRequired)
-                .with_details(json!({ "field": "reason" })),
-        );
-    }
-    if reason.chars().count() > REASON_MAX {
-        return Err(
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::TextTooLong)
-                .with_arg("max", REASON_MAX.to_string())
-                .with_details(json!({ "field": "reason", "max": REASON_MAX })),
-        );
-    }
+    let reason = super::moderation::required_reason(&input.reason, REASON_MAX)?;
     let order = state
         .store
         .order(order_id)
