@@ -210,14 +210,7 @@ async fn a_declined_card_leaves_the_tickets_held_for_another_try() {
     let order = reserve(&app, &buyer, s.event_id, s.paid_type, 1).await;
     let (_, first) = pay(&app, &buyer, &order, "sandbox").await;
     let first_payment = payment_of(first["redirect_url"].as_str().unwrap());
-    let sandbox = app.checkout.sandbox().unwrap();
-    let (body, signature) = sandbox.choose(first_payment, Choice::Decline).unwrap();
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert(sandbox::SIGNATURE_HEADER, signature.parse().unwrap());
-    app.checkout
-        .notification("sandbox", &headers, &body, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    choose_on_sandbox(&app, first_payment, Choice::Decline).await;
     let (_, held) = app
         .get(&format!("/api/v1/orders/{}", id(&order)), Some(&buyer))
         .await;
@@ -225,13 +218,7 @@ async fn a_declined_card_leaves_the_tickets_held_for_another_try() {
     let (_, second) = pay(&app, &buyer, &order, "sandbox").await;
     let second_payment = payment_of(second["redirect_url"].as_str().unwrap());
     assert_ne!(first_payment, second_payment);
-    let (body, signature) = sandbox.choose(second_payment, Choice::Approve).unwrap();
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert(sandbox::SIGNATURE_HEADER, signature.parse().unwrap());
-    app.checkout
-        .notification("sandbox", &headers, &body, jiff::Timestamp::now())
-        .await
-        .unwrap();
+    choose_on_sandbox(&app, second_payment, Choice::Approve).await;
     let (_, paid) = app
         .get(&format!("/api/v1/orders/{}", id(&order)), Some(&buyer))
         .await;
@@ -466,20 +453,30 @@ async fn organization(app: &TestApp, owner_email: &str) -> (Uuid, String) {
     (id(&org), owner)
 }
 
-/// Reserves `n` paid tickets and pays them on the sandbox page; the order id and the
-/// sandbox payment.
-async fn bought(app: &TestApp, token: &str, s: &Show, n: u32) -> (Uuid, Uuid) {
-    let order = reserve(app, token, s.event_id, s.paid_type, n).await;
-    let (_, started) = pay(app, token, &order, "sandbox").await;
-    let payment = payment_of(started["redirect_url"].as_str().unwrap());
-    let sandbox = app.checkout.sandbox().unwrap();
-    let (body, signature) = sandbox.choose(payment, Choice::Approve).unwrap();
+/// The buyer's choice on the sandbox page, handed to checkout as the sandbox's signed
+/// notification.
+async fn choose_on_sandbox(app: &TestApp, payment: Uuid, choice: Choice) {
+    let (body, signature) = app
+        .checkout
+        .sandbox()
+        .unwrap()
+        .choose(payment, choice)
+        .unwrap();
     let mut headers = axum::http::HeaderMap::new();
     headers.insert(sandbox::SIGNATURE_HEADER, signature.parse().unwrap());
     app.checkout
         .notification("sandbox", &headers, &body, jiff::Timestamp::now())
         .await
         .unwrap();
+}
+
+/// Reserves `n` paid tickets and pays them on the sandbox page; the order id and the
+/// sandbox payment.
+async fn bought(app: &TestApp, token: &str, s: &Show, n: u32) -> (Uuid, Uuid) {
+    let order = reserve(app, token, s.event_id, s.paid_type, n).await;
+    let (_, started) = pay(app, token, &order, "sandbox").await;
+    let payment = payment_of(started["redirect_url"].as_str().unwrap());
+    choose_on_sandbox(app, payment, Choice::Approve).await;
     (id(&order), payment)
 }
 
