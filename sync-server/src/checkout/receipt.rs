@@ -48,6 +48,12 @@ impl Checkout {
             .await
             .map_err(|e| text(&e))?
             .ok_or("the event is gone")?;
+        // One key for every ticket of the order: opened once, not per ticket.
+        let key = self
+            .issuer
+            .signing_key(order.event_id)
+            .await
+            .map_err(|e| text(&e))?;
         let mut tickets = Vec::new();
         for ticket in self
             .store
@@ -61,9 +67,9 @@ impl Checkout {
                 .await
                 .map_err(|e| text(&e))?
                 .ok_or("a ticket is gone")?;
-            let credential = crate::issuance::credentials::credential(&self.issuer, &facts)
-                .await
-                .map_err(|e| text(&e))?;
+            let claims =
+                crate::issuance::credentials::claims(&facts, key.key_id()).map_err(|e| text(&e))?;
+            let credential = hafla_core::credential::Credential::issue(claims, &key);
             let ticket_type = order
                 .lines
                 .iter()
