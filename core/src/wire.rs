@@ -11,6 +11,24 @@ use crate::places::{City, GeoPoint};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod sync;
+
+/// 64-bit integers cross the wire as decimal strings: JavaScript numbers hold only 53 bits.
+pub mod u64_string {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(|_| {
+            D::Error::custom(format!("expected a decimal integer string, got {text:?}"))
+        })
+    }
+}
+
 /// What kind of event it is; drives filters and the icon in listings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,10 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// One clock value. On the wire it is a decimal string: the value needs all 64 bits, more than a JavaScript
+/// number holds exactly.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
-pub struct Hlc(pub u64);
+#[serde(transparent)]
+pub struct Hlc(#[serde(with = "crate::wire::u64_string")] pub u64);
 
 impl Hlc {
     pub fn new(millis: u64, counter: u16) -> Hlc {

@@ -5,11 +5,13 @@
 //! `local-store`) keeps the door state and the append-only scan log in SQLite.
 
 pub mod hlc;
+pub mod scan;
 #[cfg(feature = "local-store")]
 pub mod store;
 pub mod verifier;
 
 pub use hlc::{Hlc, HlcClock};
+pub use scan::ScanRecord;
 pub use verifier::{
     Direction, DoorContext, EntryPolicy, PriorScan, RevocationReason, RotatingCheck, ScanEffect,
     Signal, Verdict, check_credential, decide,

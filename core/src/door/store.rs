@@ -10,6 +10,7 @@
 //! `scans_by_ticket` index), never the whole log.
 
 use super::hlc::{Hlc, HlcClock};
+pub use super::scan::ScanRecord;
 use super::verifier::{
     Direction, DoorContext, EntryPolicy, PriorScan, RevocationReason, RotatingCheck, ScanEffect,
     Verdict, check_credential, decide,
@@ -19,7 +20,6 @@ use crate::credential::rotating::EventSecret;
 use crate::local_store::MIGRATIONS;
 use crate::sqlite_migrations::{self, MigrationError};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 use uuid::Uuid;
@@ -58,26 +58,6 @@ pub struct DoorEventSetup {
     pub rotating: Option<RotatingPolicy>,
     pub keys: Vec<TicketPublicKey>,
     pub ticket_types: Vec<DoorTicketType>,
-}
-
-/// One scan as stored and synced: a fact that is never changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScanRecord {
-    /// Made by the scanning device (UUIDv7).
-    pub id: Uuid,
-    pub device_id: Uuid,
-    /// 1, 2, 3… per device: the device's append-only log position.
-    pub seq: u64,
-    pub event_ref: u32,
-    /// Only for credentials that verified; refused forgeries do not touch a ticket's history.
-    pub ticket_serial: Option<u32>,
-    pub ticket_type: Option<u16>,
-    pub gate: String,
-    pub direction: Direction,
-    pub device_time: jiff::Timestamp,
-    pub hlc: Hlc,
-    pub verdict: String,
-    pub effect: ScanEffect,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,12 @@ use uuid::Uuid;
 
 /// Which way a person passes the scanner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     In,
@@ -79,6 +85,12 @@ impl EntryPolicy {
 
 /// Why a ticket no longer admits anyone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationReason {
     Refunded,
@@ -108,6 +120,12 @@ impl RevocationReason {
 
 /// What a scan did to the ticket holder's presence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanEffect {
     Entered,
