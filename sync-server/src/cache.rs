@@ -70,7 +70,7 @@ impl RoleCache {
         roles.generation += 1;
         match change {
             Some(Change::Organization(id)) => roles.entries.retain(|(org, _), _| org != id),
-            Some(Change::Catalog) => {}
+            Some(Change::Catalog | Change::Scope(_)) => {}
             Some(Change::Everything) | None => roles.entries.clear(),
         }
     }
@@ -121,7 +121,7 @@ impl<V> Answers<V> {
     fn catch_up(&mut self) {
         loop {
             match self.changes.try_recv() {
-                Ok(Change::Organization(_)) => {}
+                Ok(Change::Organization(_) | Change::Scope(_)) => {}
                 Ok(Change::Catalog | Change::Everything)
                 | Err(broadcast::error::TryRecvError::Lagged(_)) => {
                     self.generation += 1;

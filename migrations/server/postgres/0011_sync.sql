@@ -171,6 +171,8 @@ CREATE TABLE door_scans (
 
 CREATE INDEX door_scans_by_event ON door_scans (event_id, device_id, seq);
 CREATE INDEX door_scans_by_ticket ON door_scans (event_id, ticket_serial);
+-- Conflicts name scans by id (made by devices, so not trusted to be unique).
+CREATE INDEX door_scans_by_id ON door_scans (id);
 
 CREATE TABLE door_conflicts (
     scan_id       UUID PRIMARY KEY,

@@ -162,6 +162,8 @@ CREATE TABLE door_scans (
 
 CREATE INDEX door_scans_by_event ON door_scans (event_id, device_id, seq);
 CREATE INDEX door_scans_by_ticket ON door_scans (event_id, ticket_serial);
+-- Conflicts name scans by id (made by devices, so not trusted to be unique).
+CREATE INDEX door_scans_by_id ON door_scans (id);
 
 -- Scans flagged for staff, derived from all scans of the ticket in one deterministic
 -- order; recomputed whenever a scan of the ticket arrives, so the set converges whatever

@@ -774,12 +774,13 @@ async fn committed_organization_changes_are_announced_and_failed_ones_are_not(
     assert_eq!(next_change(&mut changes).await, Some(Change::Catalog));
 }
 
-/// The next announcement other than a reconnect's `Everything`, waiting up to 5 s.
+/// The next announcement other than a reconnect's `Everything` or a sync scope's (the
+/// change log's own), waiting up to 5 s.
 async fn next_change(changes: &mut tokio::sync::broadcast::Receiver<Change>) -> Option<Change> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         match tokio::time::timeout_at(deadline, changes.recv()).await {
-            Ok(Ok(Change::Everything)) => continue,
+            Ok(Ok(Change::Everything | Change::Scope(_))) => continue,
             Ok(Ok(change)) => return Some(change),
             _ => return None,
         }

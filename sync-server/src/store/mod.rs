@@ -18,6 +18,7 @@ mod search_conformance;
 mod signing_keys;
 pub(crate) mod signing_keys_conformance;
 mod sqlite;
+pub mod sync;
 pub mod tickets;
 
 pub use conformance::run_conformance_suite;
@@ -31,6 +32,7 @@ pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use signing_keys::{NewSigningKey, Reseal, SigningKeyStore, StoredSigningKey};
 pub use sqlite::SqliteStore;
+pub use sync::SyncStore;
 pub use tickets::TicketStore;
 
 use crate::auth::oidc::PendingLogin;
@@ -519,6 +521,8 @@ pub enum Change {
     Organization(Uuid),
     /// Events were created or changed.
     Catalog,
+    /// A sync scope has new versions (written by the change log's triggers).
+    Scope(sync::ScopeKey),
     /// Announcements may have been missed (the listener lost its connection): drop all.
     Everything,
 }
@@ -529,6 +533,7 @@ impl Change {
         match self {
             Change::Organization(id) => format!("org:{id}"),
             Change::Catalog => "catalog".into(),
+            Change::Scope(key) => format!("sync:{}", key.payload()),
             Change::Everything => "everything".into(),
         }
     }
@@ -539,6 +544,9 @@ impl Change {
         match payload.split_once(':') {
             Some(("org", id)) => {
                 Uuid::parse_str(id).map_or(Change::Everything, Change::Organization)
+            }
+            Some(("sync", scope)) => {
+                sync::ScopeKey::from_payload(scope).map_or(Change::Everything, Change::Scope)
             }
             _ if payload == "catalog" => Change::Catalog,
             _ => Change::Everything,
@@ -689,6 +697,7 @@ pub trait Store:
     + PaymentStore
     + TicketStore
     + SigningKeyStore
+    + SyncStore
 {
 }
 
@@ -705,5 +714,6 @@ impl<T> Store for T where
         + PaymentStore
         + TicketStore
         + SigningKeyStore
+        + SyncStore
 {
 }

@@ -19,6 +19,7 @@ mod search;
 mod sessions;
 mod sign_in;
 mod signing_keys;
+mod sync;
 mod tickets;
 
 pub use migrate::MIGRATIONS;

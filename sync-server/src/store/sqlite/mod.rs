@@ -11,6 +11,7 @@ mod search;
 mod sessions;
 mod sign_in;
 mod signing_keys;
+mod sync;
 mod tickets;
 
 use super::{Change, StoreError, timed};
@@ -71,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "signing_keys",
         sql: include_str!("../../../../migrations/server/sqlite/0010_signing_keys.sql"),
     },
+    Migration {
+        version: 11,
+        name: "sync",
+        sql: include_str!("../../../../migrations/server/sqlite/0011_sync.sql"),
+    },
 ];
 
 /// The database file's name inside the data directory.
@@ -100,6 +106,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// Changes committed through this store (the only writer: SQLite serves one instance).
     changes: tokio::sync::broadcast::Sender<Change>,
+    /// Sync scopes the writer's open transaction changed, announced when it commits.
+    touched: sync::Touched,
 }
 
 impl SqliteStore {
@@ -120,6 +128,8 @@ impl SqliteStore {
         })?;
         let path = path.to_path_buf();
         let mut writer = open_connection(&path)?;
+        let touched = sync::Touched::default();
+        sync::register_touched(&writer, touched.clone()).map_err(|e| open_error(&path, e))?;
         // WAL lets readers proceed during a write; NORMAL syncs at checkpoints, durable
         // against process crashes.
         writer
@@ -132,6 +142,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 changes: tokio::sync::broadcast::channel(CHANGE_BACKLOG).0,
+                touched,
             }),
         })
     }
@@ -156,9 +167,15 @@ impl SqliteStore {
         let work = blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
-            tx.commit()?;
-            Ok(value)
+            let result = f(&tx).and_then(|value| Ok(tx.commit().map(|()| value)?));
+            let touched =
+                std::mem::take(&mut *inner.touched.lock().unwrap_or_else(|p| p.into_inner()));
+            if result.is_ok() {
+                for scope in touched {
+                    let _ = inner.changes.send(Change::Scope(scope));
+                }
+            }
+            result
         });
         timed("write", work).await
     }
