@@ -988,12 +988,17 @@ pub enum ErrorCode {
     RecipientNotFound,
     /// The ticket cannot be transferred (`details.reason`: not valid, event over, to yourself).
     TicketNotTransferable,
+    /// A pushed scan is not a scan this device could have made (another device's id, a
+    /// missing ticket for an admission, an unknown event, an oversized gate name).
+    InvalidScan,
+    /// The device id of a push is registered to another account.
+    DeviceOfAnotherAccount,
     /// A code this build does not know (a newer server); shown with the server's own message.
     Unknown,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 88] = [
+    pub const ALL: [ErrorCode; 90] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -1081,6 +1086,8 @@ impl ErrorCode {
         ErrorCode::NothingToRefund,
         ErrorCode::RecipientNotFound,
         ErrorCode::TicketNotTransferable,
+        ErrorCode::InvalidScan,
+        ErrorCode::DeviceOfAnotherAccount,
         ErrorCode::Unknown,
     ];
 
@@ -1174,6 +1181,8 @@ impl ErrorCode {
             ErrorCode::NothingToRefund => "error-nothing-to-refund",
             ErrorCode::RecipientNotFound => "error-recipient-not-found",
             ErrorCode::TicketNotTransferable => "error-ticket-not-transferable",
+            ErrorCode::InvalidScan => "error-invalid-scan",
+            ErrorCode::DeviceOfAnotherAccount => "error-device-of-another-account",
             ErrorCode::Unknown => "error-unknown",
         }
     }

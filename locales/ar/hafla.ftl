@@ -218,6 +218,8 @@ error-refund-exceeds-paid = هذا المبلغ أكبر مما بقي للاس�
 error-nothing-to-refund = لم يبقَ في هذا الطلب ما يُسترد.
 error-recipient-not-found = لا يوجد حساب في حفلة بهذا البريد الإلكتروني أو رقم الهاتف. اطلب من صاحبه التسجيل أولًا.
 error-ticket-not-transferable = لا يمكن نقل هذه التذكرة.
+error-invalid-scan = لا يمكن قبول هذا المسح: لا يطابق هذا الجهاز أو هذه الفعالية.
+error-device-of-another-account = هذا الجهاز مسجّل لحساب آخر. سجّل الدخول بذلك الحساب، أو امسح بيانات التطبيق.
 ## رسالة تأكيد الطلب: التذاكر مع رموز QR وملف تقويم (sync-server/src/mail/receipt.rs)
 mail-receipt-subject = تذاكرك لحضور «{ $event }» – الطلب { $reference }
 mail-receipt-greeting = مرحباً { $name }،

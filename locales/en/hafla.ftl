@@ -205,6 +205,8 @@ error-refund-exceeds-paid = That is more than what is left to refund ({ $refunda
 error-nothing-to-refund = There is nothing left to refund in this order.
 error-recipient-not-found = No Hafla account has this email address or phone number. Ask them to sign up first.
 error-ticket-not-transferable = This ticket cannot be transferred.
+error-invalid-scan = This scan cannot be accepted: it does not match this device or event.
+error-device-of-another-account = This device is registered to another account. Sign in with that account, or reset the app's data.
 ## Order confirmation email: tickets with QR codes and a calendar file (sync-server/src/mail/receipt.rs)
 mail-receipt-subject = Your tickets for “{ $event }” – order { $reference }
 mail-receipt-greeting = Hi { $name },

@@ -56,6 +56,8 @@ const RUN: &[OrgRole] = &[Owner, Manager];
 const SEE_MEMBERS: &[OrgRole] = &[Owner, Manager, Analyst];
 /// Every member.
 const ANY_MEMBER: &[OrgRole] = &[Owner, Manager, DoorStaff, Analyst];
+/// Roles that admit people at the doors.
+const DOOR: &[OrgRole] = &[Owner, Manager, DoorStaff];
 
 /// Every route of the API. Paths are axum route patterns.
 pub const ROUTES: &[RouteSpec] = &[
@@ -193,6 +195,27 @@ pub const ROUTES: &[RouteSpec] = &[
         "/api/v1/orgs/{org_id}/events/{event_id}/keys/rotate",
         OrgRoles(RUN),
     ),
+    route(Method::GET, "/api/v1/sync/catalog", Public),
+    route(Method::GET, "/api/v1/sync/me", SignedIn),
+    route(
+        Method::GET,
+        "/api/v1/sync/orgs/{org_id}",
+        OrgRoles(ANY_MEMBER),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/sync/orgs/{org_id}/door/{event_id}",
+        OrgRoles(DOOR),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/sync/orgs/{org_id}/door/{event_id}/scans",
+        OrgRoles(DOOR),
+    ),
+    // Each scan is checked against the caller's door roles for its event.
+    route(Method::POST, "/api/v1/sync/push", SignedIn),
+    // `catalog` for anyone; each other scope is checked against the caller's roles.
+    route(Method::GET, "/api/v1/sync/hints", Public),
     route(Method::PUT, "/api/v1/admin/users/{user_id}/admin", Admin),
     route(Method::GET, "/api/v1/admin/events/review-queue", Admin),
     route(

@@ -62,6 +62,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
+/// On public routes: the caller when the request carried a valid token.
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Caller>().copied())
+    }
+}
+
 /// Path parameters. A value of the wrong shape (e.g. not a UUID) → `invalid_parameter`
 /// naming the parameter, instead of axum's plain-text rejection.
 pub struct ApiPath<T>(pub T);

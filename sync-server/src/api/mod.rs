@@ -21,6 +21,7 @@ mod payments;
 mod phone;
 pub mod ratelimit;
 pub mod search;
+mod sync;
 mod tickets;
 
 pub use accounts::{MeView, SessionTokens};
@@ -205,7 +206,17 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/orgs/{org_id}/events/{event_id}/keys/rotate",
             post(tickets::rotate_key),
-        );
+        )
+        .route("/sync/catalog", get(sync::catalog))
+        .route("/sync/me", get(sync::me))
+        .route("/sync/orgs/{org_id}", get(sync::org))
+        .route("/sync/orgs/{org_id}/door/{event_id}", get(sync::door))
+        .route(
+            "/sync/orgs/{org_id}/door/{event_id}/scans",
+            get(sync::door_scans),
+        )
+        .route("/sync/push", post(sync::push))
+        .route("/sync/hints", get(sync::hints));
     metrics::handle();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -3,7 +3,8 @@
 //! `authz::ROUTES` is missing from it.
 
 use super::{
-    accounts, events, moderation, oidc, orders, organizer, orgs, payments, phone, search, tickets,
+    accounts, events, moderation, oidc, orders, organizer, orgs, payments, phone, search, sync,
+    tickets,
 };
 use axum::Json;
 use hafla_core::wire::ErrorBody;
@@ -103,6 +104,13 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         tickets::qr_svg,
         tickets::qr_png,
         tickets::rotate_key,
+        sync::catalog,
+        sync::me,
+        sync::org,
+        sync::door,
+        sync::door_scans,
+        sync::push,
+        sync::hints,
         document,
     ),
     components(schemas(
@@ -149,6 +157,31 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         hafla_core::wire::TransferInput,
         hafla_core::wire::TicketCredential,
         hafla_core::door::verifier::EntryPolicy,
+        hafla_core::door::verifier::Direction,
+        hafla_core::door::verifier::ScanEffect,
+        hafla_core::door::verifier::RevocationReason,
+        hafla_core::door::ScanRecord,
+        hafla_core::wire::sync::RowKind,
+        hafla_core::wire::sync::SyncRow,
+        hafla_core::wire::sync::ScopeDigest,
+        hafla_core::wire::sync::SyncPage,
+        hafla_core::wire::sync::DoorEvent,
+        hafla_core::wire::sync::DoorTicketType,
+        hafla_core::wire::sync::DoorKey,
+        hafla_core::wire::sync::DoorTicket,
+        hafla_core::wire::sync::DoorRevocation,
+        hafla_core::wire::sync::ConflictKind,
+        hafla_core::wire::sync::ScanPlace,
+        hafla_core::wire::sync::DoorConflict,
+        hafla_core::wire::sync::MyTicket,
+        hafla_core::wire::sync::Mutation,
+        hafla_core::wire::sync::MutationOp,
+        hafla_core::wire::sync::PushRequest,
+        hafla_core::wire::sync::MutationOutcome,
+        hafla_core::wire::sync::MutationResult,
+        hafla_core::wire::sync::PushAnswer,
+        hafla_core::wire::sync::ScanPage,
+        hafla_core::wire::sync::SyncHint,
         ErrorBody,
         crate::store::OrgRole,
         accounts::RegisterRequest,
@@ -180,6 +213,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         (name = "organizations", description = "Organizations and the roles of their members"),
         (name = "events", description = "Organizers author events and submit them for review"),
         (name = "orders", description = "Buyers reserve tickets and follow their orders"),
+        (name = "sync", description = "Offline copies: pulling scopes, pushing door scans, live hints"),
         (name = "admin", description = "Platform administration"),
         (name = "meta", description = "This document"),
     )

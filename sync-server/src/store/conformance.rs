@@ -45,6 +45,7 @@ where
     super::orders_conformance::run(&fresh).await;
     super::payments_conformance::run(&fresh).await;
     super::signing_keys_conformance::run(&fresh).await;
+    super::sync_conformance::run(&fresh).await;
 }
 
 fn now() -> Timestamp {
@@ -847,7 +848,7 @@ fn draft_event(organization_id: Uuid, prices: &[i64]) -> super::NewEvent {
     }
 }
 
-fn status_change(
+pub(super) fn status_change(
     event_id: Uuid,
     organization_id: Option<Uuid>,
     transition: super::Transition,

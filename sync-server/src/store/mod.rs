@@ -19,6 +19,7 @@ mod signing_keys;
 pub(crate) mod signing_keys_conformance;
 mod sqlite;
 pub mod sync;
+mod sync_conformance;
 pub mod tickets;
 
 pub use conformance::run_conformance_suite;

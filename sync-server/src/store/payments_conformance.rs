@@ -26,14 +26,14 @@ where
     a_transferred_ticket_is_revoked_and_reissued_to_the_recipient(fresh().await).await;
 }
 
-fn paid(minor: i64) -> Reported {
+pub(super) fn paid(minor: i64) -> Reported {
     Reported::Paid {
         amount: Money::jod_fils(minor),
     }
 }
 
 /// Reserves `lines` for a new buyer and starts a sandbox payment of the order's total.
-async fn awaiting(
+pub(super) async fn awaiting(
     store: &Arc<dyn Store>,
     s: &Sale,
     lines: &[(Uuid, u32)],

@@ -1,0 +1,85 @@
+//! Live hints over server-sent events: one `hint` event per changed scope the device
+//! listens to, with the version it reached; on connecting, one per scope, so a device that
+//! reconnects learns at once whether to pull. Hints carry no data: pull decides
+//! correctness, a lost hint only costs time. Announcements come from the store (on
+//! PostgreSQL they cross instances by NOTIFY); when some may have been missed (a lagging
+//! receiver, a listener that reconnected) every scope is hinted again.
+
+use crate::store::sync::ScopeKey;
+use crate::store::{Change, Store};
+use axum::response::sse::Event;
+use futures_util::Stream;
+use hafla_core::wire::sync::SyncHint;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+
+/// How often an idle stream sends a comment, so proxies and the device's own timeout keep
+/// the connection open.
+pub(super) const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+struct Listener {
+    store: Arc<dyn Store>,
+    scopes: Vec<ScopeKey>,
+    changes: tokio::sync::broadcast::Receiver<Change>,
+    due: VecDeque<ScopeKey>,
+}
+
+impl Listener {
+    fn owe(&mut self, scope: ScopeKey) {
+        if self.scopes.contains(&scope) && !self.due.contains(&scope) {
+            self.due.push_back(scope);
+        }
+    }
+
+    fn owe_all(&mut self) {
+        for scope in self.scopes.clone() {
+            self.owe(scope);
+        }
+    }
+
+    /// The next hint to send; `None` once the server is shutting down.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(scope) = self.due.pop_front() {
+                let version = match self.store.scope_head(scope).await {
+                    Ok(head) => head.map_or(0, |h| h.version),
+                    // Say it changed anyway: the device's pull will meet the error itself.
+                    Err(_) => 0,
+                };
+                let hint = SyncHint {
+                    scope: scope.scope(),
+                    version,
+                };
+                let data = serde_json::to_string(&hint).unwrap_or_default();
+                return Some(Event::default().event("hint").data(data));
+            }
+            match self.changes.recv().await {
+                Ok(Change::Scope(scope)) => self.owe(scope),
+                Ok(Change::Everything) | Err(RecvError::Lagged(_)) => self.owe_all(),
+                Ok(_) => {}
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// The hint stream for `scopes` (already authorized).
+pub(super) fn stream(
+    store: Arc<dyn Store>,
+    scopes: Vec<ScopeKey>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    // Subscribe before the first hints are read, so no change falls in between.
+    let changes = store.subscribe_changes();
+    let mut listener = Listener {
+        store,
+        scopes,
+        changes,
+        due: VecDeque::new(),
+    };
+    listener.owe_all();
+    futures_util::stream::unfold(listener, |mut listener| async move {
+        listener.next().await.map(|event| (Ok(event), listener))
+    })
+}
