@@ -54,6 +54,7 @@ const SEE_MEMBERS: &[Who] = &[Who::Owner, Who::Manager, Who::Analyst, Who::Admin
 const RUN: &[Who] = &[Who::Owner, Who::Manager, Who::Admin];
 const OWNER: &[Who] = &[Who::Owner, Who::Admin];
 const ADMIN: &[Who] = &[Who::Admin];
+const DOOR: &[Who] = &[Who::Owner, Who::Manager, Who::DoorStaff, Who::Admin];
 
 /// (method, path, who may call it)
 fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
@@ -177,6 +178,21 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
             "/api/v1/orgs/{org_id}/events/{event_id}/keys/rotate",
             RUN,
         ),
+        (Method::GET, "/api/v1/sync/catalog", EVERYONE),
+        (Method::GET, "/api/v1/sync/me", SIGNED_IN),
+        (Method::GET, "/api/v1/sync/orgs/{org_id}", MEMBERS),
+        (
+            Method::GET,
+            "/api/v1/sync/orgs/{org_id}/door/{event_id}",
+            DOOR,
+        ),
+        (
+            Method::GET,
+            "/api/v1/sync/orgs/{org_id}/door/{event_id}/scans",
+            DOOR,
+        ),
+        (Method::POST, "/api/v1/sync/push", SIGNED_IN),
+        (Method::GET, "/api/v1/sync/hints", EVERYONE),
         (Method::PUT, "/api/v1/admin/users/{user_id}/admin", ADMIN),
         (Method::GET, "/api/v1/admin/events/review-queue", ADMIN),
         (

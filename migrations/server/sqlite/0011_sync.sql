@@ -2,9 +2,10 @@
 -- (`sync_log`), stamped with the scope's version at its last change. Versions come from
 -- `sync_heads`, bumped inside the writing transaction (SQLite has one writer, so commit
 -- order is version order). Triggers keep the log: whatever writes an entity writes its log
--- rows in the same transaction, so no write path can forget. `hafla_sync_touched` (a
--- function the server registers on its connections) collects which scopes a transaction
--- changed; the server announces them after the commit.
+-- rows in the same transaction, so no write path can forget. `sync_touched` collects which
+-- scopes changed; the server takes them out in the writing transaction and announces them
+-- after the commit (rows left by another program are announced with the server's next
+-- write).
 --
 -- Scopes: ('catalog', zero id), ('me', user id), ('org', organization id),
 -- ('door', event id). Keys: entity ids as 32 lowercase hex digits, or numbers in decimal
@@ -30,6 +31,12 @@ CREATE TABLE sync_log (
     PRIMARY KEY (scope_kind, subject, kind, key)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE sync_touched (
+    scope_kind TEXT NOT NULL,
+    subject    BLOB NOT NULL,
+    PRIMARY KEY (scope_kind, subject)
+) STRICT, WITHOUT ROWID;
+
 -- A pull reads a scope in version order; the digest sums live rows' versions.
 CREATE INDEX sync_log_by_version ON sync_log (scope_kind, subject, version, deleted);
 
@@ -46,7 +53,12 @@ CREATE TRIGGER sync_touch_insert INSTEAD OF INSERT ON sync_touch BEGIN
     FROM sync_heads h WHERE h.scope_kind = NEW.scope_kind AND h.subject = NEW.subject
     ON CONFLICT (scope_kind, subject, kind, key)
         DO UPDATE SET version = excluded.version, deleted = excluded.deleted;
-    SELECT hafla_sync_touched(NEW.scope_kind, NEW.subject);
+    -- Not INSERT OR IGNORE: a conflict clause of the statement that fired the trigger
+    -- would override it.
+    INSERT INTO sync_touched (scope_kind, subject)
+    SELECT NEW.scope_kind, NEW.subject
+    WHERE NOT EXISTS (SELECT 1 FROM sync_touched t
+                      WHERE t.scope_kind = NEW.scope_kind AND t.subject = NEW.subject);
 END;
 
 -- Events: the organization's copy always; the catalog's while published (a tombstone when

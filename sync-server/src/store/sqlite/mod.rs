@@ -106,8 +106,6 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// Changes committed through this store (the only writer: SQLite serves one instance).
     changes: tokio::sync::broadcast::Sender<Change>,
-    /// Sync scopes the writer's open transaction changed, announced when it commits.
-    touched: sync::Touched,
 }
 
 impl SqliteStore {
@@ -128,8 +126,6 @@ impl SqliteStore {
         })?;
         let path = path.to_path_buf();
         let mut writer = open_connection(&path)?;
-        let touched = sync::Touched::default();
-        sync::register_touched(&writer, touched.clone()).map_err(|e| open_error(&path, e))?;
         // WAL lets readers proceed during a write; NORMAL syncs at checkpoints, durable
         // against process crashes.
         writer
@@ -142,7 +138,6 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 changes: tokio::sync::broadcast::channel(CHANGE_BACKLOG).0,
-                touched,
             }),
         })
     }
@@ -167,15 +162,13 @@ impl SqliteStore {
         let work = blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let result = f(&tx).and_then(|value| Ok(tx.commit().map(|()| value)?));
-            let touched =
-                std::mem::take(&mut *inner.touched.lock().unwrap_or_else(|p| p.into_inner()));
-            if result.is_ok() {
-                for scope in touched {
-                    let _ = inner.changes.send(Change::Scope(scope));
-                }
+            let value = f(&tx)?;
+            let touched = sync::take_touched(&tx)?;
+            tx.commit()?;
+            for scope in touched {
+                let _ = inner.changes.send(Change::Scope(scope));
             }
-            result
+            Ok(value)
         });
         timed("write", work).await
     }

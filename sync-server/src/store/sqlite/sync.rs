@@ -1,6 +1,6 @@
-//! The sync log in SQLite. Triggers write it (migration 0011); they call
-//! `hafla_sync_touched`, registered on the writer, which collects the scopes a transaction
-//! changed so `write` can announce them once it commits.
+//! The sync log in SQLite. Triggers write it (migration 0011) and note the scopes a
+//! transaction changed in `sync_touched`; `write` takes them out before committing and
+//! announces them after.
 
 use super::SqliteStore;
 use super::catalog::event_row;
@@ -17,34 +17,29 @@ use hafla_core::Bilingual;
 use hafla_core::door::ScanRecord;
 use hafla_core::door::verifier::EntryPolicy;
 use hafla_core::wire::sync::{RowKind, ScopeDigest};
-use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-/// Scopes the writer's open transaction has changed.
-pub(super) type Touched = Arc<Mutex<BTreeSet<ScopeKey>>>;
-
-/// Registers `hafla_sync_touched(kind, subject)` on the writer: the triggers' way to say
-/// which scopes changed.
-pub(super) fn register_touched(conn: &Connection, touched: Touched) -> rusqlite::Result<()> {
-    conn.create_scalar_function(
-        "hafla_sync_touched",
-        2,
-        FunctionFlags::SQLITE_UTF8,
-        move |ctx| {
-            let kind: String = ctx.get(0)?;
-            let subject: Uuid = ctx.get(1)?;
-            if let Some(kind) = ScopeKind::from_key(&kind) {
-                touched
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(ScopeKey { kind, subject });
-            }
-            Ok(None::<i64>)
-        },
-    )
+/// Takes out the scopes the open transaction changed (the triggers note them in
+/// `sync_touched`), to announce once it commits.
+pub(super) fn take_touched(tx: &Transaction<'_>) -> Result<Vec<ScopeKey>, StoreError> {
+    let touched: Vec<(String, Uuid)> = tx
+        .prepare_cached("SELECT scope_kind, subject FROM sync_touched")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if !touched.is_empty() {
+        tx.prepare_cached("DELETE FROM sync_touched")?.execute([])?;
+    }
+    Ok(touched
+        .into_iter()
+        .filter_map(|(kind, subject)| {
+            Some(ScopeKey {
+                kind: ScopeKind::from_key(&kind)?,
+                subject,
+            })
+        })
+        .collect())
 }
 
 fn scan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanRow> {
