@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "signing_keys",
         sql: include_str!("../../../../migrations/server/postgres/0010_signing_keys.sql"),
     },
+    Migration {
+        version: 11,
+        name: "geo_search",
+        sql: include_str!("../../../../migrations/server/postgres/0011_geo_search.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

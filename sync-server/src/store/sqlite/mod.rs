@@ -71,6 +71,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "signing_keys",
         sql: include_str!("../../../../migrations/server/sqlite/0010_signing_keys.sql"),
     },
+    Migration {
+        version: 11,
+        name: "geo_search",
+        sql: include_str!("../../../../migrations/server/sqlite/0011_geo_search.sql"),
+    },
 ];
 
 /// The database file's name inside the data directory.
