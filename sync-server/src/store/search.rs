@@ -413,6 +413,16 @@ pub(crate) trait Dialect: Sync {
     fn distance_m(&self, lat: usize, lng: usize) -> String;
     /// An integer NULL.
     fn null_int(&self) -> &'static str;
+    /// Whether the backend has `LATERAL` joins. Then a search by distance without words
+    /// goes by place: it finds the distinct places (`lat`, `lng`) of published events in
+    /// the box by skipping from one to the next in the `(lat, lng, starts_at, id)` index,
+    /// measures each place once, and reads only the first page of each place's events in
+    /// date order. Events at one place tie on distance, so these are all it can need; a
+    /// venue with thousands of events costs a page, not a distance and a sort for each.
+    /// Without it, every event in the box is measured and sorted.
+    fn lateral_joins(&self) -> bool {
+        false
+    }
     /// The condition "`e` is published". `narrowed`: a word or place condition will find
     /// the candidates through its own index, so the planner should not start from status.
     fn published(&self, narrowed: bool) -> &'static str {
@@ -458,6 +468,12 @@ pub(crate) fn statement(
     let sort = query.effective_sort();
 
     let n = params.bind(Param::Int(now.as_second()));
+    // See `Dialect::lateral_joins`. Words are left to their own index: a rare word would
+    // make every place's walk in date order long.
+    let by_place = sort == SearchSort::Distance
+        && query.near.is_some()
+        && tokens.is_empty()
+        && dialect.lateral_joins();
     let from_matches = pass.way == Way::FromMatches;
     let narrowed = (!tokens.is_empty() && from_matches) || query.near.is_some();
     let mut filters = vec![
@@ -467,13 +483,18 @@ pub(crate) fn statement(
     let text_filter =
         (!tokens.is_empty()).then(|| dialect.text_match(&mut params, &tokens, pass.tier));
     let mut distance = dialect.null_int().to_owned();
+    // The first of the bounding box's four parameters.
+    let mut in_box = 0;
     if let Some(near) = query.near {
         let (min_lat, max_lat, min_lng, max_lng) = bounding_box(near.point, near.radius_km);
-        let first = params.bind(Param::Real(min_lat));
+        in_box = params.bind(Param::Real(min_lat));
         params.bind(Param::Real(max_lat));
         params.bind(Param::Real(min_lng));
         params.bind(Param::Real(max_lng));
-        filters.push(dialect.in_box(first));
+        if !by_place {
+            // By place, the places are found in the box first.
+            filters.push(dialect.in_box(in_box));
+        }
         let lat = params.bind(Param::Real(near.point.lat));
         let lng = params.bind(Param::Real(near.point.lng));
         distance = dialect.distance_m(lat, lng);
@@ -503,9 +524,12 @@ pub(crate) fn statement(
     }
 
     let mut page_filters: Vec<String> = Vec::new();
+    // Conditions on the places of a search by place (`p`: lat, lng, distance_m).
+    let mut place_filters: Vec<String> = Vec::new();
     if let Some(near) = query.near {
         let n = params.bind(Param::Int((near.radius_km * 1000.0).round() as i64));
         page_filters.push(format!("distance_m <= {}", dialect.param(n)));
+        place_filters.push(format!("p.distance_m <= {}", dialect.param(n)));
     }
     if let Some(key) = pass.after {
         let s = params.bind(Param::Int(key.starts_at));
@@ -528,6 +552,14 @@ pub(crate) fn statement(
                     "(distance_m > {d} OR (distance_m = {d} AND {}))",
                     by_date("starts_key", "id")
                 ));
+                if by_place {
+                    // Inside each place's walk too, so its first rows are after the key.
+                    place_filters.push(format!("p.distance_m >= {d}"));
+                    filters.push(format!(
+                        "(p.distance_m > {d} OR {})",
+                        by_date("e.starts_at", "e.id")
+                    ));
+                }
             }
         }
     }
@@ -567,12 +599,50 @@ pub(crate) fn statement(
     } else {
         format!("WHERE {}", page_filters.join(" AND "))
     };
+    let hits = if by_place {
+        let p = |k: usize| dialect.param(in_box + k);
+        format!(
+            "RECURSIVE places AS (
+                (SELECT e.lat, e.lng FROM events e
+                 WHERE e.status = 'published' AND e.lat >= {min_lat} AND e.lat <= {max_lat}
+                 ORDER BY e.lat, e.lng LIMIT 1)
+                UNION ALL
+                SELECT next.lat, next.lng FROM places q CROSS JOIN LATERAL (
+                    SELECT e.lat, e.lng FROM events e
+                    WHERE e.status = 'published' AND (e.lat, e.lng) > (q.lat, q.lng)
+                      AND e.lat <= {max_lat}
+                    ORDER BY e.lat, e.lng LIMIT 1
+                ) next
+            ), near AS (
+                SELECT e.lat, e.lng, {distance} AS distance_m FROM places e
+                WHERE e.lng >= {min_lng} AND e.lng <= {max_lng}
+            ), hits AS (
+                SELECT x.id, x.starts_key, p.distance_m
+                FROM near p CROSS JOIN LATERAL (
+                    SELECT e.id AS id, e.starts_at AS starts_key FROM events e
+                    WHERE e.lat = p.lat AND e.lng = p.lng AND {conditions}
+                    ORDER BY e.starts_at, e.id LIMIT {limit}
+                ) x
+                WHERE {place_filters}
+            )",
+            min_lat = p(0),
+            max_lat = p(1),
+            min_lng = p(2),
+            max_lng = p(3),
+            limit = dialect.param(limit),
+            place_filters = place_filters.join(" AND "),
+        )
+    } else {
+        format!(
+            "hits AS {materialized}(
+                SELECT e.id AS id, e.starts_at AS starts_key, {distance} AS distance_m
+                FROM {source}
+                WHERE {conditions}
+            )"
+        )
+    };
     let sql = format!(
-        "WITH hits AS {materialized}(
-            SELECT e.id AS id, e.starts_at AS starts_key, {distance} AS distance_m
-            FROM {source}
-            WHERE {conditions}
-        ), page AS (
+        "WITH {hits}, page AS (
             SELECT id, starts_key, distance_m FROM hits {page_where}
             ORDER BY {order_hits} LIMIT {limit}
         )

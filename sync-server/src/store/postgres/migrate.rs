@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync",
         sql: include_str!("../../../../migrations/server/postgres/0011_sync.sql"),
     },
+    Migration {
+        version: 12,
+        name: "geo_search",
+        sql: include_str!("../../../../migrations/server/postgres/0012_geo_search.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

@@ -1,6 +1,8 @@
 //! Event search in PostgreSQL: a GIN index on `search_vector` (the tokens of
-//! `search_text`) for words and a GiST index on `point(lng, lat)` for the bounding box,
-//! both partial on published events. The statement itself is shared with SQLite
+//! `search_text`) for words, a GiST index on `point(lng, lat)` for the bounding box of
+//! other searches near a point, and a B-tree on `(lat, lng, starts_at, id)` for searches
+//! by distance without words, which go place by place (`Dialect::lateral_joins`); all
+//! partial on published events. The statement itself is shared with SQLite
 //! (`store::search::statement`).
 
 use super::PgStore;
@@ -80,6 +82,10 @@ impl Dialect for Postgres {
 
     fn null_int(&self) -> &'static str {
         "NULL::bigint"
+    }
+
+    fn lateral_joins(&self) -> bool {
+        true
     }
 }
 

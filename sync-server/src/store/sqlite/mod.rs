@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync",
         sql: include_str!("../../../../migrations/server/sqlite/0011_sync.sql"),
     },
+    Migration {
+        version: 12,
+        name: "geo_search",
+        sql: include_str!("../../../../migrations/server/sqlite/0012_geo_search.sql"),
+    },
 ];
 
 /// The database file's name inside the data directory.

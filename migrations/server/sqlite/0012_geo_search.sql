@@ -1,0 +1,3 @@
+-- Nothing to do: SQLite measures every event in the box with its R*Tree (events_geo) and
+-- has no LATERAL join to read a place's events by date. The number keeps both backends at
+-- the same schema version as ../postgres/0012_geo_search.sql.
