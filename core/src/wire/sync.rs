@@ -420,7 +420,7 @@ pub struct MyTicket {
 pub struct Mutation {
     /// Made by the device.
     pub id: Uuid,
-    /// Increasing per device (gaps allowed); the server applies a number once, in order.
+    /// 1, 2, 3… per device, with no gaps: the server applies each number once, in order.
     #[serde(with = "super::u64_string")]
     #[cfg_attr(test, ts(type = "string"))]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -470,6 +470,9 @@ pub enum MutationOutcome {
     Applied,
     /// Its number was applied before (a retried push): nothing happened again.
     Duplicate,
+    /// An earlier number has not arrived yet (pushes overtook each other): nothing
+    /// happened; keep it and push it again after the earlier ones.
+    Deferred,
     /// It can never apply (bad data, no permission). The server moved past it; the device
     /// drops it and tells its user.
     Rejected {

@@ -184,6 +184,8 @@ pub struct PushOp {
 pub enum PushOutcome {
     Applied,
     Duplicate,
+    /// Not the device's next number: an earlier one is missing.
+    Deferred,
     Rejected(ErrorCode),
 }
 
@@ -221,7 +223,8 @@ pub trait SyncStore: Send + Sync {
     -> Result<Option<CredentialEvent>, StoreError>;
 
     /// Applies a device's mutations in order, each number at most once, in one
-    /// transaction; rejected ones still advance the device. Scans are recorded
+    /// transaction: only the device's next number applies; lower ones are duplicates,
+    /// higher ones wait (deferred) for the missing ones. Rejected ones still advance. Scans are recorded
     /// idempotently and the conflicts of every ticket they touch recomputed.
     async fn push(
         &self,
@@ -239,6 +242,17 @@ pub trait SyncStore: Send + Sync {
         marks: HashMap<Uuid, u64>,
         limit: u32,
     ) -> Result<(Vec<ScanRecord>, bool), StoreError>;
+}
+
+/// What to do with mutation `number` of a device that has applied up to `last`.
+pub(crate) fn sequence(number: u64, last: u64) -> Option<PushOutcome> {
+    if number <= last {
+        Some(PushOutcome::Duplicate)
+    } else if number > last + 1 {
+        Some(PushOutcome::Deferred)
+    } else {
+        None
+    }
 }
 
 /// Cuts a page from `limit + 1` rows read in version order.

@@ -275,7 +275,7 @@ async fn pushes_apply_each_number_once_and_move_past_rejected_mutations(store: A
             },
         },
         op(
-            5,
+            3,
             event_id,
             scan(device, 2, event_ref, serial, 2_000, ScanEffect::Refused),
         ),
@@ -303,11 +303,34 @@ async fn pushes_apply_each_number_once_and_move_past_rejected_mutations(store: A
         vec![PushOutcome::Duplicate; 3],
         "a retried push changes nothing"
     );
+    // A push that overtook the one before it waits for it instead of skipping it.
+    let later = op(
+        5,
+        event_id,
+        scan(device, 4, event_ref, serial, 4_000, ScanEffect::Refused),
+    );
+    let earlier = op(
+        4,
+        event_id,
+        scan(device, 3, event_ref, serial, 3_000, ScanEffect::Refused),
+    );
+    let overtaking = store
+        .push(device, staff, vec![later.clone()], now())
+        .await
+        .expect("push")
+        .expect("accepted");
+    assert_eq!(overtaking, vec![PushOutcome::Deferred]);
+    let in_order = store
+        .push(device, staff, vec![earlier, later], now())
+        .await
+        .expect("push")
+        .expect("accepted");
+    assert_eq!(in_order, vec![PushOutcome::Applied; 2]);
     let (scans, more) = store
         .scans_after(event_id, HashMap::new(), 10)
         .await
         .expect("scans");
-    assert_eq!(scans.len(), 2);
+    assert_eq!(scans.len(), 4);
     assert!(!more);
     assert_eq!(
         scans[0],
@@ -320,7 +343,10 @@ async fn pushes_apply_each_number_once_and_move_past_rejected_mutations(store: A
         .scans_after(event_id, HashMap::from([(device, 1)]), 10)
         .await
         .expect("scans");
-    assert_eq!(beyond.iter().map(|s| s.seq).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(
+        beyond.iter().map(|s| s.seq).collect::<Vec<_>>(),
+        vec![2, 3, 4]
+    );
     let (first_only, more) = store
         .scans_after(event_id, HashMap::new(), 1)
         .await

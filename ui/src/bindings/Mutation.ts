@@ -10,6 +10,6 @@ export type Mutation = {
  */
 id: string, 
 /**
- * Increasing per device (gaps allowed); the server applies a number once, in order.
+ * 1, 2, 3… per device, with no gaps: the server applies each number once, in order.
  */
 number: string, op: MutationOp, };

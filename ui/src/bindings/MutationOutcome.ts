@@ -4,4 +4,4 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * How the server took one mutation.
  */
-export type MutationOutcome = { "outcome": "applied" } | { "outcome": "duplicate" } | { "outcome": "rejected", code: ErrorCode, message: string, };
+export type MutationOutcome = { "outcome": "applied" } | { "outcome": "duplicate" } | { "outcome": "deferred" } | { "outcome": "rejected", code: ErrorCode, message: string, };

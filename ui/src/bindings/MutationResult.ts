@@ -4,4 +4,4 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * The answer to one mutation of a push, in the push's order.
  */
-export type MutationResult = { id: string, number: string, } & ({ "outcome": "applied" } | { "outcome": "duplicate" } | { "outcome": "rejected", code: ErrorCode, message: string, });
+export type MutationResult = { id: string, number: string, } & ({ "outcome": "applied" } | { "outcome": "duplicate" } | { "outcome": "deferred" } | { "outcome": "rejected", code: ErrorCode, message: string, });

@@ -233,8 +233,9 @@ pub async fn door_scans(
     operation_id = "sync_push",
     tag = "sync",
     summary = "Send a device's queued mutations (door scans)",
-    description = "Each mutation number of a device is applied at most once, in order; a \
-        repeated push answers `duplicate`. A mutation that can never apply is answered \
+    description = "A device numbers its mutations 1, 2, 3…; each number is applied at most \
+        once, in order: a repeated push answers `duplicate`, a push that overtook an earlier \
+        one `deferred` (push it again after). A mutation that can never apply is answered \
         `rejected` with a code and still consumed, so it cannot block the queue. A device \
         belongs to the account that first pushed from it.",
     request_body = PushRequest,

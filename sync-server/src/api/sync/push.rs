@@ -1,6 +1,6 @@
 //! A device's push: each mutation checked (is it this device's, may the caller scan for
 //! that event), then handed to the store, which applies each number at most once, in
-//! order. A mutation that can never apply is answered `rejected` and still consumed, so
+//! order (a push that overtook an earlier one is deferred, not lost). A mutation that can never apply is answered `rejected` and still consumed, so
 //! it cannot block the device's queue.
 
 use crate::api::AppState;
@@ -130,6 +130,7 @@ pub(super) async fn push(
             outcome: match outcome {
                 PushOutcome::Applied => MutationOutcome::Applied,
                 PushOutcome::Duplicate => MutationOutcome::Duplicate,
+                PushOutcome::Deferred => MutationOutcome::Deferred,
                 PushOutcome::Rejected(code) => MutationOutcome::Rejected {
                     code,
                     message: localizer().message(lang, code.message_id(), &[]),

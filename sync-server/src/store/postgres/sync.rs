@@ -11,7 +11,7 @@ use crate::store::rows::EventRow;
 use crate::store::sync::{
     ConflictRow, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogRow, PageData, PushItem,
     PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead, ScopeKey, ScopeKind,
-    SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page, log_key, put,
+    SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page, log_key, put, sequence,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -388,8 +388,8 @@ impl SyncStore for PgStore {
             let mut outcomes = Vec::with_capacity(ops.len());
             let mut touched: BTreeSet<(Uuid, u32)> = BTreeSet::new();
             for op in ops {
-                if op.number <= last {
-                    outcomes.push(PushOutcome::Duplicate);
+                if let Some(skipped) = sequence(op.number, last) {
+                    outcomes.push(skipped);
                     continue;
                 }
                 last = op.number;
