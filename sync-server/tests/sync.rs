@@ -747,3 +747,105 @@ async fn a_reader_never_skips_a_version_whose_writer_commits_late() {
         "the version taken first is the one that was held"
     );
 }
+
+#[tokio::test]
+async fn a_ticket_revoked_while_a_door_is_offline_is_refused_after_sync_and_the_admission_before_is_flagged_not_lost()
+ {
+    let server = start_server(None);
+    let store: Arc<dyn Store> =
+        Arc::new(hafla_server::store::SqliteStore::open(server.data_dir.path()).unwrap());
+    let w = world(server, store.clone(), 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut door, event_ref) = w.door_device(&dir, "gate").await;
+    let (_, _, cursor) = pull_all(&w.server, &w.door_path(), Some(&w.staff), 100).await;
+    // The holder gives the ticket away while the door is offline: the old one is revoked.
+    let (serial, text) = w
+        .credentials
+        .iter()
+        .next()
+        .map(|(s, t)| (*s, t.clone()))
+        .unwrap();
+    let ticket = store
+        .tickets_of_holder(buyer_of(&w).await, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.serial == serial)
+        .unwrap();
+    let (_, friend) = register(&w.server, "friend@example.jo").await;
+    store
+        .transfer_ticket(ticket.id, ticket.holder_id, friend, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    // Offline, the door still admits it: it has not heard.
+    let (verdict, record) = door
+        .scan(event_ref, &text, "gate", Direction::In, w.starts_at)
+        .unwrap();
+    assert!(verdict.is_admitted());
+    assert_eq!(
+        w.push(door.device_id(), &[record.clone()]).await,
+        vec![MutationOutcome::Applied]
+    );
+    // Syncing brings the revocation: the same ticket is refused from now on.
+    let (status, body) = w
+        .server
+        .call(
+            Method::GET,
+            &format!("{}?cursor={cursor}", w.door_path()),
+            Some(&w.staff),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let page: SyncPage = serde_json::from_value(body).unwrap();
+    let revoked: DoorTicket = page
+        .rows
+        .iter()
+        .find(|r| r.kind == RowKind::Ticket && r.key == serial.to_string())
+        .and_then(|r| r.decode().unwrap())
+        .expect("the revoked ticket's row");
+    let revocation = revoked.revoked.expect("revoked");
+    door.revoke(event_ref, serial, revocation.reason, revocation.at)
+        .unwrap();
+    let (again, _) = door
+        .scan(event_ref, &text, "gate", Direction::In, w.starts_at)
+        .unwrap();
+    assert_eq!(again.key(), "revoked");
+    // The admission made before the revocation reached the door is kept and flagged.
+    let flagged: Vec<DoorConflict> = page
+        .rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Conflict)
+        .filter_map(|r| r.decode().unwrap())
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].scan.scan_id, record.id);
+    assert_eq!(
+        flagged[0].kind,
+        hafla_core::wire::sync::ConflictKind::AdmittedAfterRevocation
+    );
+    assert!(
+        w.all_scans(10).await.iter().any(|s| s.id == record.id),
+        "not lost"
+    );
+}
+
+/// The buyer of the world's tickets.
+async fn buyer_of(w: &World) -> Uuid {
+    let (status, body) = w
+        .server
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({ "email": "rania@example.jo", "password": "a long enough password" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    let (_, me) = w
+        .server
+        .call(Method::GET, "/api/v1/me", Some(token), None)
+        .await;
+    Uuid::parse_str(me["id"].as_str().unwrap()).unwrap()
+}
