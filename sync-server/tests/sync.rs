@@ -323,7 +323,7 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 async fn three_doors_converge(w: World, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let mut doors = vec![
+    let mut doors = [
         ("north", w.door_device(&dir, "north").await),
         ("south", w.door_device(&dir, "south").await),
         ("vip", w.door_device(&dir, "vip").await),
@@ -783,7 +783,8 @@ async fn a_ticket_revoked_while_a_door_is_offline_is_refused_after_sync_and_the_
         .unwrap();
     assert!(verdict.is_admitted());
     assert_eq!(
-        w.push(door.device_id(), &[record.clone()]).await,
+        w.push(door.device_id(), std::slice::from_ref(&record))
+            .await,
         vec![MutationOutcome::Applied]
     );
     // Syncing brings the revocation: the same ticket is refused from now on.

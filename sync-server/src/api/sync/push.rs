@@ -83,17 +83,21 @@ pub(super) async fn push(
                 }
             }
             MutationOp::Scan { scan } => {
-                if !allowed.contains_key(&scan.event_ref) {
-                    let verdict = match state.store.credential_event(scan.event_ref).await? {
-                        None => Err(ErrorCode::InvalidScan),
-                        Some(e) if may_scan(state, caller, e.organization_id).await? => {
-                            Ok(e.event_id)
-                        }
-                        Some(_) => Err(ErrorCode::Forbidden),
-                    };
-                    allowed.insert(scan.event_ref, verdict);
-                }
-                match allowed[&scan.event_ref] {
+                let verdict = match allowed.get(&scan.event_ref) {
+                    Some(known) => *known,
+                    None => {
+                        let verdict = match state.store.credential_event(scan.event_ref).await? {
+                            None => Err(ErrorCode::InvalidScan),
+                            Some(e) if may_scan(state, caller, e.organization_id).await? => {
+                                Ok(e.event_id)
+                            }
+                            Some(_) => Err(ErrorCode::Forbidden),
+                        };
+                        allowed.insert(scan.event_ref, verdict);
+                        verdict
+                    }
+                };
+                match verdict {
                     Ok(event_id) => PushItem::Scan {
                         event_id,
                         scan: scan.clone(),
