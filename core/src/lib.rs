@@ -24,6 +24,8 @@ pub mod local_store;
 pub mod qr;
 #[cfg(feature = "sqlite")]
 pub mod sqlite_migrations;
+#[cfg(feature = "client")]
+pub mod sync;
 
 pub use bilingual::{Bilingual, Lang};
 pub use money::{Currency, Money};
