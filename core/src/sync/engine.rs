@@ -673,6 +673,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_throttled_pull_waits_at_least_what_retry_after_says_then_succeeds() {
+        let peer = Peer::start().await;
+        publish_catalog(&peer, 2);
+        let d = device(&peer.url, 10);
+        peer.with(|s| s.pull_failures.push_back((429, Some(1))));
+        let started = std::time::Instant::now();
+        let report = d.engine.pull(SyncTarget::Catalog).await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(report.held, 2);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_reported_at_once_and_not_retried() {
+        let peer = Peer::start().await;
+        let d = device(&peer.url, 10);
+        peer.with(|s| s.pull_failures.extend([(403, None), (403, None)]));
+        let err = d.engine.pull(SyncTarget::Me).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Forbidden);
+        assert_eq!(peer.with(|s| s.cursors_asked.len()), 1);
+        assert_eq!(*d.engine.connectivity().borrow(), Connectivity::Online);
+    }
+
+    #[tokio::test]
     async fn a_server_that_keeps_resetting_is_an_error_not_a_loop() {
         let peer = Peer::start().await;
         publish_catalog(&peer, 25);

@@ -1170,6 +1170,82 @@ mod tests {
     }
 
     #[test]
+    fn my_tickets_are_readable_offline_with_the_text_their_qr_code_shows() {
+        let (_dir, _path, mut db) = open();
+        let (ticket, event) = (Uuid::now_v7(), Uuid::now_v7());
+        let data = serde_json::json!({
+            "ticket": {
+                "id": ticket, "order_id": Uuid::now_v7(), "event_id": event,
+                "ticket_type_id": Uuid::now_v7(), "serial": 9, "valid": true,
+                "issued_at": "2026-12-01T10:00:00Z"
+            },
+            "ticket_type": {"ar": "عادي", "en": "General"},
+            "event": event_json(event, "حفلة", "Concert", "2027-01-01T18:00:00Z"),
+            "event_status": "published",
+            "credential": {
+                "ticket_id": ticket, "text": "HF:ABC",
+                "valid_from": "2027-01-01T16:00:00Z", "valid_until": "2027-01-02T02:00:00Z"
+            }
+        });
+        db.apply_page(&page(
+            Scope::Me,
+            vec![row(RowKind::MyTicket, &ticket.to_string(), 1, Some(data))],
+            "c1",
+        ))
+        .unwrap();
+        let mine = db.my_tickets().unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].ticket.serial, 9);
+        assert_eq!(mine[0].credential.as_ref().unwrap().text, "HF:ABC");
+        db.apply_page(&page(
+            Scope::Me,
+            vec![row(RowKind::MyTicket, &ticket.to_string(), 2, None)],
+            "c2",
+        ))
+        .unwrap();
+        assert!(
+            db.my_tickets().unwrap().is_empty(),
+            "transferred away: gone"
+        );
+    }
+
+    #[test]
+    fn conflicts_flagged_by_the_server_are_listed_and_counted_for_staff() {
+        let (_dir, _path, mut db) = open();
+        let f = DoorFixture::new();
+        let scan_id = Uuid::now_v7();
+        let place = |id: Uuid, gate: &str| {
+            serde_json::json!({"scan_id": id, "device_id": Uuid::now_v7(), "gate": gate,
+                               "at": "2026-12-20T18:00:00Z"})
+        };
+        let conflict = serde_json::json!({
+            "kind": "double_admission", "ticket_serial": 4,
+            "scan": place(scan_id, "South"), "first": place(Uuid::now_v7(), "North")
+        });
+        db.apply_page(&page(
+            Scope::Door(f.event),
+            vec![
+                row(
+                    RowKind::DoorEvent,
+                    &f.event.to_string(),
+                    1,
+                    Some(f.door_event_json()),
+                ),
+                row(RowKind::Conflict, &scan_id.to_string(), 2, Some(conflict)),
+            ],
+            "c1",
+        ))
+        .unwrap();
+        let conflicts = db.door_conflicts(f.event_ref).unwrap();
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(
+            (conflicts[0].ticket_serial, conflicts[0].scan.gate.as_str()),
+            (4, "South")
+        );
+        assert_eq!(db.door_status(f.event_ref).unwrap().conflicts, 1);
+    }
+
+    #[test]
     fn outbox_numbers_are_never_reused_after_the_outbox_empties() {
         let (_dir, path, mut db) = open();
         let f = DoorFixture::new();

@@ -35,6 +35,8 @@ pub struct PeerState {
     pub pages_served: usize,
     /// Answer pulls with 503 once this many pages were served.
     pub fail_after_pages: Option<usize>,
+    /// Pulls answered with these statuses (and `Retry-After` seconds) first, in order.
+    pub pull_failures: std::collections::VecDeque<(u16, Option<u64>)>,
     /// Every page says reset.
     pub always_reset: bool,
     /// The next this many last pages carry a wrong digest.
@@ -139,6 +141,27 @@ fn page(state: &Shared, headers: &HeaderMap, scope: &str, Query(q): Params) -> R
     s.cursors_asked.push(cursor.clone());
     if s.fail_after_pages.is_some_and(|n| s.pages_served >= n) {
         return unavailable();
+    }
+    if let Some((status, retry_after)) = s.pull_failures.pop_front() {
+        let mut response = (
+            StatusCode::from_u16(status).unwrap(),
+            Json(ErrorBody {
+                code: if status == 403 {
+                    ErrorCode::Forbidden
+                } else {
+                    ErrorCode::RateLimited
+                },
+                message: "no".into(),
+                details: None,
+            }),
+        )
+            .into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", secs.to_string().parse().unwrap());
+        }
+        return response;
     }
     let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(2_000);
     let epoch = s.epoch;
