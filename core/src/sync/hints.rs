@@ -266,4 +266,66 @@ mod tests {
         let events = p.push(b"\n\n");
         assert!(events[0].data.len() < MAX_LINE);
     }
+
+    #[tokio::test]
+    async fn the_listener_reconnects_after_each_stream_ends_and_hears_every_hint() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", server.local_addr().unwrap());
+        tokio::spawn(async move {
+            for version in 1..=3u64 {
+                let (mut socket, _) = server.accept().await.unwrap();
+                let mut request = vec![0u8; 4096];
+                let read = socket.read(&mut request).await.unwrap();
+                let request = String::from_utf8_lossy(&request[..read]).into_owned();
+                assert!(request.contains("scopes=catalog"), "{request}");
+                assert!(request.contains("text/event-stream"), "{request}");
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+                let body = format!(
+                    ": keep-alive\n\nevent: hint\ndata: {{\"scope\":\"catalog\",\"version\":\"{version}\"}}\n\n"
+                );
+                let (a, b) = body.as_bytes().split_at(body.len() / 2);
+                socket.write_all(head.as_bytes()).await.unwrap();
+                socket.write_all(a).await.unwrap();
+                socket.flush().await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                socket.write_all(b).await.unwrap();
+                // Closing ends the stream: the listener must come back. The last one stays
+                // open, so the listener stays connected (and online) until told to stop.
+                if version == 3 {
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                }
+            }
+        });
+        let client = SyncClient::new(&url, crate::Lang::En, None).unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        let (stop, shutdown) = watch::channel(false);
+        let monitor = ConnectivityMonitor::default();
+        let retry = RetryPolicy {
+            base: std::time::Duration::from_millis(1),
+            cap: std::time::Duration::from_millis(5),
+            max_attempts: None,
+        };
+        let task = tokio::spawn(listen(
+            client,
+            vec![Scope::Catalog],
+            tx,
+            monitor.clone(),
+            retry,
+            shutdown,
+        ));
+        for want in 1..=3 {
+            let hint = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+                .await
+                .expect("a hint in time")
+                .unwrap();
+            assert_eq!(hint.version, want);
+        }
+        assert_eq!(monitor.current(), Connectivity::Online);
+        stop.send(true).unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), task)
+            .await
+            .expect("the listener stops when told")
+            .unwrap();
+    }
 }
