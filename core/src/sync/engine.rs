@@ -94,6 +94,8 @@ pub struct EngineConfig {
     pub round_retry: RetryPolicy,
     /// [`SyncEngine::run`] syncs everything this often even without hints.
     pub resync_every: Duration,
+    /// [`SyncEngine::run`] asks for other doors' scans this often.
+    pub scans_every: Duration,
 }
 
 impl Default for EngineConfig {
@@ -109,6 +111,7 @@ impl Default for EngineConfig {
                 max_attempts: None,
             },
             resync_every: Duration::from_secs(300),
+            scans_every: Duration::from_secs(10),
         }
     }
 }
@@ -264,6 +267,7 @@ impl SyncEngine {
             held: 0,
             total: 0,
         };
+        let started_whole = self.db().state(scope)?.complete;
         loop {
             let mut reset_seen = false;
             let digest = loop {
@@ -313,9 +317,16 @@ impl SyncEngine {
                     report.refetched = true;
                     continue;
                 }
-                self.db()
-                    .mark_complete(scope, jiff::Timestamp::now().as_second())?;
                 report.verified = true;
+            }
+            let verified_at = report.verified.then(|| jiff::Timestamp::now().as_second());
+            self.db().mark_complete(scope, verified_at)?;
+            if matches!(scope, Scope::Door(_))
+                && (!started_whole || report.resets > 0 || report.refetched)
+            {
+                // The scope was (re)built from the start: what the door kept for its
+                // verifier meanwhile gives way to exactly what the server sent.
+                self.db().rebuild_door(scope)?;
             }
             let state = self.db().state(scope)?;
             report.held = state.rows;
@@ -416,8 +427,9 @@ impl SyncEngine {
     }
 
     /// Keeps `targets` in sync until `shutdown` turns true: everything at start and every
-    /// `resync_every`, a scope whenever its hint arrives, the outbox whenever nudged. A
-    /// failed round is tried again after a jittered, growing wait.
+    /// `resync_every`, a scope whenever its hint arrives, the outbox whenever nudged, and
+    /// the doors' scans every `scans_every` (other doors' scans are not scope rows, so no
+    /// hint announces them). A failed round is tried again after a jittered, growing wait.
     pub async fn run(
         self: Arc<Self>,
         targets: Vec<SyncTarget>,
@@ -433,14 +445,23 @@ impl SyncEngine {
             self.config.round_retry,
             shutdown.clone(),
         ));
-        let mut due: HashSet<SyncTarget> = targets.iter().copied().collect();
-        let mut push_due = true;
+        let mut work = Work {
+            push: true,
+            pulls: targets.iter().copied().collect(),
+            scans: true,
+        };
         let mut backoff = Backoff::from_policy(&self.config.round_retry);
+        let mut resync = tokio::time::interval(self.config.resync_every);
+        let mut scans = tokio::time::interval(self.config.scans_every);
+        for timer in [&mut resync, &mut scans] {
+            // A round longer than a period must not be followed by a burst of rounds.
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            timer.tick().await;
+        }
         while !*shutdown.borrow() {
-            if push_due || !due.is_empty() {
-                match self.round(&mut due, push_due).await {
+            if !work.is_empty() {
+                match self.round(&targets, &mut work).await {
                     Ok(()) => {
-                        push_due = false;
                         backoff.reset();
                         self.last_error.send_replace(None);
                     }
@@ -461,33 +482,80 @@ impl SyncEngine {
             tokio::select! {
                 hint = hint_rx.recv() => {
                     let Some(hint) = hint else { break };
-                    due.extend(targets.iter().filter(|t| t.scope() == hint.scope));
+                    work.hinted(&targets, hint.scope);
                     while let Ok(hint) = hint_rx.try_recv() {
-                        due.extend(targets.iter().filter(|t| t.scope() == hint.scope));
+                        work.hinted(&targets, hint.scope);
                     }
                 }
-                _ = self.nudge.notified() => push_due = true,
-                _ = tokio::time::sleep(self.config.resync_every) => {
-                    due.extend(targets.iter().copied());
+                _ = self.nudge.notified() => work.push = true,
+                _ = resync.tick() => {
+                    work.push = true;
+                    work.pulls.extend(targets.iter().copied());
                 }
+                _ = scans.tick() => work.scans = true,
                 _ = shutdown.changed() => break,
             }
         }
         listener.abort();
     }
 
-    /// Pushes when asked, then syncs each due target; a target leaves `due` only once it
-    /// synced.
-    async fn round(&self, due: &mut HashSet<SyncTarget>, push: bool) -> Result<(), SyncError> {
-        if push {
-            self.push().await?;
+    /// Does what `work` asks, each part on its own (a push refused does not keep the door
+    /// list from updating); what succeeded leaves `work`, the first error is returned.
+    async fn round(&self, targets: &[SyncTarget], work: &mut Work) -> Result<(), SyncError> {
+        let mut first_error = None;
+        if work.push {
+            match self.push().await {
+                Ok(_) => work.push = false,
+                Err(e) => first_error = Some(e),
+            }
         }
-        let pending: Vec<SyncTarget> = due.iter().copied().collect();
-        for target in pending {
-            self.sync(target).await?;
-            due.remove(&target);
+        let pulls: Vec<SyncTarget> = work.pulls.iter().copied().collect();
+        for target in pulls {
+            match self.pull(target).await {
+                Ok(_) => {
+                    work.pulls.remove(&target);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
         }
-        Ok(())
+        if work.scans && self.door.is_some() {
+            let mut failed = false;
+            for target in targets {
+                if let SyncTarget::Door { org, event } = *target {
+                    match self.pull_scans(org, event).await {
+                        Ok(_) | Err(SyncError::NoDoorEvent { .. }) => {}
+                        Err(e) => {
+                            failed = true;
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            work.scans = failed;
+        } else {
+            work.scans = false;
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// What a round of [`SyncEngine::run`] still has to do.
+struct Work {
+    push: bool,
+    pulls: HashSet<SyncTarget>,
+    scans: bool,
+}
+
+impl Work {
+    fn is_empty(&self) -> bool {
+        !self.push && self.pulls.is_empty() && !self.scans
+    }
+
+    fn hinted(&mut self, targets: &[SyncTarget], scope: Scope) {
+        self.pulls
+            .extend(targets.iter().filter(|t| t.scope() == scope));
     }
 }
 
@@ -948,6 +1016,61 @@ mod tests {
         let rx = online.engine.connectivity();
         online.engine.pull(SyncTarget::Catalog).await.unwrap();
         assert_eq!(*rx.borrow(), Connectivity::Online);
+    }
+
+    #[tokio::test]
+    async fn a_running_door_learns_another_doors_scan_without_any_hint() {
+        let peer = Peer::start().await;
+        let fixture = DoorFixture::new();
+        peer.with(|s| fixture.publish(s, 3));
+        let mut north = device(&peer.url, 100);
+        Arc::get_mut(&mut north.engine).unwrap().config.scans_every = Duration::from_millis(20);
+        let south = device(&peer.url, 100);
+        let (stop, shutdown) = watch::channel(false);
+        let running = tokio::spawn(north.engine.clone().run(vec![fixture.target()], shutdown));
+
+        south.engine.sync(fixture.target()).await.unwrap();
+        let (verdict, _) = south
+            .door
+            .lock()
+            .unwrap()
+            .scan(
+                fixture.event_ref,
+                &fixture.ticket(1),
+                "South",
+                Direction::In,
+                fixture.now,
+            )
+            .unwrap();
+        assert!(verdict.is_admitted());
+        south.engine.push().await.unwrap();
+
+        let mut verdict = "";
+        for _ in 0..300 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let door = north.door.lock().unwrap();
+            if door.admitted_count(fixture.event_ref).unwrap() == 1 {
+                drop(door);
+                verdict = north
+                    .door
+                    .lock()
+                    .unwrap()
+                    .scan(
+                        fixture.event_ref,
+                        &fixture.ticket(1),
+                        "North",
+                        Direction::In,
+                        fixture.now,
+                    )
+                    .unwrap()
+                    .0
+                    .key();
+                break;
+            }
+        }
+        assert_eq!(verdict, "already_admitted");
+        stop.send(true).unwrap();
+        running.await.unwrap();
     }
 
     #[tokio::test]

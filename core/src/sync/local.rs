@@ -53,7 +53,8 @@ pub struct ScopeState {
     pub total: u64,
     /// Live rows held here.
     pub rows: u64,
-    /// A pull reached the last page and the digests agreed.
+    /// A pull reached the last page since the scope was last started over (and the digests
+    /// agreed, when the server sent one).
     pub complete: bool,
     /// When the digests last agreed (Unix seconds).
     pub digest_checked_at: Option<i64>,
@@ -177,8 +178,9 @@ impl SyncDb {
         Ok(digest)
     }
 
-    /// Forgets everything held of `scope` (rows, projections, cursor): the next pull starts
-    /// from the beginning.
+    /// Forgets what is held of `scope` (rows, projections, cursor): the next pull starts
+    /// from the beginning. A door scope keeps what its verifier reads until
+    /// [`SyncDb::rebuild_door`].
     pub fn drop_scope(&mut self, scope: Scope) -> Result<(), LocalError> {
         let tx = self.conn.transaction()?;
         drop_scope_tx(&tx, scope)?;
@@ -186,11 +188,43 @@ impl SyncDb {
         Ok(())
     }
 
-    /// Records that the scope's digest matched the server's at `at` (Unix seconds).
-    pub fn mark_complete(&mut self, scope: Scope, at: i64) -> Result<(), LocalError> {
+    /// Makes a door scope's door tables exactly what its synced rows say, in one
+    /// transaction: what a drop or reset kept for the verifier's sake and the server no
+    /// longer has goes now. Run after a pull that started the scope over completed.
+    pub fn rebuild_door(&mut self, scope: Scope) -> Result<(), LocalError> {
+        let tx = self.conn.transaction()?;
+        let Some(event_ref) = read_state(&tx, scope)?.event_ref else {
+            return Ok(());
+        };
+        drop_door_projection(&tx, event_ref)?;
+        let has_event: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sync_rows WHERE scope = ?1 AND kind = 'door_event')",
+            [scope.to_string()],
+            |r| r.get(0),
+        )?;
+        if has_event {
+            reproject_door(&tx, scope, event_ref)?;
+        } else {
+            tx.execute(
+                "UPDATE sync_state SET event_ref = NULL WHERE scope = ?1",
+                [scope.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that a pull of the scope reached its last page, and when the digests matched
+    /// (Unix seconds) if the server sent one.
+    pub fn mark_complete(
+        &mut self,
+        scope: Scope,
+        verified_at: Option<i64>,
+    ) -> Result<(), LocalError> {
         self.conn.execute(
-            "UPDATE sync_state SET complete = 1, digest_checked_at = ?2 WHERE scope = ?1",
-            params![scope.to_string(), at],
+            "UPDATE sync_state SET complete = 1, digest_checked_at = coalesce(?2, digest_checked_at)
+             WHERE scope = ?1",
+            params![scope.to_string(), verified_at],
         )?;
         Ok(())
     }
@@ -943,14 +977,23 @@ fn drop_scope_tx(tx: &Transaction<'_>, scope: Scope) -> Result<(), LocalError> {
         }
         Scope::Org(_) => {}
         Scope::Door(_) => {
+            // Only the lists the app shows go now. What the verifier reads (the event, its
+            // keys, ticket types and revocations) stays until the refetch is whole
+            // ([`SyncDb::rebuild_door`]): a door that is downloading its list again keeps
+            // admitting, and keeps refusing revoked tickets, meanwhile. The event's number
+            // stays too, so rows of the refetch land in the door tables as they come.
             if let Some(event_ref) = state.event_ref {
-                drop_door_projection(tx, event_ref)?;
+                tx.execute("DELETE FROM door_tickets WHERE event_ref = ?1", [event_ref])?;
+                tx.execute(
+                    "DELETE FROM door_conflicts WHERE event_ref = ?1",
+                    [event_ref],
+                )?;
             }
         }
     }
     tx.execute(
         "UPDATE sync_state SET cursor = NULL, total = 0, rows = 0, complete = 0,
-            digest_checked_at = NULL, event_ref = NULL
+            digest_checked_at = NULL
          WHERE scope = ?1",
         [scope.to_string()],
     )?;
@@ -1119,11 +1162,13 @@ mod tests {
     }
 
     #[test]
-    fn dropping_a_door_scope_forgets_the_door_list_but_keeps_the_scans() {
+    fn a_door_whose_list_is_fetched_again_keeps_refusing_revoked_tickets_meanwhile() {
         let (_dir, path, mut db) = open();
         let f = DoorFixture::new();
         let scope = Scope::Door(f.event);
         let key_id = f.issuer.active().public().key_id.to_string();
+        let revoked =
+            serde_json::json!({"t": 0, "r": {"reason": "refunded", "at": "2026-12-19T00:00:00Z"}});
         db.apply_page(&page(
             scope,
             vec![
@@ -1135,19 +1180,86 @@ mod tests {
                 ),
                 row(RowKind::Key, &key_id, 2, Some(f.key_json())),
                 row(RowKind::Ticket, "1", 3, Some(serde_json::json!({"t": 0}))),
+                row(RowKind::Ticket, "2", 4, Some(revoked.clone())),
+                row(RowKind::Ticket, "3", 5, Some(revoked)),
             ],
             "c1",
         ))
         .unwrap();
         let mut door = DoorStore::open(&path, db.device_id(), Durability::Normal).unwrap();
-        door.scan(f.event_ref, &f.ticket(1), "N", Direction::In, f.now)
-            .unwrap();
+        let mut scan = |serial| {
+            door.scan(f.event_ref, &f.ticket(serial), "N", Direction::In, f.now)
+                .unwrap()
+                .0
+                .key()
+        };
+        assert_eq!(scan(1), "admitted");
+
         db.drop_scope(scope).unwrap();
-        assert_eq!(db.state(scope).unwrap(), ScopeState::default());
+        let state = db.state(scope).unwrap();
+        assert_eq!((state.cursor, state.rows, state.complete), (None, 0, false));
         assert_eq!(db.digest(scope).unwrap(), ScopeDigest::default());
+        assert_eq!(db.door_status(f.event_ref).unwrap().tickets, 0);
+        assert_eq!(scan(2), "revoked", "still refused while the list is away");
+
+        // The refetch: ticket 3 is no longer revoked on the server (say, a mistaken
+        // refund undone) and ticket 2 is not in the first page yet.
+        db.apply_page(&page(
+            scope,
+            vec![
+                row(RowKind::Key, &key_id, 2, Some(f.key_json())),
+                row(RowKind::Ticket, "3", 6, Some(serde_json::json!({"t": 0}))),
+            ],
+            "c2",
+        ))
+        .unwrap();
+        assert_eq!(scan(2), "revoked");
+        db.rebuild_door(scope).unwrap();
+        assert!(
+            db.door_event_refs().unwrap().is_empty(),
+            "the event row never came back: the door forgets the event"
+        );
         let status = db.door_status(f.event_ref).unwrap();
-        assert_eq!((status.tickets, status.admitted), (0, 1));
-        assert_eq!(db.door_event_refs().unwrap(), Vec::<u32>::new());
+        assert_eq!(
+            (status.tickets, status.revoked, status.admitted),
+            (0, 0, 1),
+            "scans are kept"
+        );
+    }
+
+    #[test]
+    fn rebuilding_a_door_makes_its_tables_exactly_what_the_rows_say() {
+        let (_dir, _path, mut db) = open();
+        let f = DoorFixture::new();
+        let scope = Scope::Door(f.event);
+        let revoked =
+            serde_json::json!({"t": 0, "r": {"reason": "refunded", "at": "2026-12-19T00:00:00Z"}});
+        let event = row(
+            RowKind::DoorEvent,
+            &f.event.to_string(),
+            1,
+            Some(f.door_event_json()),
+        );
+        db.apply_page(&page(
+            scope,
+            vec![event.clone(), row(RowKind::Ticket, "2", 2, Some(revoked))],
+            "c1",
+        ))
+        .unwrap();
+        db.drop_scope(scope).unwrap();
+        db.apply_page(&page(
+            scope,
+            vec![
+                event,
+                row(RowKind::Ticket, "2", 3, Some(serde_json::json!({"t": 0}))),
+            ],
+            "c2",
+        ))
+        .unwrap();
+        db.rebuild_door(scope).unwrap();
+        let status = db.door_status(f.event_ref).unwrap();
+        assert_eq!((status.tickets, status.revoked), (1, 0));
+        assert_eq!(db.door_event_refs().unwrap(), [f.event_ref]);
     }
 
     #[test]
