@@ -3,7 +3,8 @@
 //! Always built: money, bilingual text, places, i18n, search text normalization and the wire
 //! types that cross the network. Behind features: `sqlite` (the migration runner both sides
 //! use), `local-store` (the app's offline SQLite copy) and `client` (the sync engine, the HTTP
-//! client of the server and the `hafla-door` command line). The server builds this crate without `client` and `local-store`.
+//! client of the server and the `hafla-door` command line). The server builds this crate
+//! without `client` and `local-store`.
 //!
 //! Architecture invariant: nothing here depends on axum or tauri.
 
