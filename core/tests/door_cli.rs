@@ -17,7 +17,7 @@ const EVENT_REF: u32 = 77;
 const NOW: &str = "2026-12-20T18:00:00Z";
 
 struct Door {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     db: PathBuf,
     issuer: IssuerKeys,
     event: Uuid,
@@ -96,7 +96,7 @@ fn synced_door() -> Door {
     })
     .unwrap();
     Door {
-        _dir: dir,
+        dir,
         db,
         issuer,
         event,
@@ -357,4 +357,159 @@ fn sync_against_a_closed_port_exits_as_unreachable() {
     let err = String::from_utf8(output.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!err.contains("HAFLA_TOKEN=t"));
+}
+
+/// A door list of `tickets` tickets served slowly in pages, whose cursor is the number of
+/// rows sent so far: enough of the sync contract to kill a sync halfway through.
+async fn slow_door_server(door: &Door, tickets: u64) -> String {
+    use axum::extract::Query;
+    use axum::routing::{get, post};
+    use std::collections::HashMap;
+    let public = door.issuer.active().public();
+    let mut rows = vec![
+        row(
+            RowKind::DoorEvent,
+            &door.event.to_string(),
+            1,
+            json!({
+                "event_id": door.event, "event_ref": EVENT_REF, "title": {"ar": "حفلة", "en": "Concert"},
+                "status": "published", "starts_at": "2026-12-20T17:00:00Z",
+                "ends_at": "2026-12-20T23:00:00Z", "time_zone": "Asia/Amman"
+            }),
+        ),
+        row(
+            RowKind::Key,
+            &public.key_id.to_string(),
+            2,
+            json!({
+                "key_id": public.key_id,
+                "public_key": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public.key.as_bytes())
+            }),
+        ),
+    ];
+    for serial in 1..=tickets {
+        rows.push(row(
+            RowKind::Ticket,
+            &serial.to_string(),
+            2 + serial,
+            json!({"t": 0}),
+        ));
+    }
+    let rows = std::sync::Arc::new(rows);
+    let scope = Scope::Door(door.event);
+    let pull = move |Query(q): Query<HashMap<String, String>>| {
+        let rows = rows.clone();
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let from: usize = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+            let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(2_000);
+            let to = (from + limit).min(rows.len());
+            let has_more = to < rows.len();
+            let digest = (!has_more).then(|| {
+                let mut d = hafla_core::wire::sync::ScopeDigest::default();
+                rows.iter().for_each(|r| d.add(r.version));
+                d
+            });
+            axum::Json(SyncPage {
+                scope,
+                reset: false,
+                rows: rows[from..to].to_vec(),
+                cursor: to.to_string(),
+                has_more,
+                total: rows.len() as u64,
+                digest,
+            })
+        }
+    };
+    let router = axum::Router::new()
+        .route("/api/v1/sync/orgs/{org}/door/{event}", get(pull))
+        .route(
+            "/api/v1/sync/orgs/{org}/door/{event}/scans",
+            get(|| async { axum::Json(json!({"scans": [], "has_more": false})) }),
+        )
+        .route(
+            "/api/v1/sync/push",
+            post(|axum::Json(body): axum::Json<Value>| async move {
+                let results: Vec<Value> = body["mutations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|m| json!({"id": m["id"], "number": m["number"], "outcome": "applied"}))
+                    .collect();
+                axum::Json(json!({ "results": results }))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_killed_halfway_leaves_whole_pages_and_the_next_one_finishes_the_list() {
+    use std::io::BufRead;
+    let door = synced_door();
+    let fresh = door.dir.path().join("fresh.db");
+    let url = slow_door_server(&door, 3_000).await;
+    let (org, event) = (Uuid::now_v7().to_string(), door.event.to_string());
+    let args = [
+        "sync",
+        "--server",
+        &url,
+        "--org",
+        &org,
+        "--event",
+        &event,
+        "--db",
+        path(&fresh),
+        "--limit",
+        "97",
+        "--json",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hafla-door"))
+        .args(args)
+        .env("HAFLA_TOKEN", "t")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut progress = 0;
+    for line in stdout.lines() {
+        if line.unwrap().contains("\"progress\"") {
+            progress += 1;
+        }
+        if progress == 7 {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+
+    let db = SyncDb::open(&fresh).unwrap();
+    let state = db.state(Scope::Door(door.event)).unwrap();
+    let held = db.digest(Scope::Door(door.event)).unwrap().count;
+    let cursor: u64 = state.cursor.as_deref().unwrap().parse().unwrap();
+    assert!(held > 0 && held < 3_002, "killed halfway: {held}");
+    assert_eq!(held % 97, 0, "only whole pages: {held}");
+    assert_eq!(
+        (cursor, state.rows),
+        (held, held),
+        "the cursor matches the rows kept"
+    );
+    drop(db);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_hafla-door"))
+        .args(args)
+        .env("HAFLA_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let summary = json_lines(&output).pop().unwrap();
+    assert_eq!(summary["pull"]["held"], 3_002);
+    assert_eq!(summary["pull"]["verified"], true);
+    assert!(
+        summary["pull"]["rows"].as_u64().unwrap() <= 3_002 - held,
+        "resumed where it stopped: {summary}"
+    );
 }
