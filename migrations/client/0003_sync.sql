@@ -99,8 +99,10 @@ CREATE TABLE door_conflicts (
     PRIMARY KEY (event_ref, scan_id)
 ) STRICT, WITHOUT ROWID;
 
--- This device's changes waiting for the server's answer. AUTOINCREMENT: a number is never
--- reused, even after the outbox empties, because the server applies each number once.
+-- This device's changes waiting for the server's answer. The server applies a device's
+-- numbers 1, 2, 3… once each and in order, without gaps. AUTOINCREMENT never reuses a
+-- number, even after the outbox empties, and a rolled-back insert takes its number back
+-- with it (sqlite_sequence is written in the same transaction), so there are no gaps.
 CREATE TABLE outbox (
     number     INTEGER PRIMARY KEY AUTOINCREMENT,
     id         BLOB NOT NULL CHECK (length(id) = 16),

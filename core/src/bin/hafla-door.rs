@@ -319,7 +319,7 @@ fn sync(args: SyncArgs) -> Result<(), Failure> {
     } else {
         let scans = report.scans.unwrap_or_default();
         out(&format!(
-            "synced {}: {} of {} rows held{}; pushed {} scans ({} already sent, {} rejected), {} waiting; {} new scans from other doors",
+            "synced {}: {} of {} rows held{}; pushed {} scans ({} already sent, {} rejected, {} deferred), {} waiting; {} new scans from other doors",
             report.pull.scope,
             report.pull.held,
             report.pull.total,
@@ -331,6 +331,7 @@ fn sync(args: SyncArgs) -> Result<(), Failure> {
             report.push.applied,
             report.push.duplicates,
             report.push.rejected,
+            report.push.deferred,
             outbox,
             scans.merged,
         ))?;
