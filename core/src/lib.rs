@@ -2,8 +2,9 @@
 //!
 //! Always built: money, bilingual text, places, i18n, search text normalization and the wire
 //! types that cross the network. Behind features: `sqlite` (the migration runner both sides
-//! use), `local-store` (the app's offline SQLite copy) and `client` (the HTTP client of the
-//! sync server). The server builds this crate without `client` and `local-store`.
+//! use), `local-store` (the app's offline SQLite copy) and `client` (the sync engine, the HTTP
+//! client of the server and the `hafla-door` command line). The server builds this crate
+//! without `client` and `local-store`.
 //!
 //! Architecture invariant: nothing here depends on axum or tauri.
 
@@ -24,6 +25,8 @@ pub mod local_store;
 pub mod qr;
 #[cfg(feature = "sqlite")]
 pub mod sqlite_migrations;
+#[cfg(feature = "client")]
+pub mod sync;
 
 pub use bilingual::{Bilingual, Lang};
 pub use money::{Currency, Money};

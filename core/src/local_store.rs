@@ -1,10 +1,12 @@
-//! The app's offline SQLite copy. Today it holds preferences; the catalog, tickets, door
-//! lists, scan log and outbox join it as the sync engine lands.
+//! The app's offline SQLite copy: preferences and the device id here; the door state and
+//! scan log (`door::store`) and the synced scopes, outbox and offline search (`sync::local`)
+//! live in the same file, under the one schema of `migrations/client/`.
 
 use crate::bilingual::Lang;
 use crate::sqlite_migrations::{self, Migration, MigrationError};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
+use uuid::Uuid;
 
 /// The client schema, embedded from `migrations/client/`.
 pub const MIGRATIONS: &[Migration] = &[
@@ -18,7 +20,32 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "door",
         sql: include_str!("../../migrations/client/0002_door.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sync",
+        sql: include_str!("../../migrations/client/0003_sync.sql"),
+    },
 ];
+
+const DEVICE_ID_KEY: &str = "device_id";
+
+/// This installation's device id, made (UUIDv7) and kept in the settings the first time it
+/// is asked for. The server tells devices' scan logs and mutation numbers apart by it, so
+/// it must never change for a database; a new database is a new device.
+pub fn device_id(conn: &Connection) -> Result<Uuid, rusqlite::Error> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        params![DEVICE_ID_KEY, Uuid::now_v7().to_string()],
+    )?;
+    let text: String = conn.query_row(
+        "SELECT value FROM settings WHERE key = ?1",
+        [DEVICE_ID_KEY],
+        |r| r.get(0),
+    )?;
+    Uuid::parse_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalStoreError {
@@ -82,6 +109,11 @@ impl LocalStore {
     pub fn set_language(&self, lang: Lang) -> Result<(), LocalStoreError> {
         self.set_setting(LANG_KEY, lang.tag())
     }
+
+    /// This installation's device id (see [`device_id`]).
+    pub fn device_id(&self) -> Result<Uuid, LocalStoreError> {
+        Ok(device_id(&self.conn)?)
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +141,16 @@ mod tests {
             LocalStore::open(&path).unwrap().language().unwrap(),
             Some(Lang::Ar)
         );
+    }
+
+    #[test]
+    fn the_device_id_is_made_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hafla.db");
+        let first = LocalStore::open(&path).unwrap().device_id().unwrap();
+        let again = LocalStore::open(&path).unwrap().device_id().unwrap();
+        assert_eq!(first, again);
+        assert_eq!(first.get_version_num(), 7);
     }
 
     #[test]

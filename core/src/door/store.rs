@@ -100,18 +100,20 @@ impl DoorStore {
         device_id: Uuid,
         durability: Durability,
     ) -> Result<Self, DoorStoreError> {
-        let mut conn = Connection::open(path).map_err(|source| DoorStoreError::Open {
-            path: path.display().to_string(),
-            source,
-        })?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        let sync = match durability {
-            Durability::Normal => "NORMAL",
-            Durability::Full => "FULL",
-        };
-        conn.pragma_update(None, "synchronous", sync)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        sqlite_migrations::apply(&mut conn, MIGRATIONS)?;
+        let conn = open_connection(path, durability)?;
+        DoorStore::resume(conn, device_id)
+    }
+
+    /// Opens the database as the device it belongs to: the device id kept in its settings
+    /// (made once, the first time). What a real door device uses; [`DoorStore::open`] lets
+    /// tests play several devices.
+    pub fn open_device(path: &Path, durability: Durability) -> Result<Self, DoorStoreError> {
+        let conn = open_connection(path, durability)?;
+        let device_id = crate::local_store::device_id(&conn)?;
+        DoorStore::resume(conn, device_id)
+    }
+
+    fn resume(conn: Connection, device_id: Uuid) -> Result<Self, DoorStoreError> {
         let last_seq: Option<i64> = conn.query_row(
             "SELECT max(seq) FROM scans WHERE device_id = ?1",
             [device_id],
@@ -127,7 +129,7 @@ impl DoorStore {
             events: HashMap::new(),
             secrets: HashMap::new(),
         };
-        store.load_events()?;
+        store.reload()?;
         Ok(store)
     }
 
@@ -135,7 +137,10 @@ impl DoorStore {
         self.device_id
     }
 
-    fn load_events(&mut self) -> Result<(), DoorStoreError> {
+    /// Reads the events' door state (keys, rotating policy, time zone) from the database
+    /// again: after a sync wrote new keys or events through another connection, this is
+    /// what lets the door admit with them.
+    pub fn reload(&mut self) -> Result<(), DoorStoreError> {
         let mut events = HashMap::new();
         let mut stmt = self.conn.prepare(
             "SELECT event_ref, time_zone, rotating, rotating_step_secs, rotating_tolerance FROM door_events",
@@ -232,7 +237,7 @@ impl DoorStore {
             )?;
         }
         tx.commit()?;
-        self.load_events()
+        self.reload()
     }
 
     /// Gives the door the event's rotating-code secret (kept in memory; the app keeps it in
@@ -307,6 +312,9 @@ impl DoorStore {
             effect: verdict.effect(),
         };
         insert_scan(&tx, &record)?;
+        // Queued in the scan's own transaction: a scan is never recorded without being
+        // on its way to the server.
+        enqueue_scan(&tx, &record)?;
         tx.commit()?;
         self.next_seq += 1;
         Ok((verdict, record))
@@ -404,6 +412,35 @@ fn decide_from_db(
         revoked,
         &history,
     ))
+}
+
+fn open_connection(path: &Path, durability: Durability) -> Result<Connection, DoorStoreError> {
+    let mut conn = Connection::open(path).map_err(|source| DoorStoreError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match durability {
+        Durability::Normal => "NORMAL",
+        Durability::Full => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    // The sync engine writes the same file through its own connection.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    sqlite_migrations::apply(&mut conn, MIGRATIONS)?;
+    Ok(conn)
+}
+
+/// Puts the scan in the outbox as a mutation (its id is the scan's id; the outbox numbers
+/// it).
+fn enqueue_scan(tx: &Transaction<'_>, record: &ScanRecord) -> Result<(), DoorStoreError> {
+    let op = crate::wire::sync::MutationOp::Scan {
+        scan: record.clone(),
+    };
+    let op = serde_json::to_string(&op).map_err(|e| DoorStoreError::Corrupt(e.to_string()))?;
+    tx.prepare_cached("INSERT INTO outbox (id, op, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![record.id, op, record.device_time.as_second()])?;
+    Ok(())
 }
 
 /// Inserts a scan unless its (device, seq) is known; returns 1 if inserted.
