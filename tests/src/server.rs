@@ -67,6 +67,11 @@ impl ServerProcess {
         &self.url
     }
 
+    /// The server's data folder (its SQLite database, secrets, outboxes).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

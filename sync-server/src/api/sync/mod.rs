@@ -54,7 +54,14 @@ async fn pull(
 ) -> Result<Json<SyncPage>, ApiError> {
     let limit = limit(params.limit.as_deref(), DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS)?;
     Ok(Json(
-        pull::page(state, scope, params.cursor.as_deref(), limit).await?,
+        // An empty cursor is no cursor (a client that kept none).
+        pull::page(
+            state,
+            scope,
+            params.cursor.as_deref().filter(|c| !c.is_empty()),
+            limit,
+        )
+        .await?,
     ))
 }
 
