@@ -193,6 +193,17 @@ impl World {
         format!("/api/v1/sync/orgs/{}/door/{}", self.org_id, self.event_id)
     }
 
+    /// One page of the door list after `cursor`, `limit` rows at most.
+    async fn door_page(&self, cursor: &str, limit: u32) -> SyncPage {
+        let path = format!("{}?limit={limit}&cursor={cursor}", self.door_path());
+        let (status, body) = self
+            .server
+            .call(Method::GET, &path, Some(&self.staff), None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value(body).unwrap()
+    }
+
     /// A door device that has downloaded the door list, ready to admit offline, and the
     /// event's credential number.
     async fn door_device(&self, dir: &tempfile::TempDir, name: &str) -> (DoorStore, u32) {
@@ -505,22 +516,13 @@ async fn a_cursor_from_an_earlier_life_of_the_scope_resets_once_and_then_pages_o
             [],
         )
         .unwrap();
-    let get = |cursor: String| {
-        let path = format!("{}?limit=2&cursor={cursor}", w.door_path());
-        let (server, staff) = (&w.server, w.staff.clone());
-        async move {
-            let (status, body) = server.call(Method::GET, &path, Some(&staff), None).await;
-            assert_eq!(status, 200, "{body}");
-            serde_json::from_value::<SyncPage>(body).unwrap()
-        }
-    };
-    let reset = get(cursor).await;
+    let reset = w.door_page(&cursor, 2).await;
     assert!(reset.reset);
     assert!(reset.has_more, "the reset page starts the scope over");
     let mut page = reset;
     let mut rows = page.rows.len();
     while page.has_more {
-        page = get(page.cursor.clone()).await;
+        page = w.door_page(&page.cursor, 2).await;
         assert!(!page.reset, "a reset never repeats");
         rows += page.rows.len();
     }
@@ -705,25 +707,13 @@ async fn a_reader_never_skips_a_version_whose_writer_commits_late() {
         })
     };
     // Readers keep pulling from where they were while both are in flight.
-    let mut seen: Vec<u64> = vec![];
     for _ in 0..20 {
-        let (status, body) = w
-            .server
-            .call(
-                Method::GET,
-                &format!("{}?cursor={start}", w.door_path()),
-                Some(&w.staff),
-                None,
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        let page: SyncPage = serde_json::from_value(body).unwrap();
+        let page = w.door_page(&start, 100).await;
         assert!(
             page.rows.is_empty(),
             "nothing is visible while the earlier version is open: {:?}",
             page.rows
         );
-        seen.extend(page.rows.iter().map(|r| r.version));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     sqlx::query("COMMIT").execute(&mut held).await.unwrap();
@@ -788,17 +778,7 @@ async fn a_ticket_revoked_while_a_door_is_offline_is_refused_after_sync_and_the_
         vec![MutationOutcome::Applied]
     );
     // Syncing brings the revocation: the same ticket is refused from now on.
-    let (status, body) = w
-        .server
-        .call(
-            Method::GET,
-            &format!("{}?cursor={cursor}", w.door_path()),
-            Some(&w.staff),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let page: SyncPage = serde_json::from_value(body).unwrap();
+    let page = w.door_page(&cursor, 100).await;
     let revoked: DoorTicket = page
         .rows
         .iter()
