@@ -1,9 +1,10 @@
 //! The sync engine over real HTTP against real server processes, on both backends: door
 //! devices download the door list, admit offline with the credential verifier, push their
 //! scans in a random order with duplicated and overtaking pushes, and converge on one
-//! admitted set with every double admission reported once; cursors from another life of a
-//! scope reset once; hints reach listeners (across instances on PostgreSQL); and a writer
-//! held open never lets a reader skip its version.
+//! admitted set with every double admission reported once (on PostgreSQL with the devices
+//! split between two instances); cursors from another life of a scope reset once; a
+//! download resumes across a server restart; hints reach listeners (across instances on
+//! PostgreSQL); and a writer held open never lets a reader skip its version.
 
 mod common;
 
@@ -67,6 +68,9 @@ impl Shuffle {
 
 struct World {
     server: ServerProcess,
+    /// More instances on the same database (PostgreSQL): devices push to the one their id
+    /// picks and read other doors' scans from the last.
+    others: Vec<ServerProcess>,
     org_id: Uuid,
     event_id: Uuid,
     starts_at: jiff::Timestamp,
@@ -180,6 +184,7 @@ async fn world(server: ServerProcess, store: Arc<dyn Store>, tickets: u32) -> Wo
         .collect();
     World {
         server,
+        others: vec![],
         org_id: org.id,
         event_id,
         starts_at,
@@ -189,6 +194,21 @@ async fn world(server: ServerProcess, store: Arc<dyn Store>, tickets: u32) -> Wo
 }
 
 impl World {
+    /// The instance a device talks to.
+    fn instance_for(&self, device: Uuid) -> &ServerProcess {
+        let n = device.as_u128() as usize % (self.others.len() + 1);
+        if n == 0 {
+            &self.server
+        } else {
+            &self.others[n - 1]
+        }
+    }
+
+    /// The instance read from after the pushes.
+    fn reader(&self) -> &ServerProcess {
+        self.others.last().unwrap_or(&self.server)
+    }
+
     fn door_path(&self) -> String {
         format!("/api/v1/sync/orgs/{}/door/{}", self.org_id, self.event_id)
     }
@@ -276,7 +296,7 @@ impl World {
             })
             .collect();
         let (status, body) = self
-            .server
+            .instance_for(device)
             .call(
                 Method::POST,
                 "/api/v1/sync/push",
@@ -301,7 +321,7 @@ impl World {
                 format_marks(&pairs)
             );
             let (status, body) = self
-                .server
+                .reader()
                 .call(Method::GET, &path, Some(&self.staff), None)
                 .await;
             assert_eq!(status, 200, "{body}");
@@ -317,7 +337,7 @@ impl World {
     }
 
     async fn conflicts(&self) -> Vec<DoorConflict> {
-        let (rows, _, _) = pull_all(&self.server, &self.door_path(), Some(&self.staff), 50).await;
+        let (rows, _, _) = pull_all(self.reader(), &self.door_path(), Some(&self.staff), 50).await;
         rows.iter()
             .filter(|r| r.kind == RowKind::Conflict)
             .filter_map(|r| r.decode().unwrap())
@@ -487,7 +507,8 @@ async fn three_offline_doors_converge_on_sqlite_and_report_every_double_admissio
 }
 
 #[tokio::test]
-async fn three_offline_doors_converge_on_postgresql_and_report_every_double_admission_once() {
+async fn three_offline_doors_on_two_postgresql_instances_converge_and_report_every_double_admission_once()
+ {
     let database = FreshDatabase::create();
     let url = database.url();
     let server = start_server(Some(&url));
@@ -496,7 +517,9 @@ async fn three_offline_doors_converge_on_postgresql_and_report_every_double_admi
             .await
             .unwrap(),
     );
-    let w = world(server, store, 8).await;
+    let mut w = world(server, store, 8).await;
+    // Devices attached to two instances behind one load balancer.
+    w.others.push(start_server(Some(&url)));
     three_doors_converge(w, 0x5eed_0002).await;
 }
 
@@ -829,4 +852,28 @@ async fn buyer_of(w: &World) -> Uuid {
         .call(Method::GET, "/api/v1/me", Some(token), None)
         .await;
     Uuid::parse_str(me["id"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_download_resumes_after_the_server_restarts_without_starting_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hafla.db");
+    let url = format!("sqlite://{}", file.display());
+    let server = start_server(Some(&url));
+    let store: Arc<dyn Store> =
+        Arc::new(hafla_server::store::SqliteStore::open_file(&file).unwrap());
+    let mut w = world(server, store, 6).await;
+    let mut page = w.door_page("", 2).await;
+    assert!(page.has_more);
+    let mut rows = page.rows.clone();
+    // The server is killed mid-download and comes back on the same database.
+    w.server = start_server(Some(&url));
+    while page.has_more {
+        page = w.door_page(&page.cursor, 2).await;
+        assert!(!page.reset, "a restart is not another life of the scope");
+        rows.extend(page.rows.clone());
+    }
+    let mut digest = ScopeDigest::default();
+    rows.iter().for_each(|r| digest.add(r.version));
+    assert_eq!(page.digest, Some(digest), "the resumed download is whole");
 }
