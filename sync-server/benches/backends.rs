@@ -10,6 +10,9 @@
 //! PostgreSQL URL whose role may CREATE DATABASE; without it the PostgreSQL column is skipped).
 //! Without `--bench` (as `cargo test --benches` runs it) every scenario runs for a moment only.
 
+mod common;
+
+use common::{Backend, FreshDatabase, env_or};
 use hafla_server::api::client_ip::TrustedProxies;
 use hafla_server::api::{AppState, Services, app};
 use hafla_server::auth::otp::OtpHasher;
@@ -20,10 +23,8 @@ use hafla_server::sms::MemorySms;
 use hafla_server::store::{self, PgOptions, SignupMethod, Store, User};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::json;
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -31,7 +32,6 @@ use tokio::runtime::Runtime;
 use uuid::Uuid;
 
 const PASSWORD: &str = "a long enough password";
-const DATABASE_URL_VAR: &str = "HAFLA_TEST_DATABASE_URL";
 /// Sign-ins each account may make per hour (`ratelimit::quotas`): logins go round-robin over
 /// the accounts, so the scenario can make at most this many per account.
 const LOGINS_PER_ACCOUNT: usize = 10;
@@ -78,89 +78,6 @@ impl Settings {
         );
         settings
     }
-}
-
-fn env_or<T: FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={value} is not a valid number")),
-        Err(_) => default,
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-}
-
-/// An empty PostgreSQL database of its own, dropped when this is dropped.
-struct FreshDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl FreshDatabase {
-    fn create(admin_url: String) -> FreshDatabase {
-        let name = format!("hafla_bench_{}", Uuid::now_v7().simple());
-        // The name is made of hex digits only: safe to splice in.
-        admin_sql(&admin_url, format!("CREATE DATABASE {name}"));
-        FreshDatabase { admin_url, name }
-    }
-
-    fn url(&self) -> String {
-        let mut url = url::Url::parse(&self.admin_url).expect("a database URL");
-        url.set_path(&self.name);
-        url.into()
-    }
-}
-
-impl Drop for FreshDatabase {
-    /// Drops the database, trying again a few times: PostgreSQL's autovacuum may be
-    /// analyzing the freshly seeded tables, and a non-superuser cannot end its worker.
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        for attempt in 1..=10 {
-            let result = std::panic::catch_unwind(|| admin_sql(&self.admin_url, sql.clone()));
-            if result.is_ok() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(500 * attempt));
-        }
-        eprintln!("could not drop {}; drop it by hand", self.name);
-    }
-}
-
-/// Runs one statement on the administration database, on a runtime of its own (so it also
-/// works while unwinding from a panic, outside any runtime).
-fn admin_sql(admin_url: &str, sql: String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let mut admin = PgConnection::connect(admin_url).await.unwrap_or_else(|e| {
-            panic!(
-                "cannot connect to {}: {e}",
-                store::postgres::redact_url(admin_url)
-            )
-        });
-        sqlx::query(AssertSqlSafe(sql.clone()))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let _ = admin.close().await;
-    });
 }
 
 /// The real application on 127.0.0.1:<free port>, with the demo catalog and `users` accounts,
@@ -498,9 +415,7 @@ fn measure_backend(backend: Backend, settings: &Settings) -> Vec<Measurement> {
     // Declared first so it is dropped last, after the runtime has stopped the server.
     let database = match backend {
         Backend::Sqlite => None,
-        Backend::Postgres => Some(FreshDatabase::create(
-            std::env::var(DATABASE_URL_VAR).unwrap(),
-        )),
+        Backend::Postgres => Some(FreshDatabase::create_from_env()),
     };
     let data_dir = tempfile::tempdir().unwrap();
     let runtime = Runtime::new().unwrap();
@@ -545,16 +460,7 @@ fn ms(d: Duration) -> String {
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let settings = Settings::from_env(bench);
-    let mut backends = vec![Backend::Sqlite];
-    if std::env::var_os(DATABASE_URL_VAR).is_some() {
-        backends.push(Backend::Postgres);
-    } else {
-        eprintln!(
-            "PostgreSQL column skipped: {DATABASE_URL_VAR} is not set. Set it to a URL whose \
-             role may CREATE DATABASE (e.g. postgres://hafla:hafla@127.0.0.1:5432/postgres; \
-             scripts/setup.sh starts the local server) to measure PostgreSQL too."
-        );
-    }
+    let backends = Backend::available();
     let results: Vec<_> = backends
         .iter()
         .map(|&backend| (backend, measure_backend(backend, &settings)))
