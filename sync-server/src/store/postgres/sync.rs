@@ -16,6 +16,7 @@ use crate::store::sync::{
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use hafla_core::door::ScanRecord;
+use hafla_core::door::conflicts::FlaggedScan;
 use hafla_core::door::verifier::EntryPolicy;
 use hafla_core::wire::sync::{RowKind, ScopeDigest};
 use sqlx::postgres::PgRow;
@@ -189,11 +190,22 @@ async fn page_data(
     Ok(())
 }
 
-async fn refresh_conflicts(
+/// How one ticket's stored conflicts must change.
+struct ConflictWrites {
+    event_id: Uuid,
+    serial: u32,
+    gone: Vec<Uuid>,
+    write: Vec<FlaggedScan>,
+}
+
+/// Decides how a ticket's stored conflicts change (under the ticket's lock), without
+/// writing: the writes touch the door scope's head row, whose lock is then held to the
+/// commit, so they are made last, together.
+async fn recompute_conflicts(
     c: &mut PgConnection,
     event_id: Uuid,
     serial: u32,
-) -> Result<(), StoreError> {
+) -> Result<ConflictWrites, StoreError> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))")
         .bind(event_id)
         .bind(i64::from(serial))
@@ -244,21 +256,30 @@ async fn refresh_conflicts(
     .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
     .collect::<Result<_, sqlx::Error>>()?;
     let (gone, write) = conflict_changes(&stored, &flagged);
-    for id in gone {
+    Ok(ConflictWrites {
+        event_id,
+        serial,
+        gone,
+        write,
+    })
+}
+
+async fn write_conflicts(c: &mut PgConnection, changes: ConflictWrites) -> Result<(), StoreError> {
+    for id in changes.gone {
         sqlx::query("DELETE FROM door_conflicts WHERE scan_id = $1")
             .bind(id)
             .execute(&mut *c)
             .await?;
     }
-    for f in write {
+    for f in changes.write {
         sqlx::query(
             "INSERT INTO door_conflicts (scan_id, event_id, ticket_serial, kind, first_scan_id)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (scan_id) DO UPDATE SET kind = excluded.kind, first_scan_id = excluded.first_scan_id",
         )
         .bind(f.scan_id)
-        .bind(event_id)
-        .bind(serial as i32)
+        .bind(changes.event_id)
+        .bind(changes.serial as i32)
         .bind(f.kind.key())
         .bind(f.first)
         .execute(&mut *c)
@@ -433,8 +454,12 @@ impl SyncStore for PgStore {
             .execute(&mut *tx)
             .await?;
             // In a fixed order, so two pushes never wait on each other's locks in a cycle.
+            let mut changes = Vec::new();
             for (event_id, serial) in touched {
-                refresh_conflicts(&mut tx, event_id, serial).await?;
+                changes.push(recompute_conflicts(&mut tx, event_id, serial).await?);
+            }
+            for change in changes {
+                write_conflicts(&mut tx, change).await?;
             }
             tx.commit().await?;
             Ok(Ok(outcomes))
