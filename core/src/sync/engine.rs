@@ -612,6 +612,24 @@ mod tests {
         }
     }
 
+    impl Device {
+        /// Scans ticket `serial` of the fixture's event at the North gate, offline.
+        fn scan_at_north(&self, fixture: &DoorFixture, serial: u32) -> crate::door::Verdict {
+            self.door
+                .lock()
+                .unwrap()
+                .scan(
+                    fixture.event_ref,
+                    &fixture.ticket(serial),
+                    "North",
+                    Direction::In,
+                    fixture.now,
+                )
+                .unwrap()
+                .0
+        }
+    }
+
     fn publish_catalog(peer: &Peer, n: usize) -> Vec<Uuid> {
         peer.with(|s| {
             (0..n)
@@ -820,18 +838,7 @@ mod tests {
         let d = device(&peer.url, 100);
         d.engine.pull(fixture.target()).await.unwrap();
         for serial in 1..=3 {
-            let (verdict, _) = d
-                .door
-                .lock()
-                .unwrap()
-                .scan(
-                    fixture.event_ref,
-                    &fixture.ticket(serial),
-                    "North",
-                    Direction::In,
-                    fixture.now,
-                )
-                .unwrap();
+            let verdict = d.scan_at_north(&fixture, serial);
             assert!(verdict.is_admitted(), "{verdict:?}");
         }
         assert_eq!(d.db.lock().unwrap().outbox_len().unwrap(), 3);
@@ -871,17 +878,7 @@ mod tests {
         let d = device(&peer.url, 100);
         d.engine.pull(fixture.target()).await.unwrap();
         for serial in 1..=2 {
-            d.door
-                .lock()
-                .unwrap()
-                .scan(
-                    fixture.event_ref,
-                    &fixture.ticket(serial),
-                    "North",
-                    Direction::In,
-                    fixture.now,
-                )
-                .unwrap();
+            d.scan_at_north(&fixture, serial);
         }
         peer.with(|s| s.defer_pushes = 1);
         let report = d.engine.push().await.unwrap();
@@ -905,17 +902,7 @@ mod tests {
         let d = device(&peer.url, 100);
         d.engine.pull(fixture.target()).await.unwrap();
         for serial in 1..=3 {
-            d.door
-                .lock()
-                .unwrap()
-                .scan(
-                    fixture.event_ref,
-                    &fixture.ticket(serial),
-                    "North",
-                    Direction::In,
-                    fixture.now,
-                )
-                .unwrap();
+            d.scan_at_north(&fixture, serial);
         }
         peer.with(|s| s.reject.insert(2));
         let report = d.engine.push().await.unwrap();
@@ -1067,20 +1054,7 @@ mod tests {
             let door = north.door.lock().unwrap();
             if door.admitted_count(fixture.event_ref).unwrap() == 1 {
                 drop(door);
-                verdict = north
-                    .door
-                    .lock()
-                    .unwrap()
-                    .scan(
-                        fixture.event_ref,
-                        &fixture.ticket(1),
-                        "North",
-                        Direction::In,
-                        fixture.now,
-                    )
-                    .unwrap()
-                    .0
-                    .key();
+                verdict = north.scan_at_north(&fixture, 1).key();
                 break;
             }
         }
