@@ -13,18 +13,10 @@
 mod common;
 
 use common::{Backend, FreshDatabase, env_or};
-use hafla_server::api::client_ip::TrustedProxies;
-use hafla_server::api::{AppState, Services, app};
-use hafla_server::auth::otp::OtpHasher;
 use hafla_server::auth::password;
-use hafla_server::auth::tokens::TokenKeys;
-use hafla_server::mail::MemoryMailer;
-use hafla_server::sms::MemorySms;
 use hafla_server::store::{self, PgOptions, SignupMethod, Store, User};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::json;
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -113,28 +105,7 @@ async fn start_server(
         seeding.elapsed().as_secs_f64()
     );
     let emails = seed_users(&store, settings.users).await;
-    let state = AppState::new(
-        store,
-        Services {
-            tokens: Arc::new(TokenKeys::from_seed(&[7; 32]).unwrap()),
-            mailer: Arc::new(MemoryMailer::new()),
-            public_url: "http://127.0.0.1".into(),
-            sms: Arc::new(MemorySms::new()),
-            otp: Arc::new(OtpHasher::new([5; 32])),
-            oidc: HashMap::new(),
-            // As behind a reverse proxy on this machine: each account signs in from an
-            // address of its own (X-Forwarded-For), as real clients do, so the production
-            // limits apply unchanged (60 sign-ins an hour per address, 10 per account).
-            trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
-            checkout: Default::default(),
-            master_key: hafla_server::issuance::MasterKey::generate().unwrap(),
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    // As `hafla-server serve` does: with the peer address, which the rate limits key on.
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    let base = common::serve(store).await;
 
     let mut clients = Vec::new();
     for email in &emails[..settings.clients] {

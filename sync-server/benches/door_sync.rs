@@ -46,19 +46,11 @@ use hafla_core::wire::sync::{
     DEFAULT_PAGE_ROWS, DoorEvent, DoorTicketType, MAX_PAGE_ROWS, MAX_PUSH_MUTATIONS, Mutation,
     MutationOp, MutationOutcome, PushAnswer, PushRequest, RowKind, SyncPage,
 };
-use hafla_server::api::client_ip::TrustedProxies;
-use hafla_server::api::{AppState, Services, app};
-use hafla_server::auth::otp::OtpHasher;
-use hafla_server::auth::tokens::TokenKeys;
-use hafla_server::mail::MemoryMailer;
-use hafla_server::sms::MemorySms;
 use hafla_server::store::orders::{Actor, LineRequest, NewOrder, new_reference};
 use hafla_server::store::{self, NewEvent, NewOrganization, NewTicketType, PgOptions, Store};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -149,29 +141,6 @@ fn raw_client() -> Client {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
-}
-
-async fn start_server(store: Arc<dyn Store>) -> String {
-    let state = AppState::new(
-        store,
-        Services {
-            tokens: Arc::new(TokenKeys::from_seed(&[7; 32]).unwrap()),
-            mailer: Arc::new(MemoryMailer::new()),
-            public_url: "http://127.0.0.1".into(),
-            sms: Arc::new(MemorySms::new()),
-            otp: Arc::new(OtpHasher::new([5; 32])),
-            oidc: HashMap::new(),
-            trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
-            checkout: Default::default(),
-            master_key: hafla_server::issuance::MasterKey::generate().unwrap(),
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    // As `hafla-server serve` does: with the peer address, which the rate limits key on.
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-    base
 }
 
 /// A new account through the API: its token and id.
@@ -750,7 +719,7 @@ fn measure_backend(backend: Backend, settings: &Settings) {
         let (store, _) = store::open(url.as_deref(), data_dir.path(), PgOptions::default())
             .await
             .unwrap();
-        let base = start_server(store.clone()).await;
+        let base = common::serve(store.clone()).await;
         let world = Arc::new(seed(&store, base, (data_dir.path(), url.as_deref()), tickets).await);
 
         // 1 and 2: the initial sync and the wire, at both page sizes.

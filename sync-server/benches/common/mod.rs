@@ -1,13 +1,50 @@
-//! What the benches share: the two backends, a throwaway PostgreSQL database per run, and
-//! numbers read from the environment.
+//! What the benches share: the two backends, a throwaway PostgreSQL database per run, the
+//! real server on a socket, and numbers read from the environment.
 
-use hafla_server::store;
+use hafla_server::api::client_ip::TrustedProxies;
+use hafla_server::api::{AppState, Services, app};
+use hafla_server::auth::otp::OtpHasher;
+use hafla_server::auth::tokens::TokenKeys;
+use hafla_server::mail::MemoryMailer;
+use hafla_server::sms::MemorySms;
+use hafla_server::store::{self, Store};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A PostgreSQL URL whose role may CREATE DATABASE; without it PostgreSQL is skipped.
 pub const DATABASE_URL_VAR: &str = "HAFLA_TEST_DATABASE_URL";
+
+/// Serves the real application on `store` at a free port of 127.0.0.1 (on the current tokio
+/// runtime); returns its base URL. Clients come through a proxy on this machine
+/// (`X-Forwarded-For` is trusted from 127.0.0.1), as behind a reverse proxy, so each
+/// simulated client may sign in from an address of its own and the production limits
+/// apply unchanged.
+pub async fn serve(store: Arc<dyn Store>) -> String {
+    let state = AppState::new(
+        store,
+        Services {
+            tokens: Arc::new(TokenKeys::from_seed(&[7; 32]).unwrap()),
+            mailer: Arc::new(MemoryMailer::new()),
+            public_url: "http://127.0.0.1".into(),
+            sms: Arc::new(MemorySms::new()),
+            otp: Arc::new(OtpHasher::new([5; 32])),
+            oidc: HashMap::new(),
+            trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
+            checkout: Default::default(),
+            master_key: hafla_server::issuance::MasterKey::generate().unwrap(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    // As `hafla-server serve` does: with the peer address, which the rate limits key on.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    base
+}
 
 /// `name` from the environment as a number, or `default` when it is unset.
 pub fn env_or<T: FromStr>(name: &str, default: T) -> T {
