@@ -2,6 +2,7 @@
 //! on PostgreSQL come from every instance, so a change made through one instance is seen
 //! by the others within milliseconds; a time limit bounds the damage of a missed one.
 
+use crate::store::sync::CredentialEvent;
 use crate::store::{Change, OrgRole, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -90,6 +91,43 @@ async fn forget_on_change(cache: Weak<RoleCache>, mut changes: broadcast::Receiv
         };
         let Some(cache) = cache.upgrade() else { return };
         cache.forget(change.as_ref());
+    }
+}
+
+/// Entries kept at most; past this the cache starts over rather than grow.
+const EVENT_REF_CAPACITY: usize = 100_000;
+
+/// The events that credential numbers name, as every door push looks them up. An event's
+/// credential number is given once and never changes, so a found answer never goes stale
+/// and needs no announcement; unknown numbers are not cached (they may be given later).
+#[derive(Default)]
+pub struct EventRefCache {
+    entries: Mutex<HashMap<u32, CredentialEvent>>,
+}
+
+impl EventRefCache {
+    /// The event that `event_ref` names, from the cache or else the store.
+    pub async fn event(
+        &self,
+        store: &dyn Store,
+        event_ref: u32,
+    ) -> Result<Option<CredentialEvent>, StoreError> {
+        if let Some(event) = self.lock().get(&event_ref) {
+            return Ok(Some(*event));
+        }
+        let found = store.credential_event(event_ref).await?;
+        if let Some(event) = found {
+            let mut entries = self.lock();
+            if entries.len() >= EVENT_REF_CAPACITY {
+                entries.clear();
+            }
+            entries.insert(event_ref, event);
+        }
+        Ok(found)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, CredentialEvent>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

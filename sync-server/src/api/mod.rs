@@ -56,6 +56,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::RateLimits>,
     /// Roles in organizations, as authorization reads them.
     pub roles: Arc<crate::cache::RoleCache>,
+    /// The events that credential numbers name, as door pushes look them up.
+    pub event_refs: Arc<crate::cache::EventRefCache>,
     /// Answers to catalog searches, dropped on every announced catalog change.
     pub catalog: Arc<crate::cache::CatalogCache<hafla_core::wire::EventSearchPage>>,
     /// Proxies whose `X-Forwarded-For` names the client.
@@ -99,6 +101,7 @@ impl AppState {
         AppState {
             limits: Arc::new(ratelimit::RateLimits::new(store.clone())),
             roles: crate::cache::RoleCache::new(store.subscribe_changes()),
+            event_refs: Arc::default(),
             catalog: Arc::new(crate::cache::CatalogCache::new(store.subscribe_changes())),
             store,
             tokens: services.tokens,

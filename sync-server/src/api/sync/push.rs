@@ -86,7 +86,11 @@ pub(super) async fn push(
                 let verdict = match allowed.get(&scan.event_ref) {
                     Some(known) => *known,
                     None => {
-                        let verdict = match state.store.credential_event(scan.event_ref).await? {
+                        let verdict = match state
+                            .event_refs
+                            .event(&*state.store, scan.event_ref)
+                            .await?
+                        {
                             None => Err(ErrorCode::InvalidScan),
                             Some(e) if may_scan(state, caller, e.organization_id).await? => {
                                 Ok(e.event_id)

@@ -83,6 +83,10 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
+            // No ping before handing out a connection: it would add a round trip to every
+            // request. A connection the database dropped fails its next statement as
+            // unavailable (503, Retry-After) and is closed; the next request opens anew.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 let timeout_ms = timeout_ms.clone();
                 Box::pin(async move {

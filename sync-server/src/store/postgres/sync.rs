@@ -9,14 +9,14 @@ use super::catalog::event_row;
 use crate::store::StoreError;
 use crate::store::rows::EventRow;
 use crate::store::sync::{
-    ConflictRow, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogRow, PageData, PushItem,
-    PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead, ScopeKey, ScopeKind,
-    SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page, log_key, put, sequence,
+    ConflictRow, Count, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogPosition, LogRow,
+    PageData, PushItem, PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead,
+    ScopeKey, ScopeKind, SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page,
+    log_key, put, sequence,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
 use hafla_core::door::ScanRecord;
-use hafla_core::door::conflicts::FlaggedScan;
 use hafla_core::door::verifier::EntryPolicy;
 use hafla_core::wire::sync::{RowKind, ScopeDigest};
 use sqlx::postgres::PgRow;
@@ -63,22 +63,48 @@ async fn head(c: &mut PgConnection, scope: ScopeKey) -> Result<Option<ScopeHead>
     .transpose()
 }
 
-/// The page's version range in `sync_log` `l`: `$1`–`$4` are scope kind, subject, after, upto.
-const IN_PAGE: &str = "l.scope_kind = $1 AND l.subject = $2 AND l.version > $3 AND l.version <= $4";
+/// Rows of `sync_log` `l` after a position whose version is `$3` and, when inside that
+/// version, whose kind and key are `$4` and `$5`.
+fn after_position(position: &LogPosition) -> &'static str {
+    match position.within {
+        None => "l.version > $3",
+        Some(_) => "(l.version, l.kind, l.key) > ($3, $4, $5)",
+    }
+}
 
+/// Binds a position as [`after_position`] reads it.
+fn bind_position<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    position: &'q LogPosition,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let (kind, key) = position
+        .within
+        .as_ref()
+        .map_or(("", ""), |(kind, key)| (kind.as_str(), key.as_str()));
+    query.bind(position.version as i64).bind(kind).bind(key)
+}
+
+/// Reads the entities of the page's rows that are read in bulk: the rows of the log after
+/// `after`, up to and including `last`.
 async fn page_data(
     c: &mut PgConnection,
     scope: ScopeKey,
-    after: u64,
-    upto: u64,
+    after: &LogPosition,
+    last: &LogRow,
     data: &mut PageData,
 ) -> Result<(), StoreError> {
+    let in_page = format!(
+        "l.scope_kind = $1 AND l.subject = $2 AND {} AND (l.version, l.kind, l.key) <= ($6, $7, $8)",
+        after_position(after)
+    );
     let query = |sql: String| {
-        sqlx::query(AssertSqlSafe(sql))
+        let query = sqlx::query(AssertSqlSafe(sql))
             .bind(scope.kind.key())
-            .bind(scope.subject)
-            .bind(after as i64)
-            .bind(upto as i64)
+            .bind(scope.subject);
+        bind_position(query, after)
+            .bind(last.version as i64)
+            .bind(last.kind.key())
+            .bind(last.key.as_str())
     };
     match scope.kind {
         ScopeKind::Catalog => {
@@ -94,7 +120,7 @@ async fn page_data(
                  FROM sync_log l
                  JOIN events e ON e.id = l.key::uuid
                  JOIN organizations o ON o.id = e.organization_id
-                 WHERE {IN_PAGE} AND l.kind = 'event' AND NOT l.deleted"
+                 WHERE {in_page} AND l.kind = 'event' AND NOT l.deleted"
             ))
             .fetch_all(&mut *c)
             .await?;
@@ -112,7 +138,7 @@ async fn page_data(
                  JOIN ticket_types tt ON tt.id = t.ticket_type_id
                  LEFT JOIN LATERAL (SELECT reason, at FROM revocations
                                     WHERE ticket_id = t.id ORDER BY at LIMIT 1) r ON true
-                 WHERE {IN_PAGE} AND l.kind = 'ticket' AND NOT l.deleted"
+                 WHERE {in_page} AND l.kind = 'ticket' AND NOT l.deleted"
             ))
             .fetch_all(&mut *c)
             .await?;
@@ -132,7 +158,7 @@ async fn page_data(
                  JOIN door_conflicts c ON c.scan_id = l.key::uuid
                  JOIN door_scans s ON s.id = c.scan_id AND s.event_id = c.event_id
                  LEFT JOIN door_scans f ON f.id = c.first_scan_id AND f.event_id = c.event_id
-                 WHERE {IN_PAGE} AND l.kind = 'conflict' AND NOT l.deleted"
+                 WHERE {in_page} AND l.kind = 'conflict' AND NOT l.deleted"
             ))
             .fetch_all(&mut *c)
             .await?;
@@ -164,7 +190,7 @@ async fn page_data(
                         extract(epoch from e.starts_at)::bigint, extract(epoch from e.ends_at)::bigint,
                         e.time_zone
                  FROM sync_log l JOIN events e ON e.id = l.subject
-                 WHERE {IN_PAGE} AND l.kind = 'door_event' AND NOT l.deleted
+                 WHERE {in_page} AND l.kind = 'door_event' AND NOT l.deleted
                    AND e.credential_ref IS NOT NULL"
             ))
             .fetch_optional(&mut *c)
@@ -190,101 +216,189 @@ async fn page_data(
     Ok(())
 }
 
-/// How one ticket's stored conflicts must change.
-struct ConflictWrites {
-    event_id: Uuid,
-    serial: u32,
-    gone: Vec<Uuid>,
-    write: Vec<FlaggedScan>,
+/// The scans of one push, as columns for `UNNEST` (one insert for the whole push).
+#[derive(Default)]
+struct ScanColumns {
+    device_id: Vec<Uuid>,
+    seq: Vec<i64>,
+    id: Vec<Uuid>,
+    event_id: Vec<Uuid>,
+    ticket_serial: Vec<Option<i32>>,
+    ticket_type: Vec<Option<i32>>,
+    gate: Vec<String>,
+    direction: Vec<&'static str>,
+    device_time_ms: Vec<i64>,
+    hlc: Vec<i64>,
+    verdict: Vec<String>,
+    effect: Vec<&'static str>,
 }
 
-/// Decides how a ticket's stored conflicts change (under the ticket's lock), without
-/// writing: the writes touch the door scope's head row, whose lock is then held to the
-/// commit, so they are made last, together.
-async fn recompute_conflicts(
+impl ScanColumns {
+    fn push(&mut self, event_id: Uuid, scan: ScanRecord) {
+        self.device_id.push(scan.device_id);
+        self.seq.push(scan.seq as i64);
+        self.id.push(scan.id);
+        self.event_id.push(event_id);
+        self.ticket_serial
+            .push(scan.ticket_serial.map(|s| s as i32));
+        self.ticket_type.push(scan.ticket_type.map(i32::from));
+        self.gate.push(scan.gate);
+        self.direction.push(scan.direction.key());
+        self.device_time_ms.push(scan.device_time.as_millisecond());
+        self.hlc.push(scan.hlc.0 as i64);
+        self.verdict.push(scan.verdict);
+        self.effect.push(scan.effect.key());
+    }
+}
+
+/// Stores the push's scans, moves the device's number on and takes the advisory lock of
+/// every touched ticket, in one statement. The locks are taken in the order of their keys,
+/// so two pushes never wait on each other in a cycle; whichever push takes a ticket's lock
+/// last reads (in its next statement, a newer snapshot) every scan of that ticket.
+async fn store_scans_and_lock(
     c: &mut PgConnection,
-    event_id: Uuid,
-    serial: u32,
-) -> Result<ConflictWrites, StoreError> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))")
-        .bind(event_id)
-        .bind(i64::from(serial))
-        .execute(&mut *c)
-        .await?;
-    let scans = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {SCAN_COLUMNS} FROM door_scans s JOIN events e ON e.id = s.event_id
-         WHERE s.event_id = $1 AND s.ticket_serial = $2"
-    )))
-    .bind(event_id)
-    .bind(serial as i32)
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(scan_row)
-    .collect::<Result<Vec<_>, _>>()?;
-    let facts = sqlx::query(
-        "SELECT tt.entry_policy,
-                (SELECT extract(epoch from min(r.at))::bigint FROM revocations r WHERE r.ticket_id = t.id)
-         FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id
-         WHERE t.event_id = $1 AND t.serial = $2",
+    device_id: Uuid,
+    last_number: u64,
+    scans: ScanColumns,
+    touched: &BTreeSet<(Uuid, u32)>,
+    now: jiff::Timestamp,
+) -> Result<(), StoreError> {
+    let (events, serials): (Vec<Uuid>, Vec<i32>) =
+        touched.iter().map(|&(e, s)| (e, s as i32)).unzip();
+    sqlx::query(
+        "WITH device AS (
+             UPDATE sync_devices SET last_number = $2 WHERE id = $1
+         ), scans AS (
+             INSERT INTO door_scans (device_id, seq, id, event_id, ticket_serial, ticket_type,
+                 gate, direction, device_time_ms, hlc, verdict, effect, received_at)
+             SELECT *, to_timestamp($15) FROM UNNEST($3::uuid[], $4::bigint[], $5::uuid[],
+                 $6::uuid[], $7::int[], $8::int[], $9::text[], $10::text[], $11::bigint[],
+                 $12::bigint[], $13::text[], $14::text[])
+             ON CONFLICT (device_id, seq) DO NOTHING
+         )
+         SELECT count(pg_advisory_xact_lock(k)) FROM (
+             SELECT DISTINCT hashtextextended(e::text || ':' || s::text, 0) AS k
+             FROM UNNEST($16::uuid[], $17::int[]) AS t(e, s) ORDER BY k
+         ) AS keys",
     )
-    .bind(event_id)
-    .bind(serial as i32)
-    .fetch_optional(&mut *c)
+    .bind(device_id)
+    .bind(last_number as i64)
+    .bind(scans.device_id)
+    .bind(scans.seq)
+    .bind(scans.id)
+    .bind(scans.event_id)
+    .bind(scans.ticket_serial)
+    .bind(scans.ticket_type)
+    .bind(scans.gate)
+    .bind(scans.direction)
+    .bind(scans.device_time_ms)
+    .bind(scans.hlc)
+    .bind(scans.verdict)
+    .bind(scans.effect)
+    .bind(now.as_second())
+    .bind(events)
+    .bind(serials)
+    .execute(&mut *c)
     .await?;
-    let (policy, revoked_at): (Option<String>, Option<i64>) = match facts {
-        Some(r) => (r.try_get(0)?, r.try_get(1)?),
-        None => (None, None),
-    };
-    let history = TicketHistory {
-        scans,
-        policy: policy
-            .and_then(|p| EntryPolicy::from_key(&p))
-            .unwrap_or_default(),
-        revoked_at: revoked_at.map(super::timestamp).transpose()?,
-    };
-    let flagged = conflicts_of(&history);
-    let stored: HashMap<Uuid, (String, Option<Uuid>)> = sqlx::query(
-        "SELECT scan_id, kind, first_scan_id FROM door_conflicts
-         WHERE event_id = $1 AND ticket_serial = $2",
-    )
-    .bind(event_id)
-    .bind(serial as i32)
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-    .collect::<Result<_, sqlx::Error>>()?;
-    let (gone, write) = conflict_changes(&stored, &flagged);
-    Ok(ConflictWrites {
-        event_id,
-        serial,
-        gone,
-        write,
-    })
+    Ok(())
 }
 
-async fn write_conflicts(c: &mut PgConnection, changes: ConflictWrites) -> Result<(), StoreError> {
-    for id in changes.gone {
-        sqlx::query("DELETE FROM door_conflicts WHERE scan_id = $1")
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
+/// One touched ticket's history and stored conflicts, as read under its lock.
+#[derive(Default)]
+struct TicketState {
+    scans: Vec<ScanRecord>,
+    policy: Option<String>,
+    revoked_at: Option<i64>,
+    stored: HashMap<Uuid, (String, Option<Uuid>)>,
+}
+
+/// Every touched ticket's scans, entry policy, first revocation and stored conflicts in one
+/// query (conflicts are keyed by the scan they flag, so they join onto the scans).
+async fn read_touched(
+    c: &mut PgConnection,
+    touched: &BTreeSet<(Uuid, u32)>,
+) -> Result<HashMap<(Uuid, u32), TicketState>, StoreError> {
+    let (events, serials): (Vec<Uuid>, Vec<i32>) =
+        touched.iter().map(|&(e, s)| (e, s as i32)).unzip();
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {SCAN_COLUMNS}, tt.entry_policy,
+                (SELECT extract(epoch from min(r.at))::bigint FROM revocations r
+                 WHERE r.ticket_id = t.id),
+                dc.kind, dc.first_scan_id, k.event_id, k.serial
+         FROM UNNEST($1::uuid[], $2::int[]) AS k(event_id, serial)
+         JOIN door_scans s ON s.event_id = k.event_id AND s.ticket_serial = k.serial
+         JOIN events e ON e.id = s.event_id
+         LEFT JOIN tickets t ON t.event_id = k.event_id AND t.serial = k.serial
+         LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id
+         LEFT JOIN door_conflicts dc ON dc.scan_id = s.id
+             AND dc.event_id = k.event_id AND dc.ticket_serial = k.serial"
+    )))
+    .bind(events)
+    .bind(serials)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut tickets: HashMap<(Uuid, u32), TicketState> = HashMap::new();
+    for r in &rows {
+        let serial: i32 = r.try_get(17)?;
+        let ticket = tickets.entry((r.try_get(16)?, serial as u32)).or_default();
+        let scan = scan_row(r)?;
+        if let Some(kind) = r.try_get::<Option<String>, _>(14)? {
+            ticket.stored.insert(scan.id, (kind, r.try_get(15)?));
+        }
+        ticket.scans.push(scan);
+        ticket.policy = r.try_get(12)?;
+        ticket.revoked_at = r.try_get(13)?;
     }
-    for f in changes.write {
-        sqlx::query(
-            "INSERT INTO door_conflicts (scan_id, event_id, ticket_serial, kind, first_scan_id)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (scan_id) DO UPDATE SET kind = excluded.kind, first_scan_id = excluded.first_scan_id",
-        )
-        .bind(f.scan_id)
-        .bind(changes.event_id)
-        .bind(changes.serial as i32)
-        .bind(f.kind.key())
-        .bind(f.first)
-        .execute(&mut *c)
-        .await?;
+    Ok(tickets)
+}
+
+/// Recomputes each touched ticket's conflicts from its history and writes only the
+/// difference, in one statement, made last in the push: the writes touch the door scope's
+/// head row, whose lock is then held to the commit.
+async fn write_conflicts(
+    c: &mut PgConnection,
+    tickets: HashMap<(Uuid, u32), TicketState>,
+) -> Result<(), StoreError> {
+    let mut gone: Vec<Uuid> = Vec::new();
+    let (mut ids, mut events, mut serials, mut kinds, mut firsts) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((event_id, serial), ticket) in tickets {
+        let history = TicketHistory {
+            scans: ticket.scans,
+            policy: ticket
+                .policy
+                .and_then(|p| EntryPolicy::from_key(&p))
+                .unwrap_or_default(),
+            revoked_at: ticket.revoked_at.map(super::timestamp).transpose()?,
+        };
+        let (ticket_gone, write) = conflict_changes(&ticket.stored, &conflicts_of(&history));
+        gone.extend(ticket_gone);
+        for f in write {
+            ids.push(f.scan_id);
+            events.push(event_id);
+            serials.push(serial as i32);
+            kinds.push(f.kind.key());
+            firsts.push(f.first);
+        }
     }
+    if gone.is_empty() && ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "WITH gone AS (DELETE FROM door_conflicts WHERE scan_id = ANY($1))
+         INSERT INTO door_conflicts (scan_id, event_id, ticket_serial, kind, first_scan_id)
+         SELECT * FROM UNNEST($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::uuid[])
+         ON CONFLICT (scan_id) DO UPDATE
+             SET kind = excluded.kind, first_scan_id = excluded.first_scan_id",
+    )
+    .bind(gone)
+    .bind(ids)
+    .bind(events)
+    .bind(serials)
+    .bind(kinds)
+    .bind(firsts)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
@@ -293,8 +407,9 @@ impl SyncStore for PgStore {
     async fn log_page(
         &self,
         scope: ScopeKey,
-        after: u64,
+        after: &LogPosition,
         limit: u32,
+        count: Count,
     ) -> Result<LogPage, StoreError> {
         self.read(async {
             let mut tx = self.pool().begin().await?;
@@ -302,14 +417,18 @@ impl SyncStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
             let head = head(&mut tx, scope).await?;
-            let rows = sqlx::query(
-                "SELECT kind, key, version, deleted FROM sync_log
-                 WHERE scope_kind = $1 AND subject = $2 AND version > $3 AND ($3 > 0 OR NOT deleted)
-                 ORDER BY version LIMIT $4",
+            let rows = bind_position(
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT l.kind, l.key, l.version, l.deleted FROM sync_log l
+                     WHERE l.scope_kind = $1 AND l.subject = $2 AND {}
+                       AND ($3 > 0 OR NOT l.deleted)
+                     ORDER BY l.version, l.kind, l.key LIMIT $6",
+                    after_position(after)
+                )))
+                .bind(scope.kind.key())
+                .bind(scope.subject),
+                after,
             )
-            .bind(scope.kind.key())
-            .bind(scope.subject)
-            .bind(after as i64)
             .bind(i64::from(limit) + 1)
             .fetch_all(&mut *tx)
             .await?
@@ -319,27 +438,32 @@ impl SyncStore for PgStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
             let (rows, has_more) = cut_page(rows, limit);
-            let live = sqlx::query(
-                "SELECT count(*), coalesce(sum(version), 0)::bigint FROM sync_log
-                 WHERE scope_kind = $1 AND subject = $2 AND NOT deleted",
-            )
-            .bind(scope.kind.key())
-            .bind(scope.subject)
-            .fetch_one(&mut *tx)
-            .await?;
+            let live = if count.counts(has_more) {
+                let row = sqlx::query(
+                    "SELECT count(*), coalesce(sum(version), 0)::bigint FROM sync_log
+                     WHERE scope_kind = $1 AND subject = $2 AND NOT deleted",
+                )
+                .bind(scope.kind.key())
+                .bind(scope.subject)
+                .fetch_one(&mut *tx)
+                .await?;
+                Some(ScopeDigest {
+                    count: row.try_get::<i64, _>(0)? as u64,
+                    version_sum: row.try_get::<i64, _>(1)? as u64,
+                })
+            } else {
+                None
+            };
             let mut data = HashMap::new();
             if let Some(last) = rows.last() {
-                page_data(&mut tx, scope, after, last.version, &mut data).await?;
+                page_data(&mut tx, scope, after, last, &mut data).await?;
             }
             tx.commit().await?;
             Ok(LogPage {
                 head,
                 rows,
                 has_more,
-                live: ScopeDigest {
-                    count: live.try_get::<i64, _>(0)? as u64,
-                    version_sum: live.try_get::<i64, _>(1)? as u64,
-                },
+                live,
                 data,
             })
         })
@@ -384,21 +508,17 @@ impl SyncStore for PgStore {
     ) -> Result<Result<Vec<PushOutcome>, PushRefusal>, StoreError> {
         self.write(async {
             let mut tx = self.pool().begin().await?;
-            sqlx::query(
+            // The upsert locks the device's row to the commit: one push of a device at a
+            // time, so its numbers are applied in order.
+            let row = sqlx::query(
                 "INSERT INTO sync_devices (id, user_id, last_number, created_at, last_seen_at)
                  VALUES ($1, $2, 0, to_timestamp($3), to_timestamp($3))
-                 ON CONFLICT (id) DO NOTHING",
+                 ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at
+                 RETURNING user_id, last_number",
             )
             .bind(device_id)
             .bind(user_id)
             .bind(now.as_second())
-            .execute(&mut *tx)
-            .await?;
-            // One push of a device at a time: its numbers are applied in order.
-            let row = sqlx::query(
-                "SELECT user_id, last_number FROM sync_devices WHERE id = $1 FOR UPDATE",
-            )
-            .bind(device_id)
             .fetch_one(&mut *tx)
             .await?;
             let owner: Uuid = row.try_get(0)?;
@@ -407,6 +527,7 @@ impl SyncStore for PgStore {
             }
             let mut last = row.try_get::<i64, _>(1)? as u64;
             let mut outcomes = Vec::with_capacity(ops.len());
+            let mut scans = ScanColumns::default();
             let mut touched: BTreeSet<(Uuid, u32)> = BTreeSet::new();
             for op in ops {
                 if let Some(skipped) = sequence(op.number, last) {
@@ -417,49 +538,18 @@ impl SyncStore for PgStore {
                 match op.item {
                     PushItem::Reject { code } => outcomes.push(PushOutcome::Rejected(code)),
                     PushItem::Scan { event_id, scan } => {
-                        sqlx::query(
-                            "INSERT INTO door_scans (device_id, seq, id, event_id, ticket_serial, ticket_type,
-                                gate, direction, device_time_ms, hlc, verdict, effect, received_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13))
-                             ON CONFLICT (device_id, seq) DO NOTHING",
-                        )
-                        .bind(scan.device_id)
-                        .bind(scan.seq as i64)
-                        .bind(scan.id)
-                        .bind(event_id)
-                        .bind(scan.ticket_serial.map(|s| s as i32))
-                        .bind(scan.ticket_type.map(i32::from))
-                        .bind(&scan.gate)
-                        .bind(scan.direction.key())
-                        .bind(scan.device_time.as_millisecond())
-                        .bind(scan.hlc.0 as i64)
-                        .bind(&scan.verdict)
-                        .bind(scan.effect.key())
-                        .bind(now.as_second())
-                        .execute(&mut *tx)
-                        .await?;
                         if let Some(serial) = scan.ticket_serial {
                             touched.insert((event_id, serial));
                         }
+                        scans.push(event_id, scan);
                         outcomes.push(PushOutcome::Applied);
                     }
                 }
             }
-            sqlx::query(
-                "UPDATE sync_devices SET last_number = $2, last_seen_at = to_timestamp($3) WHERE id = $1",
-            )
-            .bind(device_id)
-            .bind(last as i64)
-            .bind(now.as_second())
-            .execute(&mut *tx)
-            .await?;
-            // In a fixed order, so two pushes never wait on each other's locks in a cycle.
-            let mut changes = Vec::new();
-            for (event_id, serial) in touched {
-                changes.push(recompute_conflicts(&mut tx, event_id, serial).await?);
-            }
-            for change in changes {
-                write_conflicts(&mut tx, change).await?;
+            store_scans_and_lock(&mut tx, device_id, last, scans, &touched, now).await?;
+            if !touched.is_empty() {
+                let tickets = read_touched(&mut tx, &touched).await?;
+                write_conflicts(&mut tx, tickets).await?;
             }
             tx.commit().await?;
             Ok(Ok(outcomes))
