@@ -27,6 +27,29 @@ pub mod u64_string {
             D::Error::custom(format!("expected a decimal integer string, got {text:?}"))
         })
     }
+
+    /// The same for an optional number (absent or `null` is `None`).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            value: &Option<u64>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(value) => super::serialize(value, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<u64>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrapped(#[serde(with = "super")] u64);
+            Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(n)| n))
+        }
+    }
 }
 
 /// What kind of event it is; drives filters and the icon in listings.

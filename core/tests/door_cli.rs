@@ -88,7 +88,7 @@ fn synced_door() -> Door {
     sync.apply_page(&SyncPage {
         scope: Scope::Door(event),
         reset: false,
-        total: rows.len() as u64,
+        total: Some(rows.len() as u64),
         rows,
         cursor: "c".into(),
         has_more: false,
@@ -416,7 +416,7 @@ async fn slow_door_server(door: &Door, tickets: u64) -> String {
                 rows: rows[from..to].to_vec(),
                 cursor: to.to_string(),
                 has_more,
-                total: rows.len() as u64,
+                total: Some(rows.len() as u64),
                 digest,
             })
         }

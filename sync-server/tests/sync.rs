@@ -108,14 +108,21 @@ async fn pull_all(
     let mut rows = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
+        // As a device downloads: the total once (for its progress bar), the digest at the
+        // end.
         let query = match &cursor {
-            Some(c) => format!("{path}?limit={limit}&cursor={c}"),
-            None => format!("{path}?limit={limit}"),
+            Some(c) => format!("{path}?limit={limit}&digest=true&cursor={c}"),
+            None => format!("{path}?limit={limit}&digest=true&total=true"),
         };
         let (status, body) = server.call(Method::GET, &query, token, None).await;
         assert_eq!(status, 200, "{body}");
         let page: SyncPage = serde_json::from_value(body).unwrap();
         assert!(!page.reset, "a fresh pull never resets");
+        assert_eq!(
+            page.total.is_some(),
+            cursor.is_none() || !page.has_more,
+            "counted on the first page (asked) and the last (with the digest) only"
+        );
         rows.extend(page.rows);
         cursor = Some(page.cursor.clone());
         if !page.has_more {
@@ -213,9 +220,13 @@ impl World {
         format!("/api/v1/sync/orgs/{}/door/{}", self.org_id, self.event_id)
     }
 
-    /// One page of the door list after `cursor`, `limit` rows at most.
+    /// One page of the door list after `cursor`, `limit` rows at most (the last with the
+    /// digest).
     async fn door_page(&self, cursor: &str, limit: u32) -> SyncPage {
-        let path = format!("{}?limit={limit}&cursor={cursor}", self.door_path());
+        let path = format!(
+            "{}?limit={limit}&digest=true&cursor={cursor}",
+            self.door_path()
+        );
         let (status, body) = self
             .server
             .call(Method::GET, &path, Some(&self.staff), None)
@@ -562,6 +573,23 @@ async fn a_cursor_from_an_earlier_life_of_the_scope_resets_once_and_then_pages_o
     assert_eq!(
         (status, body["code"].as_str()),
         (400, Some("invalid_parameter"))
+    );
+    let (status, body) = w
+        .server
+        .call(
+            Method::GET,
+            &format!("{}?digest=yes", w.door_path()),
+            Some(&w.staff),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_parameter"))
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("digest"),
+        "{body}"
     );
 }
 

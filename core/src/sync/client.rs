@@ -75,6 +75,15 @@ impl RequestError {
     }
 }
 
+/// What a pull asks the server to count: each count reads the whole scope there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// The scope's live rows on this page, for a progress bar.
+    pub total: bool,
+    /// The digest on the last page, to prove the copy whole.
+    pub digest: bool,
+}
+
 /// A client of one server's sync endpoints, for one signed-in person (or nobody: the
 /// catalog is public).
 #[derive(Clone)]
@@ -150,8 +159,15 @@ impl SyncClient {
         target: &SyncTarget,
         cursor: Option<&str>,
         limit: u32,
+        counts: Counts,
     ) -> Result<SyncPage, RequestError> {
         let mut query = vec![("limit", limit.to_string())];
+        if counts.total {
+            query.push(("total", "true".into()));
+        }
+        if counts.digest {
+            query.push(("digest", "true".into()));
+        }
         if let Some(cursor) = cursor {
             query.push(("cursor", cursor.to_owned()));
         }

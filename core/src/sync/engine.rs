@@ -16,7 +16,7 @@
 
 use super::SyncTarget;
 use super::backoff::{Backoff, RetryPolicy};
-use super::client::{RequestError, SyncClient};
+use super::client::{Counts, RequestError, SyncClient};
 use super::connectivity::{Connectivity, ConnectivityMonitor};
 use super::hints;
 use super::local::{LocalError, SyncDb};
@@ -93,6 +93,10 @@ pub struct EngineConfig {
     pub resync_every: Duration,
     /// [`SyncEngine::run`] asks for other doors' scans this often.
     pub scans_every: Duration,
+    /// A complete copy proves itself whole with the server's digest at least this often
+    /// (a download, a reset or a refetch always does): the server counts the whole scope
+    /// for it, which is too dear for every small catch-up of a large door list.
+    pub verify_every: Duration,
 }
 
 impl Default for EngineConfig {
@@ -109,6 +113,7 @@ impl Default for EngineConfig {
             },
             resync_every: Duration::from_secs(300),
             scans_every: Duration::from_secs(10),
+            verify_every: Duration::from_secs(600),
         }
     }
 }
@@ -264,14 +269,29 @@ impl SyncEngine {
             held: 0,
             total: 0,
         };
-        let started_whole = self.db().state(scope)?.complete;
+        let state = self.db().state(scope)?;
+        let started_whole = state.complete;
+        let verify_due = state.digest_checked_at.is_none_or(|at| {
+            jiff::Timestamp::now().as_second().saturating_sub(at)
+                >= self.config.verify_every.as_secs() as i64
+        });
         loop {
             let mut reset_seen = false;
+            // A download (or a resumed one) asks the total once, for its progress bar.
+            let mut ask_total = !self.db().state(scope)?.complete;
             let digest = loop {
-                let cursor = self.db().state(scope)?.cursor;
+                let state = self.db().state(scope)?;
+                let counts = Counts {
+                    total: ask_total,
+                    digest: !state.complete || verify_due || reset_seen || report.refetched,
+                };
+                ask_total = false;
                 let limit = self.config.page_limit;
                 let page = self
-                    .request(|| self.client.pull(&target, cursor.as_deref(), limit))
+                    .request(|| {
+                        self.client
+                            .pull(&target, state.cursor.as_deref(), limit, counts)
+                    })
                     .await?;
                 if page.scope != scope {
                     return Err(SyncError::WrongScope {
@@ -285,7 +305,9 @@ impl SyncEngine {
                     }
                     reset_seen = true;
                     report.resets += 1;
-                } else if page.has_more && cursor.as_deref() == Some(page.cursor.as_str()) {
+                    // The scope starts over: count it again for the progress bar.
+                    ask_total = page.total.is_none();
+                } else if page.has_more && state.cursor.as_deref() == Some(page.cursor.as_str()) {
                     return Err(SyncError::CursorStuck { scope });
                 }
                 let applied = self.db().apply_page(&page)?;
@@ -294,9 +316,15 @@ impl SyncEngine {
                 self.progress.send_replace(Some(Progress {
                     scope,
                     done: applied.rows,
-                    total: page.total,
+                    total: applied.total,
                 }));
                 if !page.has_more {
+                    if page.digest.is_none() && reset_seen && !counts.digest {
+                        // A reset came unasked for on the last page: ask once more (from
+                        // its cursor, so an empty page) for the digest that proves the
+                        // rebuilt copy whole.
+                        continue;
+                    }
                     break page.digest;
                 }
             };
@@ -684,12 +712,42 @@ mod tests {
             25
         );
 
+        assert_eq!(
+            peer.with(|s| s.counts_asked.clone()),
+            vec![(true, true), (false, true), (false, true)],
+            "the download asks the total once and the digest until its last page"
+        );
+
+        peer.with(|s| s.counts_asked.clear());
         let again = d.engine.pull(SyncTarget::Catalog).await.unwrap();
         assert_eq!(
             (again.pages, again.rows),
             (1, 0),
             "caught up: one empty page"
         );
+        assert_eq!(
+            peer.with(|s| s.counts_asked.clone()),
+            vec![(false, false)],
+            "a catch-up of a copy proven whole moments ago has the server count nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_complete_copy_asks_for_the_digest_again_once_its_last_proof_is_old() {
+        let peer = Peer::start().await;
+        publish_catalog(&peer, 5);
+        let mut d = device(&peer.url, 10);
+        d.engine.pull(SyncTarget::Catalog).await.unwrap();
+        let client = SyncClient::new(&peer.url, Lang::En, None).unwrap();
+        let config = EngineConfig {
+            verify_every: Duration::ZERO,
+            ..EngineConfig::default()
+        };
+        d.engine = Arc::new(SyncEngine::new(client, d.db.clone(), None, config));
+        peer.with(|s| s.counts_asked.clear());
+        let report = d.engine.pull(SyncTarget::Catalog).await.unwrap();
+        assert!(report.verified);
+        assert_eq!(peer.with(|s| s.counts_asked.clone()), vec![(false, true)]);
     }
 
     #[tokio::test]

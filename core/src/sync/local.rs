@@ -69,6 +69,8 @@ pub struct Applied {
     pub deleted: u64,
     /// Live rows of the scope held after the page.
     pub rows: u64,
+    /// Live rows on the server, as this page or an earlier one said.
+    pub total: u64,
 }
 
 /// How a push's answer settled the outbox.
@@ -620,20 +622,23 @@ fn apply_page_tx(tx: &Transaction<'_>, page: &SyncPage) -> Result<Applied, Local
     if reproject && let Some(event_ref) = event_ref {
         reproject_door(tx, scope, event_ref)?;
     }
-    tx.execute(
-        "UPDATE sync_state SET cursor = ?2, total = ?3, rows = ?4, event_ref = ?5,
+    let total: i64 = tx.query_row(
+        "UPDATE sync_state SET cursor = ?2, total = coalesce(?3, total), rows = ?4, event_ref = ?5,
             complete = CASE WHEN ?6 THEN 0 ELSE complete END
-         WHERE scope = ?1",
+         WHERE scope = ?1
+         RETURNING total",
         params![
             scope_text,
             page.cursor,
-            page.total as i64,
+            page.total.map(|t| t as i64),
             rows,
             event_ref,
             page.reset
         ],
+        |r| r.get(0),
     )?;
     applied.rows = rows.max(0) as u64;
+    applied.total = total.max(0) as u64;
     Ok(applied)
 }
 
@@ -1027,7 +1032,7 @@ mod tests {
         SyncPage {
             scope,
             reset: false,
-            total: rows.len() as u64,
+            total: Some(rows.len() as u64),
             rows,
             cursor: cursor.into(),
             has_more: false,

@@ -81,7 +81,7 @@ mod tests {
         db.apply_page(&SyncPage {
             scope: Scope::Catalog,
             reset: false,
-            total: rows.len() as u64,
+            total: Some(rows.len() as u64),
             rows,
             cursor: "c".into(),
             has_more: false,

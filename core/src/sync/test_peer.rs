@@ -32,6 +32,8 @@ pub struct PeerState {
     pub epoch: u64,
     /// The cursor of every pull, in order.
     pub cursors_asked: Vec<Option<String>>,
+    /// Whether each pull asked for the `total` and the `digest`, in order.
+    pub counts_asked: Vec<(bool, bool)>,
     pub pages_served: usize,
     /// Answer pulls with 503 once this many pages were served.
     pub fail_after_pages: Option<usize>,
@@ -163,6 +165,8 @@ fn page(state: &Shared, headers: &HeaderMap, scope: &str, Query(q): Params) -> R
         }
         return response;
     }
+    let asked = |flag: &str| q.get(flag).is_some_and(|v| v == "true");
+    s.counts_asked.push((asked("total"), asked("digest")));
     let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(2_000);
     let epoch = s.epoch;
     let after = cursor.as_deref().and_then(|c| {
@@ -178,8 +182,8 @@ fn page(state: &Shared, headers: &HeaderMap, scope: &str, Query(q): Params) -> R
     let rows: Vec<SyncRow> = changed.into_iter().take(limit).cloned().collect();
     let last = rows.last().map_or(after, |r| r.version);
     let live: Vec<&SyncRow> = data.rows.values().filter(|r| r.data.is_some()).collect();
-    let total = live.len() as u64;
-    let mut digest = (!has_more).then(|| {
+    let total = (asked("total") || (asked("digest") && !has_more)).then_some(live.len() as u64);
+    let mut digest = (asked("digest") && !has_more).then(|| {
         let mut d = ScopeDigest::default();
         live.iter().for_each(|r| d.add(r.version));
         d

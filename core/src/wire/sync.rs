@@ -219,12 +219,18 @@ pub struct SyncPage {
     /// catch up later).
     pub cursor: String,
     pub has_more: bool,
-    /// Live rows in the scope now, for a progress bar (rows done / total).
-    #[serde(with = "super::u64_string")]
-    #[cfg_attr(test, ts(type = "string"))]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub total: u64,
-    /// On the last page (`has_more` false): the digest of the scope as of `cursor`.
+    /// Live rows in the scope now, for a progress bar (rows done / total): when asked for
+    /// with `total=true`, and on a last page that carries the digest.
+    #[serde(
+        default,
+        with = "super::u64_string::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(test, ts(type = "string", optional))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub total: Option<u64>,
+    /// On the last page (`has_more` false) when asked for with `digest=true`: the digest
+    /// of the scope as of `cursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub digest: Option<ScopeDigest>,

@@ -101,6 +101,60 @@ pub struct ScopeHead {
     pub version: u64,
 }
 
+/// A place in a scope's log, which is ordered by version, then kind, then key: on
+/// PostgreSQL every row one transaction writes to a scope shares that transaction's
+/// version, so a page may end inside a version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogPosition {
+    /// Every row up to this version has been delivered…
+    pub version: u64,
+    /// …except, when set, the rows of `version` itself after this (kind, key as stored).
+    pub within: Option<(String, String)>,
+}
+
+impl LogPosition {
+    /// Everything up to and including `version`.
+    pub fn through(version: u64) -> LogPosition {
+        LogPosition {
+            version,
+            within: None,
+        }
+    }
+
+    /// Everything up to and including `row`.
+    pub fn after_row(row: &LogRow) -> LogPosition {
+        LogPosition {
+            version: row.version,
+            within: Some((row.kind.key().to_owned(), row.key.clone())),
+        }
+    }
+
+    /// The start of the log, where a fresh copy begins (it needs no tombstones).
+    pub fn is_start(&self) -> bool {
+        self.version == 0
+    }
+}
+
+/// When a log page counts the scope's live rows (which reads the whole scope).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Count {
+    Never,
+    /// Only on the last page, for the digest that proves a copy whole.
+    AtEnd,
+    Always,
+}
+
+impl Count {
+    /// Whether a page that has (or has not) more after it counts.
+    pub fn counts(self, has_more: bool) -> bool {
+        match self {
+            Count::Never => false,
+            Count::AtEnd => !has_more,
+            Count::Always => true,
+        }
+    }
+}
+
 /// One log row: an entity of the scope as of `version`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogRow {
@@ -155,8 +209,9 @@ pub struct LogPage {
     pub head: Option<ScopeHead>,
     pub rows: Vec<LogRow>,
     pub has_more: bool,
-    /// The scope's live rows at the snapshot.
-    pub live: ScopeDigest,
+    /// The scope's live rows at the snapshot, when asked for (counting reads the whole
+    /// scope).
+    pub live: Option<ScopeDigest>,
     /// The entities of the page's rows that the backend reads in the same snapshot, in
     /// bulk (door tickets and conflicts, catalog events, the door event), by (kind, key as
     /// stored). Other kinds are read by the caller.
@@ -205,14 +260,15 @@ pub struct CredentialEvent {
 
 #[async_trait]
 pub trait SyncStore: Send + Sync {
-    /// Rows of `scope` with versions after `after` (live ones only when `after` is 0: a
-    /// fresh copy has nothing to delete), at most `limit`, in version order, with the
-    /// scope's head and live digest, all in one snapshot.
+    /// Rows of `scope` after `after` (live ones only from the start: a fresh copy has
+    /// nothing to delete), at most `limit`, in log order, with the scope's head and, as
+    /// `count` says, its live digest, all in one snapshot.
     async fn log_page(
         &self,
         scope: ScopeKey,
-        after: u64,
+        after: &LogPosition,
         limit: u32,
+        count: Count,
     ) -> Result<LogPage, StoreError>;
 
     /// The scope's head now, for hints.

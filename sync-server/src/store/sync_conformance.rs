@@ -5,7 +5,8 @@
 use super::orders_conformance::{buyer, now, sale};
 use super::payments_conformance::{awaiting, paid};
 use super::sync::{
-    LogPage, PushItem, PushOp, PushOutcome, PushRefusal, ScopeKey, ScopeKind, log_key,
+    Count, LogPage, LogPosition, PushItem, PushOp, PushOutcome, PushRefusal, ScopeKey, ScopeKind,
+    log_key,
 };
 use super::{Store, Transition};
 use hafla_core::door::verifier::{Direction, ScanEffect};
@@ -36,15 +37,28 @@ fn scope(kind: ScopeKind, subject: Uuid) -> ScopeKey {
     ScopeKey { kind, subject }
 }
 
-/// Every page of a scope from `after`, following `has_more`, `limit` rows at a time.
-async fn all_pages(store: &Arc<dyn Store>, key: ScopeKey, after: u64, limit: u32) -> Vec<LogPage> {
+/// One page of a scope after `after` (a version), counted.
+async fn page_after(store: &Arc<dyn Store>, key: ScopeKey, after: u64) -> LogPage {
+    store
+        .log_page(key, &LogPosition::through(after), 100, Count::Always)
+        .await
+        .expect("page")
+}
+
+/// Every page of a scope from the start, following `has_more`, `limit` rows at a time,
+/// the last one with the digest.
+async fn all_pages(store: &Arc<dyn Store>, key: ScopeKey, limit: u32) -> Vec<LogPage> {
     let mut pages = Vec::new();
-    let mut after = after;
+    let mut after = LogPosition::default();
     loop {
-        let page = store.log_page(key, after, limit).await.expect("page");
+        let page = store
+            .log_page(key, &after, limit, Count::AtEnd)
+            .await
+            .expect("page");
         let more = page.has_more;
+        assert_eq!(page.live.is_some(), !more, "only the last page counts");
         if let Some(last) = page.rows.last() {
-            after = last.version;
+            after = LogPosition::after_row(last);
         }
         pages.push(page);
         if !more {
@@ -58,7 +72,7 @@ async fn the_catalog_scope_holds_published_events_and_a_tombstone_once_one_is_wi
 ) {
     let s = sale(&store, 4, None).await;
     let catalog = scope(ScopeKind::Catalog, Uuid::nil());
-    let first = store.log_page(catalog, 0, 100).await.expect("page");
+    let first = page_after(&store, catalog, 0).await;
     let row = first
         .rows
         .iter()
@@ -72,7 +86,7 @@ async fn the_catalog_scope_holds_published_events_and_a_tombstone_once_one_is_wi
     assert_eq!(summary.title.en, "Amman Concert");
     assert_eq!(summary.price_from.map(|p| p.minor), Some(15_000));
     let head = first.head.expect("head");
-    assert_eq!(first.live.count, 1);
+    assert_eq!(first.live.map(|l| l.count), Some(1));
     assert!(!first.has_more);
 
     store
@@ -85,10 +99,7 @@ async fn the_catalog_scope_holds_published_events_and_a_tombstone_once_one_is_wi
         ))
         .await
         .expect("cancel");
-    let after = store
-        .log_page(catalog, head.version, 100)
-        .await
-        .expect("page");
+    let after = page_after(&store, catalog, head.version).await;
     assert_eq!(after.rows.len(), 1);
     assert!(
         after.rows[0].deleted,
@@ -96,9 +107,9 @@ async fn the_catalog_scope_holds_published_events_and_a_tombstone_once_one_is_wi
     );
     assert!(after.rows[0].version > head.version);
     assert_eq!(after.head.expect("head").epoch, head.epoch);
-    let fresh = store.log_page(catalog, 0, 100).await.expect("page");
+    let fresh = page_after(&store, catalog, 0).await;
     assert!(fresh.rows.is_empty(), "a fresh copy gets no tombstones");
-    assert_eq!(fresh.live, ScopeDigest::default());
+    assert_eq!(fresh.live, Some(ScopeDigest::default()));
 }
 
 async fn paid_tickets_reach_the_door_list_and_their_holders_in_pages_that_add_up(
@@ -111,22 +122,23 @@ async fn paid_tickets_reach_the_door_list_and_their_holders_in_pages_that_add_up
         .await
         .expect("pay");
     let door = scope(ScopeKind::Door, s.event_id);
-    let pages = all_pages(&store, door, 0, 2).await;
+    let pages = all_pages(&store, door, 2).await;
     assert!(pages.len() > 2, "two rows a page");
     let rows: Vec<_> = pages.iter().flat_map(|p| p.rows.clone()).collect();
-    let mut versions: Vec<u64> = rows.iter().map(|r| r.version).collect();
-    versions.sort_unstable();
-    versions.dedup();
-    assert_eq!(
-        versions.len(),
-        rows.len(),
-        "each row once, in version order"
-    );
+    let in_log_order: Vec<_> = rows
+        .iter()
+        .map(|r| (r.version, r.kind.key(), r.key.clone()))
+        .collect();
+    let mut sorted = in_log_order.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(in_log_order, sorted, "each row once, in log order");
     let mut digest = ScopeDigest::default();
     rows.iter().for_each(|r| digest.add(r.version));
     let last = pages.last().expect("pages");
     assert_eq!(
-        last.live, digest,
+        last.live,
+        Some(digest),
         "the digest is the sum of what was pulled"
     );
     let data: HashMap<_, _> = pages.iter().flat_map(|p| p.data.clone()).collect();
@@ -159,18 +171,11 @@ async fn paid_tickets_reach_the_door_list_and_their_holders_in_pages_that_add_up
     );
 
     let me = scope(ScopeKind::Me, order.buyer_id);
-    let mine = store.log_page(me, 0, 100).await.expect("page");
+    let mine = page_after(&store, me, 0).await;
     assert_eq!(mine.rows.len(), 4);
     assert!(mine.rows.iter().all(|r| r.kind == RowKind::MyTicket));
     let stranger = scope(ScopeKind::Me, buyer(&store).await);
-    assert!(
-        store
-            .log_page(stranger, 0, 100)
-            .await
-            .expect("page")
-            .rows
-            .is_empty()
-    );
+    assert!(page_after(&store, stranger, 0).await.rows.is_empty());
 }
 
 async fn a_transfer_revokes_the_old_serial_at_the_door_and_issues_a_new_one(store: Arc<dyn Store>) {
@@ -181,7 +186,7 @@ async fn a_transfer_revokes_the_old_serial_at_the_door_and_issues_a_new_one(stor
         .await
         .expect("pay");
     let door = scope(ScopeKind::Door, s.event_id);
-    let before = store.log_page(door, 0, 100).await.expect("page");
+    let before = page_after(&store, door, 0).await;
     let mark = before.head.expect("head").version;
     let ticket = store.order_tickets(order.id).await.expect("tickets")[0].clone();
     let friend = buyer(&store).await;
@@ -189,7 +194,7 @@ async fn a_transfer_revokes_the_old_serial_at_the_door_and_issues_a_new_one(stor
         .transfer_ticket(ticket.id, order.buyer_id, friend, now())
         .await
         .expect("transfer");
-    let changed = store.log_page(door, mark, 100).await.expect("page");
+    let changed = page_after(&store, door, mark).await;
     let ticket_row = |serial: u32| -> DoorTicket {
         serde_json::from_value(changed.data[&(RowKind::Ticket, serial.to_string())].clone())
             .expect("door ticket")
@@ -200,10 +205,7 @@ async fn a_transfer_revokes_the_old_serial_at_the_door_and_issues_a_new_one(stor
         Some(hafla_core::door::verifier::RevocationReason::Transferred)
     );
     assert!(ticket_row(given.serial).revoked.is_none());
-    let theirs = store
-        .log_page(scope(ScopeKind::Me, friend), 0, 100)
-        .await
-        .expect("page");
+    let theirs = page_after(&store, scope(ScopeKind::Me, friend), 0).await;
     assert_eq!(theirs.rows.len(), 1);
     assert_eq!(theirs.rows[0].key, log_key(given.id));
 }
@@ -364,7 +366,7 @@ async fn pushes_apply_each_number_once_and_move_past_rejected_mutations(store: A
 }
 
 async fn conflicts(store: &Arc<dyn Store>, event_id: Uuid) -> Vec<DoorConflict> {
-    let pages = all_pages(store, scope(ScopeKind::Door, event_id), 0, 1_000).await;
+    let pages = all_pages(store, scope(ScopeKind::Door, event_id), 1_000).await;
     let mut found: Vec<DoorConflict> = pages
         .iter()
         .flat_map(|p| p.data.iter())

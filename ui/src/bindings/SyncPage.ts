@@ -18,10 +18,12 @@ reset: boolean, rows: Array<SyncRow>,
  */
 cursor: string, has_more: boolean, 
 /**
- * Live rows in the scope now, for a progress bar (rows done / total).
+ * Live rows in the scope now, for a progress bar (rows done / total): when asked for
+ * with `total=true`, and on a last page that carries the digest.
  */
-total: string, 
+total?: string, 
 /**
- * On the last page (`has_more` false): the digest of the scope as of `cursor`.
+ * On the last page (`has_more` false) when asked for with `digest=true`: the digest
+ * of the scope as of `cursor`.
  */
 digest?: ScopeDigest, };

@@ -10,7 +10,7 @@ mod push;
 use super::AppState;
 use super::error::{ApiError, request_lang};
 use super::extract::{ApiJson, ApiPath, Caller};
-use crate::store::sync::ScopeKey;
+use crate::store::sync::{Count, ScopeKey};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -34,6 +34,20 @@ pub struct PullParams {
     cursor: Option<String>,
     /// Rows per page, 1–10,000 [default: 2,000].
     limit: Option<String>,
+    /// `true`: the page carries `total`, the scope's live rows (for a progress bar; counting
+    /// reads the whole scope, so ask on the first page of a download) [default: false].
+    total: Option<String>,
+    /// `true`: the last page carries the scope's `digest` (and `total`), to prove a copy
+    /// whole; other pages are unaffected [default: false].
+    digest: Option<String>,
+}
+
+fn flag(name: &'static str, text: Option<&str>) -> Result<bool, ApiError> {
+    match text {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::invalid_parameter(name, "true or false")),
+    }
 }
 
 fn limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
@@ -53,6 +67,14 @@ async fn pull(
     params: PullParams,
 ) -> Result<Json<SyncPage>, ApiError> {
     let limit = limit(params.limit.as_deref(), DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS)?;
+    let count = match (
+        flag("total", params.total.as_deref())?,
+        flag("digest", params.digest.as_deref())?,
+    ) {
+        (true, _) => Count::Always,
+        (false, true) => Count::AtEnd,
+        (false, false) => Count::Never,
+    };
     Ok(Json(
         // An empty cursor is no cursor (a client that kept none).
         pull::page(
@@ -60,6 +82,7 @@ async fn pull(
             scope,
             params.cursor.as_deref().filter(|c| !c.is_empty()),
             limit,
+            count,
         )
         .await?,
     ))

@@ -7,7 +7,7 @@ use crate::api::error::ApiError;
 use crate::api::organizer::organizer_view;
 use crate::api::tickets::ticket_view;
 use crate::store::StoredEvent;
-use crate::store::sync::{LogPage, LogRow, ScopeKey, ScopeKind};
+use crate::store::sync::{Count, LogPage, LogPosition, LogRow, ScopeKey, ScopeKind};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hafla_core::wire::sync::{DoorKey, DoorTicketType, MyTicket, RowKind, SyncPage, SyncRow};
@@ -15,15 +15,16 @@ use hafla_core::wire::{EventSummary, TicketCredential};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-fn position(page: &LogPage) -> Position {
+/// The scope's head as a position: everything written so far.
+fn head_position(page: &LogPage) -> Position {
     page.head.map_or(
         Position {
             epoch: 0,
-            version: 0,
+            at: LogPosition::through(0),
         },
         |h| Position {
             epoch: h.epoch,
-            version: h.version,
+            at: LogPosition::through(h.version),
         },
     )
 }
@@ -36,6 +37,7 @@ pub(super) async fn page(
     scope: ScopeKey,
     cursor: Option<&str>,
     limit: u32,
+    count: Count,
 ) -> Result<SyncPage, ApiError> {
     let asked = cursor
         .map(|text| {
@@ -43,22 +45,22 @@ pub(super) async fn page(
                 .ok_or_else(|| ApiError::invalid_parameter("cursor", "not a cursor of this scope"))
         })
         .transpose()?;
-    let mut log = state
-        .store
-        .log_page(scope, asked.map_or(0, |p| p.version), limit)
-        .await?;
-    let reset = asked.is_some_and(|asked| {
-        let now = position(&log);
-        asked.epoch != now.epoch || asked.version > now.version
+    let start = LogPosition::default();
+    let after = asked.as_ref().map_or(&start, |p| &p.at);
+    let mut log = state.store.log_page(scope, after, limit, count).await?;
+    let reset = asked.as_ref().is_some_and(|asked| {
+        let now = head_position(&log);
+        asked.epoch != now.epoch || asked.at.version > now.at.version
     });
     if reset {
-        log = state.store.log_page(scope, 0, limit).await?;
+        log = state.store.log_page(scope, &start, limit, count).await?;
     }
-    let at = position(&log);
-    let reached = match (log.has_more, log.rows.last()) {
-        (true, Some(last)) => last.version,
-        _ => at.version,
-    };
+    let mut reached = head_position(&log);
+    if log.has_more
+        && let Some(last) = log.rows.last()
+    {
+        reached.at = LogPosition::after_row(last);
+    }
     let mut entities = Entities::new(state, scope);
     let mut rows = Vec::with_capacity(log.rows.len());
     for row in std::mem::take(&mut log.rows) {
@@ -78,16 +80,10 @@ pub(super) async fn page(
         scope: scope.scope(),
         reset,
         rows,
-        cursor: cursor::encode(
-            scope,
-            Position {
-                epoch: at.epoch,
-                version: reached,
-            },
-        ),
+        cursor: cursor::encode(scope, &reached),
         has_more: log.has_more,
-        total: log.live.count,
-        digest: (!log.has_more).then_some(log.live),
+        total: log.live.map(|live| live.count),
+        digest: log.live.filter(|_| !log.has_more),
     })
 }
 

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "geo_search",
         sql: include_str!("../../../../migrations/server/sqlite/0012_geo_search.sql"),
     },
+    Migration {
+        version: 13,
+        name: "sync_transactions",
+        sql: include_str!("../../../../migrations/server/sqlite/0013_sync_transactions.sql"),
+    },
 ];
 
 /// The database file's name inside the data directory.

@@ -8,9 +8,10 @@ use crate::store::StoreError;
 use crate::store::rows::EventRow;
 use crate::store::rows::timestamp;
 use crate::store::sync::{
-    ConflictRow, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogRow, PageData, PushItem,
-    PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead, ScopeKey, ScopeKind,
-    SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page, log_key, put, sequence,
+    ConflictRow, Count, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogPosition, LogRow,
+    PageData, PushItem, PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead,
+    ScopeKey, ScopeKind, SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page,
+    log_key, put, sequence,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -261,9 +262,13 @@ impl SyncStore for SqliteStore {
     async fn log_page(
         &self,
         scope: ScopeKey,
-        after: u64,
+        after: &LogPosition,
         limit: u32,
+        count: Count,
     ) -> Result<LogPage, StoreError> {
+        // Every row written gets its own version here (one writer, one bump per row), so
+        // a position inside a version is the end of that version.
+        let after = after.version;
         self.read(move |c| {
             // One snapshot for the rows, their data and the digest.
             let tx = c.unchecked_transaction()?;
@@ -290,14 +295,22 @@ impl SyncStore for SqliteStore {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let (rows, has_more) = cut_page(rows, limit);
-            let (count, sum): (i64, i64) = tx
-                .prepare_cached(
-                    "SELECT count(*), coalesce(sum(version), 0) FROM sync_log
-                     WHERE scope_kind = ?1 AND subject = ?2 AND deleted = 0",
-                )?
-                .query_row(params![scope.kind.key(), scope.subject], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+            let live = if count.counts(has_more) {
+                let (count, sum): (i64, i64) = tx
+                    .prepare_cached(
+                        "SELECT count(*), coalesce(sum(version), 0) FROM sync_log
+                         WHERE scope_kind = ?1 AND subject = ?2 AND deleted = 0",
+                    )?
+                    .query_row(params![scope.kind.key(), scope.subject], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?;
+                Some(ScopeDigest {
+                    count: count as u64,
+                    version_sum: sum as u64,
+                })
+            } else {
+                None
+            };
             let mut data = HashMap::new();
             if let Some(last) = rows.last() {
                 page_data(&tx, scope, after, last.version, &mut data)?;
@@ -306,10 +319,7 @@ impl SyncStore for SqliteStore {
                 head,
                 rows,
                 has_more,
-                live: ScopeDigest {
-                    count: count as u64,
-                    version_sum: sum as u64,
-                },
+                live,
                 data,
             })
         })
