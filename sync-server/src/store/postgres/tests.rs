@@ -583,3 +583,57 @@ async fn a_bulk_catalog_insert_leaves_fresh_planner_statistics() {
         "ANALYZE ran after 1,041 events"
     );
 }
+
+#[tokio::test]
+async fn every_row_one_transaction_writes_to_a_scope_shares_one_version_and_pages_whole() {
+    use crate::store::sync::{Count, LogPosition, ScopeKey, ScopeKind, SyncStore};
+    let db = TestDb::create().await;
+    let store = db.connect().await;
+    let scope = ScopeKey {
+        kind: ScopeKind::Door,
+        subject: Uuid::now_v7(),
+    };
+    for (from, to) in [(1, 1_000), (1_001, 2_500)] {
+        let mut tx = store.pool().begin().await.unwrap();
+        sqlx::query(
+            "SELECT sync_touch('door', $1, 'ticket', n::text, false)
+             FROM generate_series($2::int, $3::int) n",
+        )
+        .bind(scope.subject)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let head = store.scope_head(scope).await.unwrap().expect("head");
+    assert_eq!(head.version, 2, "one version per transaction");
+
+    let mut after = LogPosition::default();
+    let mut keys = Vec::new();
+    loop {
+        let page = store
+            .log_page(scope, &after, 300, Count::AtEnd)
+            .await
+            .unwrap();
+        keys.extend(page.rows.iter().map(|r| (r.version, r.key.clone())));
+        match page.rows.last() {
+            Some(last) if page.has_more => after = LogPosition::after_row(last),
+            _ => {
+                assert_eq!(page.live.map(|l| l.count), Some(2_500));
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        keys.len(),
+        2_500,
+        "pages ending inside a version lose and repeat nothing"
+    );
+    let mut unique = keys.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 2_500);
+    assert_eq!(keys.iter().filter(|(v, _)| *v == 1).count(), 1_000);
+}
