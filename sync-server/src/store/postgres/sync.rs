@@ -234,7 +234,7 @@ struct ScanColumns {
 }
 
 impl ScanColumns {
-    fn push(&mut self, event_id: Uuid, scan: ScanRecord) {
+    fn push(&mut self, event_id: Uuid, scan: &ScanRecord) {
         self.device_id.push(scan.device_id);
         self.seq.push(scan.seq as i64);
         self.id.push(scan.id);
@@ -242,65 +242,122 @@ impl ScanColumns {
         self.ticket_serial
             .push(scan.ticket_serial.map(|s| s as i32));
         self.ticket_type.push(scan.ticket_type.map(i32::from));
-        self.gate.push(scan.gate);
+        self.gate.push(scan.gate.clone());
         self.direction.push(scan.direction.key());
         self.device_time_ms.push(scan.device_time.as_millisecond());
         self.hlc.push(scan.hlc.0 as i64);
-        self.verdict.push(scan.verdict);
+        self.verdict.push(scan.verdict.clone());
         self.effect.push(scan.effect.key());
     }
 }
 
-/// Stores the push's scans, moves the device's number on and takes the advisory lock of
-/// every touched ticket, in one statement. The locks are taken in the order of their keys,
-/// so two pushes never wait on each other in a cycle; whichever push takes a ticket's lock
-/// last reads (in its next statement, a newer snapshot) every scan of that ticket.
-async fn store_scans_and_lock(
+/// What a push does for a device that has applied up to `last`.
+struct PushPlan {
+    outcomes: Vec<PushOutcome>,
+    /// The device's last number once the push is applied.
+    last: u64,
+    scans: ScanColumns,
+    touched: BTreeSet<(Uuid, u32)>,
+}
+
+impl PushPlan {
+    fn new(ops: &[PushOp], mut last: u64) -> PushPlan {
+        let mut plan = PushPlan {
+            outcomes: Vec::with_capacity(ops.len()),
+            last,
+            scans: ScanColumns::default(),
+            touched: BTreeSet::new(),
+        };
+        for op in ops {
+            if let Some(skipped) = sequence(op.number, last) {
+                plan.outcomes.push(skipped);
+                continue;
+            }
+            last = op.number;
+            match &op.item {
+                PushItem::Reject { code } => plan.outcomes.push(PushOutcome::Rejected(*code)),
+                PushItem::Scan { event_id, scan } => {
+                    if let Some(serial) = scan.ticket_serial {
+                        plan.touched.insert((*event_id, serial));
+                    }
+                    plan.scans.push(*event_id, scan);
+                    plan.outcomes.push(PushOutcome::Applied);
+                }
+            }
+        }
+        plan.last = last;
+        plan
+    }
+
+    /// Every mutation applies (or is rejected and consumed): none waits, none repeats.
+    fn applies_whole(&self) -> bool {
+        !self
+            .outcomes
+            .iter()
+            .any(|o| matches!(o, PushOutcome::Duplicate | PushOutcome::Deferred))
+    }
+}
+
+/// Applies `plan` in one statement when the device is `user_id`'s and, if `expected` is
+/// given, has applied exactly up to it: moves the device's number on, stores the scans and
+/// takes the advisory lock of every touched ticket. Answers whether it applied (if not, it
+/// changed nothing). The locks are taken in the order of their keys, so two pushes never
+/// wait on each other in a cycle; whichever push takes a ticket's lock last reads (in its
+/// next statement, a newer snapshot) every scan of that ticket.
+async fn apply_plan(
     c: &mut PgConnection,
     device_id: Uuid,
-    last_number: u64,
-    scans: ScanColumns,
-    touched: &BTreeSet<(Uuid, u32)>,
+    user_id: Uuid,
+    expected: Option<u64>,
+    plan: &PushPlan,
     now: jiff::Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let (events, serials): (Vec<Uuid>, Vec<i32>) =
-        touched.iter().map(|&(e, s)| (e, s as i32)).unzip();
-    sqlx::query(
+        plan.touched.iter().map(|&(e, s)| (e, s as i32)).unzip();
+    let scans = &plan.scans;
+    let applied: bool = sqlx::query_scalar(
         "WITH device AS (
-             UPDATE sync_devices SET last_number = $2 WHERE id = $1
+             UPDATE sync_devices SET last_number = $2, last_seen_at = to_timestamp($15)
+             WHERE id = $1 AND user_id = $18 AND ($19::bigint IS NULL OR last_number = $19)
+             RETURNING id
          ), scans AS (
              INSERT INTO door_scans (device_id, seq, id, event_id, ticket_serial, ticket_type,
                  gate, direction, device_time_ms, hlc, verdict, effect, received_at)
              SELECT *, to_timestamp($15) FROM UNNEST($3::uuid[], $4::bigint[], $5::uuid[],
                  $6::uuid[], $7::int[], $8::int[], $9::text[], $10::text[], $11::bigint[],
                  $12::bigint[], $13::text[], $14::text[])
+             WHERE EXISTS (SELECT 1 FROM device)
              ON CONFLICT (device_id, seq) DO NOTHING
          )
-         SELECT count(pg_advisory_xact_lock(k)) FROM (
+         SELECT EXISTS (SELECT 1 FROM device) AND count(pg_advisory_xact_lock(k)) >= 0 FROM (
              SELECT DISTINCT hashtextextended(e::text || ':' || s::text, 0) AS k
-             FROM UNNEST($16::uuid[], $17::int[]) AS t(e, s) ORDER BY k
+             FROM UNNEST($16::uuid[], $17::int[]) AS t(e, s)
+             WHERE EXISTS (SELECT 1 FROM device)
+             ORDER BY k
          ) AS keys",
     )
     .bind(device_id)
-    .bind(last_number as i64)
-    .bind(scans.device_id)
-    .bind(scans.seq)
-    .bind(scans.id)
-    .bind(scans.event_id)
-    .bind(scans.ticket_serial)
-    .bind(scans.ticket_type)
-    .bind(scans.gate)
-    .bind(scans.direction)
-    .bind(scans.device_time_ms)
-    .bind(scans.hlc)
-    .bind(scans.verdict)
-    .bind(scans.effect)
+    .bind(plan.last as i64)
+    .bind(&scans.device_id)
+    .bind(&scans.seq)
+    .bind(&scans.id)
+    .bind(&scans.event_id)
+    .bind(&scans.ticket_serial)
+    .bind(&scans.ticket_type)
+    .bind(&scans.gate)
+    .bind(&scans.direction)
+    .bind(&scans.device_time_ms)
+    .bind(&scans.hlc)
+    .bind(&scans.verdict)
+    .bind(&scans.effect)
     .bind(now.as_second())
     .bind(events)
     .bind(serials)
-    .execute(&mut *c)
+    .bind(user_id)
+    .bind(expected.map(|n| n as i64))
+    .fetch_one(&mut *c)
     .await?;
-    Ok(())
+    Ok(applied)
 }
 
 /// One touched ticket's history and stored conflicts, as read under its lock.
@@ -508,51 +565,49 @@ impl SyncStore for PgStore {
     ) -> Result<Result<Vec<PushOutcome>, PushRefusal>, StoreError> {
         self.write(async {
             let mut tx = self.pool().begin().await?;
-            // The upsert locks the device's row to the commit: one push of a device at a
-            // time, so its numbers are applied in order.
-            let row = sqlx::query(
-                "INSERT INTO sync_devices (id, user_id, last_number, created_at, last_seen_at)
-                 VALUES ($1, $2, 0, to_timestamp($3), to_timestamp($3))
-                 ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at
-                 RETURNING user_id, last_number",
-            )
-            .bind(device_id)
-            .bind(user_id)
-            .bind(now.as_second())
-            .fetch_one(&mut *tx)
-            .await?;
-            let owner: Uuid = row.try_get(0)?;
-            if owner != user_id {
-                return Ok(Err(PushRefusal::DeviceOfAnotherAccount));
-            }
-            let mut last = row.try_get::<i64, _>(1)? as u64;
-            let mut outcomes = Vec::with_capacity(ops.len());
-            let mut scans = ScanColumns::default();
-            let mut touched: BTreeSet<(Uuid, u32)> = BTreeSet::new();
-            for op in ops {
-                if let Some(skipped) = sequence(op.number, last) {
-                    outcomes.push(skipped);
-                    continue;
+            // The usual push continues right after the device's last number: the statement
+            // that stores it also checks that (one round trip fewer). Otherwise, or for a
+            // device never seen, it changed nothing and the push takes the general way.
+            let mut applied = None;
+            if let Some(expected) = ops.first().and_then(|op| op.number.checked_sub(1)) {
+                let plan = PushPlan::new(&ops, expected);
+                if plan.applies_whole()
+                    && apply_plan(&mut tx, device_id, user_id, Some(expected), &plan, now).await?
+                {
+                    applied = Some(plan);
                 }
-                last = op.number;
-                match op.item {
-                    PushItem::Reject { code } => outcomes.push(PushOutcome::Rejected(code)),
-                    PushItem::Scan { event_id, scan } => {
-                        if let Some(serial) = scan.ticket_serial {
-                            touched.insert((event_id, serial));
-                        }
-                        scans.push(event_id, scan);
-                        outcomes.push(PushOutcome::Applied);
+            }
+            let plan = match applied {
+                Some(plan) => plan,
+                None => {
+                    // The upsert locks the device's row to the commit: one push of a device
+                    // at a time, so its numbers are applied in order.
+                    let row = sqlx::query(
+                        "INSERT INTO sync_devices (id, user_id, last_number, created_at, last_seen_at)
+                         VALUES ($1, $2, 0, to_timestamp($3), to_timestamp($3))
+                         ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at
+                         RETURNING user_id, last_number",
+                    )
+                    .bind(device_id)
+                    .bind(user_id)
+                    .bind(now.as_second())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let owner: Uuid = row.try_get(0)?;
+                    if owner != user_id {
+                        return Ok(Err(PushRefusal::DeviceOfAnotherAccount));
                     }
+                    let plan = PushPlan::new(&ops, row.try_get::<i64, _>(1)? as u64);
+                    apply_plan(&mut tx, device_id, user_id, None, &plan, now).await?;
+                    plan
                 }
-            }
-            store_scans_and_lock(&mut tx, device_id, last, scans, &touched, now).await?;
-            if !touched.is_empty() {
-                let tickets = read_touched(&mut tx, &touched).await?;
+            };
+            if !plan.touched.is_empty() {
+                let tickets = read_touched(&mut tx, &plan.touched).await?;
                 write_conflicts(&mut tx, tickets).await?;
             }
             tx.commit().await?;
-            Ok(Ok(outcomes))
+            Ok(Ok(plan.outcomes))
         })
         .await
     }
