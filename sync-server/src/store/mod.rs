@@ -5,7 +5,7 @@
 //! the same traits, and `conformance` holds the one test suite both must pass. The traits
 //! are object-safe (`async_trait`) so handlers hold an `Arc<dyn Store>`.
 
-mod conformance;
+pub(crate) mod conformance;
 mod events;
 pub mod orders;
 mod orders_conformance;
@@ -32,7 +32,7 @@ pub use payments::PaymentStore;
 pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use signing_keys::{NewSigningKey, Reseal, SigningKeyStore, StoredSigningKey};
-pub use sqlite::SqliteStore;
+pub use sqlite::{DB_FILE as SQLITE_DB_FILE, MIGRATIONS as SQLITE_MIGRATIONS, SqliteStore};
 pub use sync::SyncStore;
 pub use tickets::TicketStore;
 
