@@ -108,13 +108,39 @@ pub enum StoreError {
 
 /// Runs one store operation and records how long it took in the `db_query_seconds`
 /// histogram, by `kind` (`"read"` or `"write"`): one sample per operation, failed ones
-/// included. Both backends time their operations through this, so `/metrics` reads the
-/// same whichever is in use.
-async fn timed<T>(kind: &'static str, operation: impl std::future::Future<Output = T>) -> T {
+/// included. Operations the database failed (not answers such as "not found") count in
+/// `hafla_db_errors_total`, by kind and by `error`: `unavailable` (down, locked, no
+/// connection free in time: what operators page on) or `failed`. Both backends time their
+/// operations through this, so `/metrics` reads the same whichever is in use.
+async fn timed<T>(
+    kind: &'static str,
+    operation: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
     let started = std::time::Instant::now();
     let result = operation.await;
     metrics::histogram!("db_query_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+    let error = match &result {
+        Err(StoreError::Unavailable(_)) => Some("unavailable"),
+        Err(StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Task(_)) => {
+            Some("failed")
+        }
+        _ => None,
+    };
+    if let Some(error) = error {
+        metrics::counter!("hafla_db_errors_total", "kind" => kind, "error" => error).increment(1);
+    }
     result
+}
+
+/// How full a backend's connection pool is, for `/metrics` (PostgreSQL; SQLite has no
+/// pool to saturate: its one writer queues, see `hafla_db_writer_wait_seconds`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// An organization to create.
@@ -650,6 +676,10 @@ pub trait CoordinationStore: Send + Sync {
     async fn purge_expired(&self, now: jiff::Timestamp) -> Result<u64, StoreError>;
     /// Announcements of changes committed by any instance (including this one).
     fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<Change>;
+    /// How full the connection pool is, for `/metrics`; `None` for a backend without one.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
 }
 
 /// Opens the backend a database URL names: none → SQLite `hafla.db` in `data_dir`;

@@ -13,6 +13,7 @@ use hafla_core::wire::sync::SyncHint;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::broadcast::error::RecvError;
 
 /// How often an idle stream sends a comment, so proxies and the device's own timeout keep
@@ -23,13 +24,14 @@ struct Listener {
     store: Arc<dyn Store>,
     scopes: Vec<ScopeKey>,
     changes: tokio::sync::broadcast::Receiver<Change>,
-    due: VecDeque<ScopeKey>,
+    /// Scopes owed a hint, each with when this stream first learned it was owed.
+    due: VecDeque<(ScopeKey, Instant)>,
 }
 
 impl Listener {
     fn owe(&mut self, scope: ScopeKey) {
-        if self.scopes.contains(&scope) && !self.due.contains(&scope) {
-            self.due.push_back(scope);
+        if self.scopes.contains(&scope) && !self.due.iter().any(|(s, _)| *s == scope) {
+            self.due.push_back((scope, Instant::now()));
         }
     }
 
@@ -42,7 +44,7 @@ impl Listener {
     /// The next hint to send; `None` once the server is shutting down.
     async fn next(&mut self) -> Option<Event> {
         loop {
-            if let Some(scope) = self.due.pop_front() {
+            if let Some((scope, owed_since)) = self.due.pop_front() {
                 let version = match self.store.scope_head(scope).await {
                     Ok(head) => head.map_or(0, |h| h.version),
                     // Say it changed anyway: the device's pull will meet the error itself.
@@ -52,12 +54,21 @@ impl Listener {
                     scope: scope.scope(),
                     version,
                 };
+                // Sync lag as devices feel it: from this stream learning of a change (or
+                // of the device connecting) to the hint going out, by scope kind.
+                let kind = scope.kind.key();
+                metrics::histogram!("hafla_sync_hint_delay_seconds", "scope_kind" => kind)
+                    .record(owed_since.elapsed().as_secs_f64());
+                metrics::counter!("hafla_sync_hints_total", "scope_kind" => kind).increment(1);
                 let data = serde_json::to_string(&hint).unwrap_or_default();
                 return Some(Event::default().event("hint").data(data));
             }
             match self.changes.recv().await {
                 Ok(Change::Scope(scope)) => self.owe(scope),
-                Ok(Change::Everything) | Err(RecvError::Lagged(_)) => self.owe_all(),
+                Ok(Change::Everything) | Err(RecvError::Lagged(_)) => {
+                    metrics::counter!("hafla_sync_hint_resyncs_total").increment(1);
+                    self.owe_all()
+                }
                 Ok(_) => {}
                 Err(RecvError::Closed) => return None,
             }
