@@ -31,6 +31,13 @@ pub fn handle() -> &'static PrometheusHandle {
         let handle = recorder.handle();
         // Another recorder may already be installed (tests); then this one just renders empty.
         let _ = metrics::set_global_recorder(recorder);
+        // Error counters are on the page from the start, so rates over them are defined.
+        for kind in ["read", "write"] {
+            for error in ["unavailable", "failed"] {
+                metrics::counter!("hafla_db_errors_total", "kind" => kind, "error" => error)
+                    .increment(0);
+            }
+        }
         handle
     })
 }

@@ -81,6 +81,8 @@ pub(super) fn stream(
     store: Arc<dyn Store>,
     scopes: Vec<ScopeKey>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
+    // On /metrics once anyone listens, so a rate over it is defined.
+    metrics::counter!("hafla_sync_hint_resyncs_total").increment(0);
     // Subscribe before the first hints are read, so no change falls in between.
     let changes = store.subscribe_changes();
     let mut listener = Listener {
