@@ -175,6 +175,7 @@ pub struct RestoreInfo {
 
 /// Replaces the database `db` by the backup `from`, after checking a copy of it: an SQLite
 /// file, intact, with a Hafla schema this build knows. Refused while a server holds `db`.
+/// The one change made to the copy: sync scopes get new epochs (see `renew_sync_epochs`).
 /// Nothing changes unless every check passes; the replaced database is kept beside it as
 /// `hafla.db.replaced-YYYYMMDDTHHMMSSZ`.
 pub fn restore(from: &Path, db: &Path, now: jiff::Timestamp) -> Result<RestoreInfo, BackupError> {
@@ -267,6 +268,7 @@ fn verify(staged: &Path, origin: &Path) -> Result<u32, BackupError> {
             known,
         });
     }
+    renew_sync_epochs(&conn).map_err(not_a_database)?;
     conn.pragma_update(None, "journal_mode", "DELETE")
         .map_err(not_a_database)?;
     drop(conn);
@@ -274,6 +276,26 @@ fn verify(staged: &Path, origin: &Path) -> Result<u32, BackupError> {
         .and_then(|f| f.sync_all())
         .map_err(write_error(staged))?;
     Ok(version)
+}
+
+/// Gives every sync scope of a restored database a new epoch. Devices synced past the
+/// backup hold cursors at versions the restored log will reuse for other rows; with a new
+/// epoch their next pull is answered `reset` and they fetch the scope afresh, instead of
+/// skipping what was written after the restore.
+fn renew_sync_epochs(conn: &Connection) -> rusqlite::Result<()> {
+    let has_heads: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'sync_heads'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_heads {
+        // The same range the schema's trigger draws a first epoch from.
+        conn.execute(
+            "UPDATE sync_heads SET epoch = abs(random() % 9007199254740991)",
+            [],
+        )?;
+    }
+    Ok(())
 }
 
 /// Refuses a file that does not start like an SQLite database, before anything is copied.
@@ -707,6 +729,45 @@ mod tests {
 
         assert_eq!(organizations(&db), before);
         assert_eq!(listing(), files_before, "no file left behind");
+    }
+
+    fn epochs(db: &Path) -> Vec<i64> {
+        let conn = Connection::open(db).unwrap();
+        let mut q = conn
+            .prepare("SELECT epoch FROM sync_heads ORDER BY scope_kind, subject")
+            .unwrap();
+        q.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// Devices' cursors from before the restore must not pass for positions in the
+    /// restored log: every scope starts a new life.
+    #[tokio::test]
+    async fn a_restore_gives_every_sync_scope_a_new_epoch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = database_with_an_organization(dir.path()).await;
+        Connection::open(&db)
+            .unwrap()
+            .execute_batch(
+                "INSERT INTO sync_touch VALUES ('catalog', zeroblob(16), 'event', 'a', 0);",
+            )
+            .unwrap();
+        let before = epochs(&db);
+        assert!(!before.is_empty());
+        let copy = dir.path().join("copy.db");
+        backup(&db, &copy).unwrap();
+        assert_eq!(epochs(&copy), before, "a backup is an exact copy");
+        let fresh = tempfile::tempdir().unwrap();
+        let target = fresh.path().join("hafla.db");
+        restore(&copy, &target, jiff::Timestamp::now()).unwrap();
+        let after = epochs(&target);
+        assert_eq!(after.len(), before.len());
+        assert!(
+            before.iter().zip(&after).all(|(b, a)| b != a),
+            "{before:?} {after:?}"
+        );
     }
 
     #[tokio::test]
