@@ -181,7 +181,7 @@ pub struct RestoreInfo {
 pub fn restore(from: &Path, db: &Path, now: jiff::Timestamp) -> Result<RestoreInfo, BackupError> {
     let folder = parent_of(db);
     std::fs::create_dir_all(folder).map_err(write_error(folder))?;
-    let _lock = DatabaseLock::acquire(db)?;
+    let _lock = DatabaseLock::exclusive(db)?;
     check_header(from)?;
     let staged = folder.join(format!(
         ".{}.restore-{}",
@@ -191,25 +191,24 @@ pub fn restore(from: &Path, db: &Path, now: jiff::Timestamp) -> Result<RestoreIn
     let result = (|| {
         copy_private(from, &staged)?;
         let version = verify(&staged, from)?;
-        if db.exists() {
-            // Fold a crashed server's write-ahead log into the old file before moving it,
-            // so the kept copy is whole and no stale log is applied to the restored one.
-            let old = open_checked(db)?;
-            old.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(sqlite_error(db))?;
-            old.pragma_update(None, "journal_mode", "DELETE")
-                .map_err(sqlite_error(db))?;
-            drop(old);
-        }
         let replaced = if db.exists() {
+            // Fold a crashed server's write-ahead log into the old file first, so the kept
+            // copy is whole. A database damaged past opening (often why one restores) is
+            // kept as it is, its log beside it.
+            fold_log(db);
             let kept = folder.join(format!("{}.replaced-{}", file_name(db), stamp(now)));
             rename_durably(db, &kept)?;
+            let log = sibling(db, "-wal");
+            if log.exists() {
+                rename_durably(&log, &sibling(&kept, "-wal"))?;
+            }
             Some(kept)
         } else {
             None
         };
+        // No stale log or shared-memory index may meet the restored file.
         for leftover in ["-wal", "-shm"] {
-            let path = PathBuf::from(format!("{}{leftover}", db.display()));
+            let path = sibling(db, leftover);
             if path.exists() {
                 std::fs::remove_file(&path).map_err(write_error(&path))?;
             }
@@ -226,6 +225,25 @@ pub fn restore(from: &Path, db: &Path, now: jiff::Timestamp) -> Result<RestoreIn
         }
     }
     result
+}
+
+/// `PATH` + `suffix`, e.g. the `-wal` beside a database.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", path.display()))
+}
+
+/// Checkpoints `db`'s write-ahead log into it and leaves it in rollback-journal mode, as
+/// far as SQLite can; a database it cannot open stays as it is.
+fn fold_log(db: &Path) {
+    let Ok(old) = open_checked(db) else {
+        return;
+    };
+    let folded = old
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .and_then(|()| old.pragma_update(None, "journal_mode", "DELETE"));
+    if let Err(e) = folded {
+        tracing::warn!(error = %e, "could not fold the replaced database's log into it");
+    }
 }
 
 /// Checks the staged copy of `origin` and leaves it a self-contained file (rollback
@@ -348,31 +366,51 @@ fn has_hafla_tables(conn: &Connection) -> rusqlite::Result<bool> {
     Ok(found == HAFLA_TABLES.len() as i64)
 }
 
-/// Held by a serving `hafla-server` for its whole life, and by a restore while it swaps
-/// the file: an exclusive advisory lock on `hafla.db.lock` beside the database. The
-/// operating system drops it when the process ends, however it ends, so a crashed server
-/// never leaves a stale lock. (Backups, `migrate` and `demo` do not take it: SQLite's own
-/// locking makes them safe beside a running server.)
+/// An advisory lock on `hafla.db.lock` beside the database: a serving `hafla-server`
+/// holds it shared for its whole life, a restore holds it exclusive while it swaps the
+/// file. So a restore never replaces a file a server has open, and a server does not start
+/// in the middle of a restore; servers among themselves are not kept apart (a replacement
+/// may start while the old process drains). The operating system drops the lock when the
+/// process ends, however it ends, so a crash never leaves a stale one. Backups, `migrate`
+/// and `demo` do not take it: SQLite's own locking makes them safe beside a server.
 #[derive(Debug)]
 pub struct DatabaseLock {
     _file: File,
 }
 
 impl DatabaseLock {
-    /// Takes the lock of database `db`, or says that someone holds it.
-    pub fn acquire(db: &Path) -> Result<DatabaseLock, BackupError> {
-        let path = PathBuf::from(format!("{}.lock", db.display()));
-        let file = std::fs::OpenOptions::new()
+    /// The shared lock a server holds; `InUse` while a restore holds it exclusive.
+    pub fn shared(db: &Path) -> Result<DatabaseLock, BackupError> {
+        let file = Self::open(db)?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(DatabaseLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse(shown(db))),
+            Err(std::fs::TryLockError::Error(e)) => Err(write_error(&Self::path(db))(e)),
+        }
+    }
+
+    /// The exclusive lock a restore holds; `InUse` while any server (or restore) holds it.
+    pub fn exclusive(db: &Path) -> Result<DatabaseLock, BackupError> {
+        let file = Self::open(db)?;
+        match file.try_lock() {
+            Ok(()) => Ok(DatabaseLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse(shown(db))),
+            Err(std::fs::TryLockError::Error(e)) => Err(write_error(&Self::path(db))(e)),
+        }
+    }
+
+    fn path(db: &Path) -> PathBuf {
+        sibling(db, ".lock")
+    }
+
+    fn open(db: &Path) -> Result<File, BackupError> {
+        let path = Self::path(db);
+        std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(write_error(&path))?;
-        match file.try_lock() {
-            Ok(()) => Ok(DatabaseLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse(shown(db))),
-            Err(std::fs::TryLockError::Error(e)) => Err(write_error(&path)(e)),
-        }
+            .map_err(write_error(&path))
     }
 }
 
@@ -770,16 +808,44 @@ mod tests {
         );
     }
 
+    /// Restoring is what one does when the database is damaged: a file SQLite cannot
+    /// read is kept aside, not an obstacle.
+    #[tokio::test]
+    async fn a_backup_restores_over_a_damaged_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = database_with_an_organization(&dir.path().join("data")).await;
+        let copy = dir.path().join("copy.db");
+        backup(&db, &copy).unwrap();
+        std::fs::write(&db, b"overwritten by accident").unwrap();
+        let restored = restore(&copy, &db, jiff::Timestamp::now()).unwrap();
+        assert_eq!(organizations(&db), organizations(&copy));
+        assert_eq!(
+            std::fs::read(restored.replaced.unwrap()).unwrap(),
+            b"overwritten by accident"
+        );
+    }
+
     #[tokio::test]
     async fn restore_refuses_while_a_server_holds_the_database() {
         let dir = tempfile::tempdir().unwrap();
         let (db, _) = database_with_an_organization(dir.path()).await;
         let copy = dir.path().join("copy.db");
         backup(&db, &copy).unwrap();
-        let held = DatabaseLock::acquire(&db).unwrap();
+        let server = DatabaseLock::shared(&db).unwrap();
+        let another = DatabaseLock::shared(&db).expect("servers do not exclude each other");
         let err = restore(&copy, &db, jiff::Timestamp::now()).unwrap_err();
         assert!(matches!(err, BackupError::InUse(_)), "{err}");
-        drop(held);
+        drop(server);
+        let err = restore(&copy, &db, jiff::Timestamp::now()).unwrap_err();
+        assert!(matches!(err, BackupError::InUse(_)), "{err}");
+        drop(another);
+        let restoring = DatabaseLock::exclusive(&db).unwrap();
+        let err = DatabaseLock::shared(&db).unwrap_err();
+        assert!(
+            matches!(err, BackupError::InUse(_)),
+            "no server starts mid-restore"
+        );
+        drop(restoring);
         restore(&copy, &db, jiff::Timestamp::now()).unwrap();
     }
 

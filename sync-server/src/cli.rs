@@ -342,7 +342,7 @@ enum CliError {
     ConfigFile(#[from] ConfigError),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
-    #[error("another hafla-server (or a restore) is using {0}; SQLite serves one process")]
+    #[error("a restore of {0} is in progress; start the server when it has finished")]
     Held(String),
 }
 
@@ -471,8 +471,8 @@ async fn report_seed(store: &dyn Store, name: &str, generated: usize) -> Result<
 
 async fn serve(args: ServeSettings) -> Result<(), CliError> {
     let sqlite = args.database.sqlite_path();
-    // SQLite serves one process: the lock keeps a second server, and a restore, away
-    // from a database in use. Held until the process ends.
+    // Held (shared) until the process ends, so a restore never replaces the file under a
+    // running server, and the server does not start in the middle of a restore.
     let _lock = match &sqlite {
         Some(db) => Some(hold_database(db)?),
         None => None,
@@ -558,8 +558,8 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Takes the lock of the SQLite database `db` (making its folder first, as opening it
-/// would), or says that another process serves it.
+/// Takes the shared lock of the SQLite database `db` (making its folder first, as opening
+/// it would), or says that a restore holds it.
 fn hold_database(db: &std::path::Path) -> Result<crate::backup::DatabaseLock, CliError> {
     if let Some(folder) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(|e| StoreError::DataDir {
@@ -567,7 +567,7 @@ fn hold_database(db: &std::path::Path) -> Result<crate::backup::DatabaseLock, Cl
             reason: e.to_string(),
         })?;
     }
-    crate::backup::DatabaseLock::acquire(db).map_err(|e| match e {
+    crate::backup::DatabaseLock::shared(db).map_err(|e| match e {
         crate::backup::BackupError::InUse(db) => CliError::Held(db),
         e => CliError::Backup(e),
     })

@@ -2,8 +2,7 @@
 //! while writes keep coming holds every write acknowledged before it began and restores
 //! into a fresh folder that a new server serves; it never holds a signing key in the
 //! clear; scheduled backups keep the newest few and a failing one never stops the server;
-//! a served database is refused to a restore and to a second server; PostgreSQL is pointed
-//! to its own tools.
+//! a served database is refused to a restore; PostgreSQL is pointed to its own tools.
 
 mod common;
 
@@ -326,9 +325,9 @@ async fn a_failing_scheduled_backup_is_logged_and_the_server_keeps_serving() {
 }
 
 #[test]
-fn a_served_database_is_refused_to_a_restore_and_to_a_second_server() {
-    let server = ServerProcess::start(&[], &keys());
-    let data_dir = server.data_dir.path();
+fn a_served_database_is_refused_to_a_restore() {
+    let mut server = ServerProcess::start(&[], &keys());
+    let data_dir = &server.data_dir.path().to_owned();
     let backup = data_dir.join("copy.db");
     let output = hafla_server(&[
         "backup",
@@ -351,20 +350,18 @@ fn a_served_database_is_refused_to_a_restore_and_to_a_second_server() {
         stderr.contains("a running hafla-server holds") && stderr.trim_end().lines().count() == 1,
         "{stderr}"
     );
-    let second = Command::new(env!("CARGO_BIN_EXE_hafla-server"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            text(data_dir),
-        ])
-        .env_remove("HAFLA_CONFIG")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(!second.status.success(), "{stderr}");
-    assert!(stderr.contains("another hafla-server"), "{stderr}");
+    server.stop_and_read_log();
+    let output = hafla_server(&[
+        "restore",
+        "--from",
+        text(&backup),
+        "--data-dir",
+        text(data_dir),
+    ]);
+    assert!(
+        output.status.success(),
+        "once the server is gone: {output:?}"
+    );
 }
 
 #[test]
@@ -414,4 +411,41 @@ fn postgresql_backups_are_pointed_to_its_own_tools() {
             "{stderr}"
         );
     }
+}
+
+#[tokio::test]
+async fn backup_settings_come_from_the_config_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("from-config");
+    let config = dir.path().join("hafla.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "backup_dir = {:?}\nbackup_interval_secs = 1\nbackup_keep = 1\n",
+            text(&backups)
+        ),
+    )
+    .unwrap();
+    let mut server = ServerProcess::start(&["--config", text(&config)], &keys());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let metrics = reqwest::get(format!("{}/metrics", server.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.lines().any(|l| {
+            l.starts_with("hafla_backups_total{outcome=\"success\"} ")
+                && !l.ends_with(" 0")
+                && !l.ends_with(" 1")
+        }) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "two backups within 20 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let names: Vec<_> = std::fs::read_dir(&backups).unwrap().collect();
+    assert_eq!(names.len(), 1, "backup_keep = 1 keeps one");
+    assert!(server.is_running());
 }
