@@ -113,7 +113,8 @@ ensure_postgres() {
 }
 
 # promtool, which checks deploy/prometheus/hafla-rules.yml; Debian ships it in the
-# prometheus package (installing it does not start a Prometheus server under CI).
+# prometheus package. On a machine run by systemd the package also starts a Prometheus
+# server (port 9090); `systemctl disable --now prometheus` if it is not wanted.
 ensure_promtool() {
   if ! command -v promtool >/dev/null 2>&1; then
     ensure_apt_packages prometheus
