@@ -29,6 +29,7 @@ cargo fmt --all --check
 
 step "Prometheus alerting rules"
 promtool check rules deploy/prometheus/hafla-rules.yml
+promtool test rules deploy/prometheus/hafla-rules.test.yml
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
