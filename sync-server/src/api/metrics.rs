@@ -20,12 +20,22 @@ const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// Buckets for backups, which take from a moment to many minutes as the database grows.
+const BACKUP_BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0];
+
 /// The process-wide recorder (one per process, however many routers tests build).
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+            .and_then(|b| {
+                // A full match wins over the suffix.
+                b.set_buckets_for_metric(
+                    Matcher::Full("hafla_backup_duration_seconds".into()),
+                    BACKUP_BUCKETS,
+                )
+            })
             .expect("constant buckets are valid")
             .build_recorder();
         let handle = recorder.handle();
