@@ -357,8 +357,19 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let mut lines = rendered.lines();
+            let first = lines.next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
+            // Missing arguments are listed on indented lines after the first.
+            let named: Vec<&str> = lines
+                .take_while(|l| l.starts_with("  "))
+                .map(str::trim)
+                .collect();
+            let first = if named.is_empty() {
+                first.to_owned()
+            } else {
+                format!("{first} {}", named.join(", "))
+            };
             eprintln!("hafla-server: {first} (see hafla-server --help)");
             return ExitCode::from(2);
         }

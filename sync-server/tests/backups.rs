@@ -454,3 +454,12 @@ async fn backup_settings_come_from_the_config_file_too() {
     assert_eq!(names.len(), 1, "backup_keep = 1 keeps one");
     assert!(server.is_running());
 }
+
+#[test]
+fn a_restore_without_a_file_names_the_missing_flag_in_one_line() {
+    let output = hafla_server(&["restore"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--from <FROM>"), "{stderr}");
+}
