@@ -748,3 +748,53 @@ impl<T> Store for T where
         + SyncStore
 {
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What operators page on is the database failing, not its answers ("not found", "in
+    /// use"), which are a normal part of serving.
+    #[test]
+    fn database_failures_are_counted_by_kind_and_answers_are_not() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        metrics::with_local_recorder(&recorder, || {
+            runtime.block_on(async {
+                let down = timed("read", async {
+                    Err::<(), _>(StoreError::Unavailable("connection refused".into()))
+                });
+                assert!(down.await.is_err());
+                let stopped = timed("write", async {
+                    Err::<(), _>(StoreError::Task("the blocking task panicked".into()))
+                });
+                assert!(stopped.await.is_err());
+                for answer in [StoreError::NotFound("user"), StoreError::Conflict("email")] {
+                    assert!(
+                        timed("write", async { Err::<(), _>(answer) })
+                            .await
+                            .is_err()
+                    );
+                }
+                assert!(timed("read", async { Ok(()) }).await.is_ok());
+            })
+        });
+        let rendered = handle.render();
+        for line in [
+            "hafla_db_errors_total{kind=\"read\",error=\"unavailable\"} 1",
+            "hafla_db_errors_total{kind=\"write\",error=\"failed\"} 1",
+            "db_query_seconds_count{kind=\"write\"} 3",
+            "db_query_seconds_count{kind=\"read\"} 2",
+        ] {
+            assert!(rendered.contains(line), "{line} in {rendered}");
+        }
+        assert_eq!(
+            rendered.matches("hafla_db_errors_total{").count(),
+            2,
+            "{rendered}"
+        );
+    }
+}

@@ -170,3 +170,40 @@ pub(super) async fn push(
         .collect();
     Ok(PushAnswer { results })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_scans_the_store_applied_are_counted_by_event_and_effect() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let event = Uuid::now_v7();
+        metrics::with_local_recorder(&recorder, || {
+            count_accepted_scans(
+                &[
+                    Some((event, ScanEffect::Entered)),
+                    None,
+                    Some((event, ScanEffect::Entered)),
+                    Some((event, ScanEffect::Refused)),
+                    Some((event, ScanEffect::Exited)),
+                ],
+                &[
+                    PushOutcome::Applied,
+                    PushOutcome::Rejected(ErrorCode::InvalidScan),
+                    PushOutcome::Duplicate,
+                    PushOutcome::Applied,
+                    PushOutcome::Deferred,
+                ],
+            )
+        });
+        let rendered = handle.render();
+        for effect in ["entered", "refused"] {
+            let line =
+                format!("hafla_scans_accepted_total{{event=\"{event}\",effect=\"{effect}\"}} 1");
+            assert!(rendered.contains(&line), "{line} in {rendered}");
+        }
+        assert!(!rendered.contains("exited"), "{rendered}");
+    }
+}
