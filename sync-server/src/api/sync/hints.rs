@@ -96,3 +96,50 @@ pub(super) fn stream(
         listener.next().await.map(|event| (Ok(event), listener))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sync::ScopeKind;
+    use futures_util::StreamExt;
+
+    /// Every hint sent records how long its scope waited, by scope kind.
+    #[test]
+    fn each_hint_records_its_delay_by_scope_kind() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .set_buckets(&[0.1, 1.0])
+            .unwrap()
+            .build_recorder();
+        let handle = recorder.handle();
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        metrics::with_local_recorder(&recorder, || {
+            runtime.block_on(async {
+                let store: Arc<dyn Store> =
+                    Arc::new(crate::store::SqliteStore::open(dir.path()).unwrap());
+                let scopes = vec![
+                    ScopeKey {
+                        kind: ScopeKind::Catalog,
+                        subject: uuid::Uuid::nil(),
+                    },
+                    ScopeKey {
+                        kind: ScopeKind::Door,
+                        subject: uuid::Uuid::now_v7(),
+                    },
+                ];
+                let mut hints = Box::pin(stream(store, scopes));
+                for _ in 0..2 {
+                    assert!(hints.next().await.is_some());
+                }
+            })
+        });
+        let rendered = handle.render();
+        for kind in ["catalog", "door"] {
+            let line = format!("hafla_sync_hint_delay_seconds_count{{scope_kind=\"{kind}\"}} 1");
+            assert!(rendered.contains(&line), "{line} in {rendered}");
+        }
+    }
+}
