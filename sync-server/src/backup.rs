@@ -126,7 +126,7 @@ pub fn backup(db: &Path, to: &Path) -> Result<BackupInfo, BackupError> {
     let partial = partial_path(to);
     // `VACUUM INTO` needs a missing or empty file; an empty one made first gets the
     // owner-only mode (a backup holds personal data).
-    create_private(&partial).map_err(write_error(&partial))?;
+    create_private(&partial).map_err(write_error(to))?;
     let result = (|| {
         let target = partial
             .to_str()
@@ -145,6 +145,8 @@ pub fn backup(db: &Path, to: &Path) -> Result<BackupInfo, BackupError> {
                 detail,
             });
         }
+        // The version of the copy itself (a migration may have run since the check above).
+        let version = schema_version(&copy).map_err(sqlite_error(&partial))?;
         drop(copy);
         File::open(&partial)
             .and_then(|f| f.sync_all())
