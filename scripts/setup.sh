@@ -112,6 +112,31 @@ ensure_postgres() {
   export HAFLA_TEST_DATABASE_URL="postgres://hafla:hafla@127.0.0.1:$port/postgres"
 }
 
+# promtool, which checks deploy/prometheus/hafla-rules.yml; Debian ships it in the
+# prometheus package. On a machine run by systemd the package also starts a Prometheus
+# server (port 9090); `systemctl disable --now prometheus` if it is not wanted.
+ensure_promtool() {
+  if ! command -v promtool >/dev/null 2>&1; then
+    ensure_apt_packages prometheus
+  fi
+}
+
+# systemd-analyze, which checks deploy/systemd/hafla-server.service, when the machine has
+# it (containers often have no systemd; the check is then skipped).
+verify_systemd_unit() {
+  local unit=deploy/systemd/hafla-server.service
+  if ! command -v systemd-analyze >/dev/null 2>&1; then
+    echo "systemd-analyze not found; skipping the check of $unit"
+    return 0
+  fi
+  # The unit names /usr/local/bin/hafla-server; check it against the binary just built.
+  local dir
+  dir=$(mktemp -d)
+  sed "s|/usr/local/bin/hafla-server|$(target_dir)/debug/hafla-server|g" "$unit" >"$dir/hafla-server.service"
+  systemd-analyze verify --man=no "$dir/hafla-server.service"
+  rm -rf "$dir"
+}
+
 build_ui() {
   step "building the UI"
   (cd ui && npm run --silent build)

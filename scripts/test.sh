@@ -18,6 +18,7 @@ ensure_cargo_tool tauri-driver tauri-driver "^2"
 ensure_ui_packages
 ensure_test_peers
 ensure_postgres
+ensure_promtool
 
 step "UI type check"
 (cd ui && npm run --silent typecheck)
@@ -25,6 +26,10 @@ build_ui
 
 step "cargo fmt"
 cargo fmt --all --check
+
+step "Prometheus alerting rules"
+promtool check rules deploy/prometheus/hafla-rules.yml
+promtool test rules deploy/prometheus/hafla-rules.test.yml
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -34,6 +39,9 @@ cargo build --workspace --locked
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "systemd unit"
+verify_systemd_unit
 
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   step "generated TypeScript bindings are committed"

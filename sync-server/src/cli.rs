@@ -1,4 +1,4 @@
-//! The `hafla-server` command line: `serve`, `demo`, `migrate`.
+//! The `hafla-server` command line: `serve`, `demo`, `migrate`, `backup`, `restore`, `admin`.
 //!
 //! Settings come from flags, then `HAFLA_*` environment variables, then the `--config` file,
 //! then defaults (see `config`). Every failure ends in one line on stderr and a non-zero
@@ -43,9 +43,33 @@ enum Command {
     Demo(DemoArgs),
     /// Apply database migrations and exit.
     Migrate(DataArgs),
+    /// Write a consistent copy of the SQLite database to a new file, while a server keeps
+    /// serving. PostgreSQL is backed up with its own tools (see deploy/README.md).
+    Backup(BackupArgs),
+    /// Replace the SQLite database by a backup, after checking it. The server must be
+    /// stopped; the replaced database is kept beside it.
+    Restore(RestoreArgs),
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+#[derive(Args, Debug)]
+struct BackupArgs {
+    /// The backup file to write (must not exist yet).
+    #[arg(long)]
+    to: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Args, Debug)]
+struct RestoreArgs {
+    /// The backup file to restore.
+    #[arg(long)]
+    from: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 #[derive(Args, Debug)]
@@ -133,6 +157,17 @@ struct ServeArgs {
     /// once in DATA_DIR/secrets/master-key, for development].
     #[arg(long, env = "HAFLA_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
+    /// Folder for scheduled backups of the SQLite database, named
+    /// `hafla-YYYYMMDDTHHMMSSZ.db` (UTC); one is taken at start [default: none, no
+    /// scheduled backups]. Not for PostgreSQL, which has its own tools.
+    #[arg(long, env = "HAFLA_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// Seconds between scheduled backups [default: 3600].
+    #[arg(long, env = "HAFLA_BACKUP_INTERVAL_SECS")]
+    backup_interval_secs: Option<u64>,
+    /// Scheduled backups to keep; older ones are deleted [default: 48].
+    #[arg(long, env = "HAFLA_BACKUP_KEEP")]
+    backup_keep: Option<usize>,
 }
 
 /// `serve`'s settings once flags, environment, file and defaults are merged.
@@ -152,6 +187,7 @@ struct ServeSettings {
     /// PayTabs' profile id and region endpoint, when set.
     paytabs: Option<(u64, Option<String>)>,
     master_key_file: Option<PathBuf>,
+    backups: Option<crate::backup::Schedule>,
 }
 
 /// Where the data lives, once flags, environment, file and defaults are merged.
@@ -187,6 +223,25 @@ impl Database {
                 acquire_timeout: std::time::Duration::from_secs(acquire_timeout),
             },
         }
+    }
+
+    /// The SQLite database file, or `None` on PostgreSQL (see `store::open`).
+    fn sqlite_path(&self) -> Option<PathBuf> {
+        match self.url.as_deref() {
+            None => Some(self.data_dir.join(store::SQLITE_DB_FILE)),
+            Some(url) => url.strip_prefix("sqlite://").map(PathBuf::from),
+        }
+    }
+
+    /// The SQLite database file for `backup` and `restore`; PostgreSQL is refused with a
+    /// pointer to its own tools.
+    fn sqlite_file_for(&self, command: &str) -> Result<PathBuf, CliError> {
+        self.sqlite_path().ok_or_else(|| {
+            CliError::Config(format!(
+                "{command} works on the SQLite database only; back up PostgreSQL with \
+                 pg_dump or continuous WAL archiving (see deploy/README.md)"
+            ))
+        })
     }
 
     /// Opens the store (see `store::open`) and how to name it in messages.
@@ -239,6 +294,22 @@ impl ServeSettings {
             },
             paytabs: args.paytabs_profile_id.map(|id| (id, args.paytabs_url)),
             master_key_file: args.master_key_file.or(file.master_key_file),
+            backups: args
+                .backup_dir
+                .or(file.backup_dir)
+                .map(|dir| crate::backup::Schedule {
+                    dir,
+                    interval: std::time::Duration::from_secs(
+                        pick(args.backup_interval_secs, file.backup_interval_secs, || {
+                            config::DEFAULT_BACKUP_INTERVAL_SECS
+                        })
+                        .max(1),
+                    ),
+                    keep: pick(args.backup_keep, file.backup_keep, || {
+                        config::DEFAULT_BACKUP_KEEP
+                    })
+                    .max(1),
+                }),
         }
     }
 }
@@ -269,6 +340,10 @@ enum CliError {
     Config(String),
     #[error(transparent)]
     ConfigFile(#[from] ConfigError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
+    #[error("a restore of {0} is in progress; start the server when it has finished")]
+    Held(String),
 }
 
 /// Parses the command line, runs the command, and turns any failure into one line.
@@ -282,8 +357,19 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let mut lines = rendered.lines();
+            let first = lines.next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
+            // Missing arguments are listed on indented lines after the first.
+            let named: Vec<&str> = lines
+                .take_while(|l| l.starts_with("  "))
+                .map(str::trim)
+                .collect();
+            let first = if named.is_empty() {
+                first.to_owned()
+            } else {
+                format!("{first} {}", named.join(", "))
+            };
             eprintln!("hafla-server: {first} (see hafla-server --help)");
             return ExitCode::from(2);
         }
@@ -340,6 +426,32 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             report_seed(&*store, &name, args.generated).await
         }
         Command::Serve(args) => serve(ServeSettings::resolve(*args, file)).await,
+        Command::Backup(args) => {
+            let db = Database::resolve(args.data, &file).sqlite_file_for("backup")?;
+            let info = crate::backup::backup(&db, &args.to)?;
+            println!(
+                "backed up {} to {} ({} bytes, schema version {})",
+                db.display(),
+                info.path.display(),
+                info.bytes,
+                info.schema_version
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let db = Database::resolve(args.data, &file).sqlite_file_for("restore")?;
+            let info = crate::backup::restore(&args.from, &db, jiff::Timestamp::now())?;
+            println!(
+                "restored {} from {} (schema version {})",
+                db.display(),
+                args.from.display(),
+                info.schema_version
+            );
+            if let Some(kept) = info.replaced {
+                println!("the database it replaced is kept as {}", kept.display());
+            }
+            Ok(())
+        }
         Command::Admin(AdminCommand::Create { email, data }) => {
             let (store, _) = Database::resolve(data, &file).open().await?;
             let message = crate::admin::create_admin(
@@ -369,6 +481,20 @@ async fn report_seed(store: &dyn Store, name: &str, generated: usize) -> Result<
 }
 
 async fn serve(args: ServeSettings) -> Result<(), CliError> {
+    let sqlite = args.database.sqlite_path();
+    // Held (shared) until the process ends, so a restore never replaces the file under a
+    // running server, and the server does not start in the middle of a restore.
+    let _lock = match &sqlite {
+        Some(db) => Some(hold_database(db)?),
+        None => None,
+    };
+    if sqlite.is_none() && args.backups.is_some() {
+        return Err(CliError::Config(
+            "scheduled backups (--backup-dir) are for SQLite; back up PostgreSQL with \
+             pg_dump or continuous WAL archiving (see deploy/README.md)"
+                .into(),
+        ));
+    }
     let (store, database_name) = args.database.open().await?;
     if args.demo {
         report_seed(&*store, &database_name, demo::DEMO_GENERATED).await?;
@@ -427,6 +553,9 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
     ] {
         crate::jobs::spawn(deps.clone(), job, interval, instance.clone());
     }
+    if let (Some(db), Some(schedule)) = (sqlite, args.backups.clone()) {
+        crate::backup::spawn_scheduled(db, schedule);
+    }
     // Scripts and tests read this line to learn the port.
     println!("hafla-server listening on http://{local} (database {database_name})");
     std::io::stdout().flush()?;
@@ -438,6 +567,21 @@ async fn serve(args: ServeSettings) -> Result<(), CliError> {
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Takes the shared lock of the SQLite database `db` (making its folder first, as opening
+/// it would), or says that a restore holds it.
+fn hold_database(db: &std::path::Path) -> Result<crate::backup::DatabaseLock, CliError> {
+    if let Some(folder) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|e| StoreError::DataDir {
+            path: folder.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    }
+    crate::backup::DatabaseLock::shared(db).map_err(|e| match e {
+        crate::backup::BackupError::InUse(db) => CliError::Held(db),
+        e => CliError::Backup(e),
+    })
 }
 
 /// PayTabs' settings from the profile id and endpoint given, and the server key from

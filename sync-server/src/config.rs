@@ -22,6 +22,9 @@ pub const DEFAULT_MAIL_FROM: &str = "Hafla <no-reply@hafla.jo>";
 pub const DEFAULT_ORDER_HOLD_SECS: u32 = 600;
 /// How long an order paid by CliQ transfer waits for the organizer's confirmation.
 pub const DEFAULT_CLIQ_HOLD_HOURS: u32 = 24;
+/// Scheduled backups: hourly, two days of them kept.
+pub const DEFAULT_BACKUP_INTERVAL_SECS: u64 = 3600;
+pub const DEFAULT_BACKUP_KEEP: usize = 48;
 
 /// The settings a config file may hold (every key optional; unknown keys are an error, so a
 /// typo does not silently fall back to a default).
@@ -46,6 +49,9 @@ pub struct FileConfig {
     pub smtp_port: Option<u16>,
     pub smtp_username: Option<String>,
     pub mail_from: Option<String>,
+    pub backup_dir: Option<PathBuf>,
+    pub backup_interval_secs: Option<u64>,
+    pub backup_keep: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -48,10 +48,12 @@ impl Job {
         let store = &deps.store;
         match self {
             Job::Purge => Ok(format!("deleted {} rows", store.purge_expired(now).await?)),
-            Job::ExpireOrders => Ok(format!(
-                "expired {} orders",
-                store.expire_orders(now, 1_000).await?
-            )),
+            Job::ExpireOrders => {
+                let expired = store.expire_orders(now, 1_000).await?;
+                // Reservations that lapsed unpaid and gave their tickets back.
+                metrics::counter!("hafla_reservations_expired_total").increment(u64::from(expired));
+                Ok(format!("expired {expired} orders"))
+            }
             Job::ReconcilePayments => match deps.checkout.reconcile(now).await {
                 Ok(settled) => Ok(format!("settled {settled} payments")),
                 Err(crate::checkout::CheckoutError::Store(e)) => Err(e),
@@ -93,6 +95,10 @@ pub async fn run_if_unclaimed(
 /// Starts `job` on this instance: every half `interval`, it runs the current period if no
 /// instance has. `holder` names this instance in the job records.
 pub fn spawn(deps: Deps, job: Job, interval: Duration, holder: String) {
+    if job == Job::ExpireOrders {
+        // On /metrics from the start, whichever instance sweeps.
+        metrics::counter!("hafla_reservations_expired_total").increment(0);
+    }
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval / 2);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -90,6 +90,8 @@ pub struct Services {
 impl AppState {
     /// The state on `store`, with the rate limits and caches that live in or listen to it.
     pub fn new(store: Arc<dyn Store>, services: Services) -> AppState {
+        // The recorder first, so what the services register at start reaches /metrics.
+        metrics::handle();
         let issuer = crate::issuance::EventKeys::new(store.clone(), services.master_key);
         let checkout = Arc::new(crate::checkout::Checkout::new(
             store.clone(),

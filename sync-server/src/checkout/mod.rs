@@ -113,6 +113,17 @@ impl Checkout {
                 Err(e) => tracing::error!(error = %e, "PayTabs is off"),
             }
         }
+        // Every provider's outcomes are on /metrics from the start, so rates are defined.
+        for provider in providers.keys().copied().chain(["cliq"]) {
+            for outcome in PAYMENT_OUTCOMES {
+                metrics::counter!(
+                    "hafla_payments_total",
+                    "provider" => provider,
+                    "outcome" => *outcome
+                )
+                .increment(0);
+            }
+        }
         Checkout {
             store,
             issuer,
@@ -245,6 +256,7 @@ impl Checkout {
                 Ok((started, NextStep::Redirect(created.redirect_url)))
             }
             Err(e) => {
+                count_payment(provider.key(), "create_failed");
                 // The attempt is over; the order keeps its hold for another try.
                 self.store
                     .apply_payment(
@@ -467,6 +479,7 @@ impl Checkout {
             .store
             .apply_payment(payment.id, dedupe_key, reported, now)
             .await?;
+        count_payment(&payment.provider, outcome_key(&applied));
         match &applied {
             Applied::MustRefund { order, payment } => {
                 self.refund_unusable(
@@ -523,6 +536,40 @@ impl Checkout {
         self.return_money(refund_id, payment.amount, reason, payment, now)
             .await
     }
+}
+
+/// What a payment report came to, as `hafla_payments_total` labels it.
+const PAYMENT_OUTCOMES: &[&str] = &[
+    "paid",
+    "paid_late",
+    "failed",
+    "must_refund",
+    "amount_mismatch",
+    "unchanged",
+    "create_failed",
+];
+
+fn outcome_key(applied: &Applied) -> &'static str {
+    match applied {
+        Applied::Paid { late: false, .. } => "paid",
+        Applied::Paid { late: true, .. } => "paid_late",
+        Applied::Failed { .. } => "failed",
+        Applied::MustRefund { .. } => "must_refund",
+        Applied::AmountMismatch { .. } => "amount_mismatch",
+        Applied::Unchanged => "unchanged",
+    }
+}
+
+/// Counts a payment report's outcome in `hafla_payments_total` by provider (a handful:
+/// sandbox, paytabs, cliq) and outcome (`PAYMENT_OUTCOMES`), so operators see declines and
+/// refunds-by-necessity rise.
+fn count_payment(provider: &str, outcome: &'static str) {
+    metrics::counter!(
+        "hafla_payments_total",
+        "provider" => provider.to_owned(),
+        "outcome" => outcome
+    )
+    .increment(1);
 }
 
 fn reported(state: PaymentState) -> Reported {

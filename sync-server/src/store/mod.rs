@@ -5,7 +5,7 @@
 //! the same traits, and `conformance` holds the one test suite both must pass. The traits
 //! are object-safe (`async_trait`) so handlers hold an `Arc<dyn Store>`.
 
-mod conformance;
+pub(crate) mod conformance;
 mod events;
 pub mod orders;
 mod orders_conformance;
@@ -32,7 +32,7 @@ pub use payments::PaymentStore;
 pub use postgres::{PgOptions, PgStore};
 pub use search::{EventQuery, Near, SearchSort, SearchStore};
 pub use signing_keys::{NewSigningKey, Reseal, SigningKeyStore, StoredSigningKey};
-pub use sqlite::SqliteStore;
+pub use sqlite::{DB_FILE as SQLITE_DB_FILE, MIGRATIONS as SQLITE_MIGRATIONS, SqliteStore};
 pub use sync::SyncStore;
 pub use tickets::TicketStore;
 
@@ -108,13 +108,39 @@ pub enum StoreError {
 
 /// Runs one store operation and records how long it took in the `db_query_seconds`
 /// histogram, by `kind` (`"read"` or `"write"`): one sample per operation, failed ones
-/// included. Both backends time their operations through this, so `/metrics` reads the
-/// same whichever is in use.
-async fn timed<T>(kind: &'static str, operation: impl std::future::Future<Output = T>) -> T {
+/// included. Operations the database failed (not answers such as "not found") count in
+/// `hafla_db_errors_total`, by kind and by `error`: `unavailable` (down, locked, no
+/// connection free in time: what operators page on) or `failed`. Both backends time their
+/// operations through this, so `/metrics` reads the same whichever is in use.
+async fn timed<T>(
+    kind: &'static str,
+    operation: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
     let started = std::time::Instant::now();
     let result = operation.await;
     metrics::histogram!("db_query_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
+    let error = match &result {
+        Err(StoreError::Unavailable(_)) => Some("unavailable"),
+        Err(StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Task(_)) => {
+            Some("failed")
+        }
+        _ => None,
+    };
+    if let Some(error) = error {
+        metrics::counter!("hafla_db_errors_total", "kind" => kind, "error" => error).increment(1);
+    }
     result
+}
+
+/// How full a backend's connection pool is, for `/metrics` (PostgreSQL; SQLite has no
+/// pool to saturate: its one writer queues, see `hafla_db_writer_wait_seconds`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// An organization to create.
@@ -650,6 +676,10 @@ pub trait CoordinationStore: Send + Sync {
     async fn purge_expired(&self, now: jiff::Timestamp) -> Result<u64, StoreError>;
     /// Announcements of changes committed by any instance (including this one).
     fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<Change>;
+    /// How full the connection pool is, for `/metrics`; `None` for a backend without one.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
 }
 
 /// Opens the backend a database URL names: none → SQLite `hafla.db` in `data_dir`;
@@ -717,4 +747,54 @@ impl<T> Store for T where
         + SigningKeyStore
         + SyncStore
 {
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What operators page on is the database failing, not its answers ("not found", "in
+    /// use"), which are a normal part of serving.
+    #[test]
+    fn database_failures_are_counted_by_kind_and_answers_are_not() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        metrics::with_local_recorder(&recorder, || {
+            runtime.block_on(async {
+                let down = timed("read", async {
+                    Err::<(), _>(StoreError::Unavailable("connection refused".into()))
+                });
+                assert!(down.await.is_err());
+                let stopped = timed("write", async {
+                    Err::<(), _>(StoreError::Task("the blocking task panicked".into()))
+                });
+                assert!(stopped.await.is_err());
+                for answer in [StoreError::NotFound("user"), StoreError::Conflict("email")] {
+                    assert!(
+                        timed("write", async { Err::<(), _>(answer) })
+                            .await
+                            .is_err()
+                    );
+                }
+                assert!(timed("read", async { Ok(()) }).await.is_ok());
+            })
+        });
+        let rendered = handle.render();
+        for line in [
+            "hafla_db_errors_total{kind=\"read\",error=\"unavailable\"} 1",
+            "hafla_db_errors_total{kind=\"write\",error=\"failed\"} 1",
+            "db_query_seconds_count{kind=\"write\"} 3",
+            "db_query_seconds_count{kind=\"read\"} 2",
+        ] {
+            assert!(rendered.contains(line), "{line} in {rendered}");
+        }
+        assert_eq!(
+            rendered.matches("hafla_db_errors_total{").count(),
+            2,
+            "{rendered}"
+        );
+    }
 }

@@ -53,6 +53,23 @@ fn scan_is_sound(device_id: Uuid, scan: &ScanRecord) -> bool {
         && (scan.effect == ScanEffect::Refused || scan.ticket_serial.is_some())
 }
 
+/// Counts the scans this push stored, in `hafla_scans_accepted_total` by event and effect
+/// (entered / exited / refused), so operators see each door's pace per minute. The event
+/// label is bounded in practice: a server holds a few thousand events a year, and only
+/// events whose doors scanned since the process started have a series.
+fn count_accepted_scans(scans: &[Option<(Uuid, ScanEffect)>], outcomes: &[PushOutcome]) {
+    for (scan, outcome) in scans.iter().zip(outcomes) {
+        if let (Some((event_id, effect)), PushOutcome::Applied) = (scan, outcome) {
+            metrics::counter!(
+                "hafla_scans_accepted_total",
+                "event" => event_id.to_string(),
+                "effect" => effect.key()
+            )
+            .increment(1);
+        }
+    }
+}
+
 pub(super) async fn push(
     state: &AppState,
     caller: &crate::api::extract::Caller,
@@ -75,6 +92,8 @@ pub(super) async fn push(
     }
     let mut allowed: HashMap<u32, Result<Uuid, ErrorCode>> = HashMap::new();
     let mut ops = Vec::with_capacity(request.mutations.len());
+    // Each mutation's event and effect when it is a scan the store may accept, for metrics.
+    let mut scans: Vec<Option<(Uuid, ScanEffect)>> = Vec::with_capacity(ops.capacity());
     for m in &request.mutations {
         let item = match &m.op {
             MutationOp::Scan { scan } if !scan_is_sound(request.device_id, scan) => {
@@ -110,6 +129,12 @@ pub(super) async fn push(
                 }
             }
         };
+        scans.push(match (&m.op, &item) {
+            (MutationOp::Scan { scan }, PushItem::Scan { event_id, .. }) => {
+                Some((*event_id, scan.effect))
+            }
+            _ => None,
+        });
         ops.push(PushOp {
             id: m.id,
             number: m.number,
@@ -128,6 +153,7 @@ pub(super) async fn push(
         .map_err(|PushRefusal::DeviceOfAnotherAccount| {
             ApiError::new(StatusCode::CONFLICT, ErrorCode::DeviceOfAnotherAccount)
         })?;
+    count_accepted_scans(&scans, &outcomes);
     let results = request
         .mutations
         .iter()
@@ -147,4 +173,41 @@ pub(super) async fn push(
         })
         .collect();
     Ok(PushAnswer { results })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_scans_the_store_applied_are_counted_by_event_and_effect() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let event = Uuid::now_v7();
+        metrics::with_local_recorder(&recorder, || {
+            count_accepted_scans(
+                &[
+                    Some((event, ScanEffect::Entered)),
+                    None,
+                    Some((event, ScanEffect::Entered)),
+                    Some((event, ScanEffect::Refused)),
+                    Some((event, ScanEffect::Exited)),
+                ],
+                &[
+                    PushOutcome::Applied,
+                    PushOutcome::Rejected(ErrorCode::InvalidScan),
+                    PushOutcome::Duplicate,
+                    PushOutcome::Applied,
+                    PushOutcome::Deferred,
+                ],
+            )
+        });
+        let rendered = handle.render();
+        for effect in ["entered", "refused"] {
+            let line =
+                format!("hafla_scans_accepted_total{{event=\"{event}\",effect=\"{effect}\"}} 1");
+            assert!(rendered.contains(&line), "{line} in {rendered}");
+        }
+        assert!(!rendered.contains("exited"), "{rendered}");
+    }
 }

@@ -219,6 +219,15 @@ impl CoordinationStore for PgStore {
         .await
     }
 
+    fn pool_status(&self) -> Option<crate::store::PoolStatus> {
+        let pool = self.pool();
+        Some(crate::store::PoolStatus {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        })
+    }
+
     fn subscribe_changes(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
     }

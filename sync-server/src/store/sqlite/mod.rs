@@ -169,8 +169,13 @@ impl SqliteStore {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let queued = std::time::Instant::now();
         let work = blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            // How long this write queued for the one writer (and a blocking thread): the
+            // SQLite counterpart of waiting for a pool connection.
+            metrics::histogram!("hafla_db_writer_wait_seconds")
+                .record(queued.elapsed().as_secs_f64());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
             let touched = sync::take_touched(&tx)?;
