@@ -298,7 +298,8 @@ fn verify(staged: &Path, origin: &Path) -> Result<u32, BackupError> {
     Ok(version)
 }
 
-/// Gives every sync scope of a restored database a new epoch. Devices synced past the
+/// Gives every sync scope of a restored database a new epoch and forgets where each
+/// device's mutation numbers stood. Devices synced past the
 /// backup hold cursors at versions the restored log will reuse for other rows; with a new
 /// epoch their next pull is answered `reset` and they fetch the scope afresh, instead of
 /// skipping what was written after the restore.
@@ -313,6 +314,13 @@ fn renew_sync_epochs(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute(
             "UPDATE sync_heads SET epoch = abs(random() % 9007199254740991)",
             [],
+        )?;
+        // Devices that pushed after the backup have dropped those mutations and send
+        // higher numbers than the restored database knows: without this they would wait
+        // (`deferred`) for numbers that never come again.
+        conn.execute(
+            "UPDATE sync_devices SET last_number = ?1",
+            [crate::store::sync::UNKNOWN_NUMBER],
         )?;
     }
     Ok(())

@@ -463,3 +463,95 @@ fn a_restore_without_a_file_names_the_missing_flag_in_one_line() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("--from <FROM>"), "{stderr}");
 }
+
+/// A push of mutation `number` from `device` that can never apply (a scan with no log
+/// position), so the server consumes it and answers `rejected`; the outcome it got.
+async fn push_number(server: &ServerProcess, token: &str, device: Uuid, number: u64) -> String {
+    use hafla_core::door::verifier::{Direction, ScanEffect};
+    use hafla_core::door::{Hlc, ScanRecord};
+    use hafla_core::wire::sync::{Mutation, MutationOp, PushRequest};
+    let scan = ScanRecord {
+        id: Uuid::now_v7(),
+        device_id: device,
+        seq: 0,
+        event_ref: 1,
+        ticket_serial: None,
+        ticket_type: None,
+        gate: "North".into(),
+        direction: Direction::In,
+        device_time: jiff::Timestamp::now(),
+        hlc: Hlc::new(1, 0),
+        verdict: "forged".into(),
+        effect: ScanEffect::Refused,
+    };
+    let push = PushRequest {
+        device_id: device,
+        mutations: vec![Mutation {
+            id: Uuid::now_v7(),
+            number,
+            op: MutationOp::Scan { scan },
+        }],
+    };
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(token),
+            Some(serde_json::to_value(push).unwrap()),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["results"][0]["outcome"]["status"]
+        .as_str()
+        .or_else(|| body["results"][0]["outcome"].as_str())
+        .unwrap_or_else(|| panic!("an outcome: {body}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_door_device_that_pushed_after_the_backup_goes_on_numbering_after_a_restore() {
+    let server = ServerProcess::start(&[], &keys());
+    let token = owner_token(&server).await;
+    let device = Uuid::now_v7();
+    for number in 1..=2 {
+        assert_eq!(
+            push_number(&server, &token, device, number).await,
+            "rejected"
+        );
+    }
+    let backup = server.data_dir.path().join("before.db");
+    let output = hafla_server(&[
+        "backup",
+        "--to",
+        text(&backup),
+        "--data-dir",
+        text(server.data_dir.path()),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    // Pushed after the backup: the device drops them from its outbox once answered.
+    for number in 3..=4 {
+        assert_eq!(
+            push_number(&server, &token, device, number).await,
+            "rejected"
+        );
+    }
+
+    let fresh = tempfile::tempdir().unwrap();
+    let output = hafla_server(&[
+        "restore",
+        "--from",
+        text(&backup),
+        "--data-dir",
+        text(fresh.path()),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let url = format!("sqlite://{}", text(&fresh.path().join("hafla.db")));
+    let restored = ServerProcess::start(&["--database-url", &url], &keys());
+    assert_eq!(
+        push_number(&restored, &token, device, 5).await,
+        "rejected",
+        "the device's next number is taken, not deferred for numbers it will never send"
+    );
+    assert_eq!(push_number(&restored, &token, device, 5).await, "duplicate");
+    assert_eq!(push_number(&restored, &token, device, 7).await, "deferred");
+}

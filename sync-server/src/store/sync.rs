@@ -300,8 +300,25 @@ pub trait SyncStore: Send + Sync {
     ) -> Result<(Vec<ScanRecord>, bool), StoreError>;
 }
 
-/// What to do with mutation `number` of a device that has applied up to `last`.
-pub(crate) fn sequence(number: u64, last: u64) -> Option<PushOutcome> {
+/// `sync_devices.last_number` of a device whose numbering the server no longer knows: a
+/// restore from a backup forgot the pushes made after it (which the device has already
+/// dropped), so the next number the device sends is taken as its next.
+pub const UNKNOWN_NUMBER: i64 = -1;
+
+/// The last number a device applied, as stored (`None`: unknown, see [`UNKNOWN_NUMBER`]).
+pub(crate) fn applied_through(stored: i64) -> Option<u64> {
+    u64::try_from(stored).ok()
+}
+
+/// The stored form of [`applied_through`]'s answer.
+pub(crate) fn stored_number(last: Option<u64>) -> i64 {
+    last.map_or(UNKNOWN_NUMBER, |n| n as i64)
+}
+
+/// What to do with mutation `number` of a device that has applied up to `last` (`None`:
+/// unknown, so this one applies).
+pub(crate) fn sequence(number: u64, last: Option<u64>) -> Option<PushOutcome> {
+    let last = last?;
     if number <= last {
         Some(PushOutcome::Duplicate)
     } else if number > last + 1 {
@@ -515,6 +532,16 @@ pub(crate) fn conflict_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_whose_numbering_was_forgotten_applies_whatever_number_comes_next() {
+        let last = applied_through(stored_number(None));
+        assert_eq!(last, None);
+        assert_eq!(sequence(41, last), None, "applies");
+        assert_eq!(sequence(41, Some(41)), Some(PushOutcome::Duplicate));
+        assert_eq!(sequence(43, Some(41)), Some(PushOutcome::Deferred));
+        assert_eq!(applied_through(stored_number(Some(41))), Some(41));
+    }
 
     #[test]
     fn scope_keys_round_trip_through_announcements() {

@@ -11,8 +11,8 @@ use crate::store::rows::EventRow;
 use crate::store::sync::{
     ConflictRow, Count, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogPosition, LogRow,
     PageData, PushItem, PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead,
-    ScopeKey, ScopeKind, SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page,
-    log_key, put, sequence,
+    ScopeKey, ScopeKind, SyncStore, TicketHistory, applied_through, conflict_changes, conflicts_of,
+    cut_page, log_key, put, sequence, stored_number,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -254,14 +254,14 @@ impl ScanColumns {
 /// What a push does for a device that has applied up to `last`.
 struct PushPlan {
     outcomes: Vec<PushOutcome>,
-    /// The device's last number once the push is applied.
-    last: u64,
+    /// The device's last number once the push is applied (`None`: still unknown).
+    last: Option<u64>,
     scans: ScanColumns,
     touched: BTreeSet<(Uuid, u32)>,
 }
 
 impl PushPlan {
-    fn new(ops: &[PushOp], mut last: u64) -> PushPlan {
+    fn new(ops: &[PushOp], mut last: Option<u64>) -> PushPlan {
         let mut plan = PushPlan {
             outcomes: Vec::with_capacity(ops.len()),
             last,
@@ -273,7 +273,7 @@ impl PushPlan {
                 plan.outcomes.push(skipped);
                 continue;
             }
-            last = op.number;
+            last = Some(op.number);
             match &op.item {
                 PushItem::Reject { code } => plan.outcomes.push(PushOutcome::Rejected(*code)),
                 PushItem::Scan { event_id, scan } => {
@@ -337,7 +337,7 @@ async fn apply_plan(
          ) AS keys",
     )
     .bind(device_id)
-    .bind(plan.last as i64)
+    .bind(stored_number(plan.last))
     .bind(&scans.device_id)
     .bind(&scans.seq)
     .bind(&scans.id)
@@ -570,7 +570,7 @@ impl SyncStore for PgStore {
             // device never seen, it changed nothing and the push takes the general way.
             let mut applied = None;
             if let Some(expected) = ops.first().and_then(|op| op.number.checked_sub(1)) {
-                let plan = PushPlan::new(&ops, expected);
+                let plan = PushPlan::new(&ops, Some(expected));
                 if plan.applies_whole()
                     && apply_plan(&mut tx, device_id, user_id, Some(expected), &plan, now).await?
                 {
@@ -597,7 +597,7 @@ impl SyncStore for PgStore {
                     if owner != user_id {
                         return Ok(Err(PushRefusal::DeviceOfAnotherAccount));
                     }
-                    let plan = PushPlan::new(&ops, row.try_get::<i64, _>(1)? as u64);
+                    let plan = PushPlan::new(&ops, applied_through(row.try_get(1)?));
                     apply_plan(&mut tx, device_id, user_id, None, &plan, now).await?;
                     plan
                 }

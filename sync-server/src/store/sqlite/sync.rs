@@ -10,8 +10,8 @@ use crate::store::rows::timestamp;
 use crate::store::sync::{
     ConflictRow, Count, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogPosition, LogRow,
     PageData, PushItem, PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead,
-    ScopeKey, ScopeKind, SyncStore, TicketHistory, conflict_changes, conflicts_of, cut_page,
-    log_key, put, sequence,
+    ScopeKey, ScopeKind, SyncStore, TicketHistory, applied_through, conflict_changes, conflicts_of,
+    cut_page, log_key, put, sequence, stored_number,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -366,14 +366,14 @@ impl SyncStore for SqliteStore {
                 Some((owner, _)) if owner != user_id => {
                     return Ok(Err(PushRefusal::DeviceOfAnotherAccount));
                 }
-                Some((_, last)) => last as u64,
+                Some((_, last)) => applied_through(last),
                 None => {
                     tx.execute(
                         "INSERT INTO sync_devices (id, user_id, last_number, created_at, last_seen_at)
                          VALUES (?1, ?2, 0, ?3, ?3)",
                         params![device_id, user_id, now_s],
                     )?;
-                    0
+                    Some(0)
                 }
             };
             let mut outcomes = Vec::with_capacity(ops.len());
@@ -383,7 +383,7 @@ impl SyncStore for SqliteStore {
                     outcomes.push(skipped);
                     continue;
                 }
-                last = op.number;
+                last = Some(op.number);
                 match op.item {
                     PushItem::Reject { code } => outcomes.push(PushOutcome::Rejected(code)),
                     PushItem::Scan { event_id, scan } => {
@@ -418,7 +418,7 @@ impl SyncStore for SqliteStore {
             tx.prepare_cached(
                 "UPDATE sync_devices SET last_number = ?2, last_seen_at = ?3 WHERE id = ?1",
             )?
-            .execute(params![device_id, last as i64, now_s])?;
+            .execute(params![device_id, stored_number(last), now_s])?;
             for (event_id, serial) in touched {
                 refresh_conflicts(tx, event_id, serial)?;
             }
