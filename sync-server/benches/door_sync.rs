@@ -46,8 +46,8 @@ use hafla_core::wire::sync::{
     DEFAULT_PAGE_ROWS, DoorEvent, DoorTicketType, MAX_PAGE_ROWS, MAX_PUSH_MUTATIONS, Mutation,
     MutationOp, MutationOutcome, PushAnswer, PushRequest, RowKind, SyncPage,
 };
-use hafla_server::store::orders::{Actor, LineRequest, NewOrder, new_reference};
 use hafla_server::store::{self, NewEvent, NewOrganization, NewTicketType, PgOptions, Store};
+use hafla_server::test_support::issue_free_tickets;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
@@ -217,29 +217,7 @@ async fn seed(
     let event = event_on_sale(org.id, free.clone());
     let event_id = event.id;
     store.insert_catalog(vec![], vec![event]).await.unwrap();
-    let order = store
-        .reserve_order(
-            NewOrder {
-                id: Uuid::now_v7(),
-                reference: new_reference(),
-                buyer_id,
-                event_id,
-                lines: vec![LineRequest {
-                    ticket_type_id: free.id,
-                    quantity: 1,
-                }],
-                lang: hafla_core::Lang::Ar,
-                idempotency_key: None,
-                hold: jiff::SignedDuration::from_mins(10),
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
-    store
-        .complete_free_order(order.id, Actor::Buyer(buyer_id), jiff::Timestamp::now())
-        .await
-        .unwrap();
+    issue_free_tickets(&**store, event_id, free.id, buyer_id, 1).await;
     // The holder's copy signs the ticket's credential, which makes the event's key.
     let response = http
         .get(format!("{base}/api/v1/sync/me"))

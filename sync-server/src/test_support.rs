@@ -49,3 +49,39 @@ pub async fn start_oidc_mock(alg: &str) -> MockProvider {
         _process: process,
     }
 }
+
+/// Issues `quantity` tickets of the free type `ticket_type_id` at `event_id` to `buyer_id`,
+/// the way a free checkout does (reserve, then complete): the event gets its credential
+/// number and the change log its rows, as in production.
+pub async fn issue_free_tickets(
+    store: &dyn crate::store::Store,
+    event_id: uuid::Uuid,
+    ticket_type_id: uuid::Uuid,
+    buyer_id: uuid::Uuid,
+    quantity: u32,
+) -> crate::store::orders::Order {
+    use crate::store::orders::{Actor, LineRequest, NewOrder, new_reference};
+    let order = store
+        .reserve_order(
+            NewOrder {
+                id: uuid::Uuid::now_v7(),
+                reference: new_reference(),
+                buyer_id,
+                event_id,
+                lines: vec![LineRequest {
+                    ticket_type_id,
+                    quantity,
+                }],
+                lang: hafla_core::Lang::Ar,
+                idempotency_key: None,
+                hold: jiff::SignedDuration::from_mins(10),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("reserve the free tickets");
+    store
+        .complete_free_order(order.id, Actor::Buyer(buyer_id), jiff::Timestamp::now())
+        .await
+        .expect("complete the free order")
+}

@@ -8,8 +8,8 @@ mod common;
 use common::{FreshDatabase, ServerProcess};
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
-use hafla_server::store::orders::{Actor, LineRequest, NewOrder, new_reference};
 use hafla_server::store::{NewTicketType, SqliteStore, Store};
+use hafla_server::test_support::issue_free_tickets;
 use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -95,29 +95,7 @@ async fn traffic(server: &ServerProcess) {
     let event = common::event_on_sale(org_id, ("ليلة", "Night"), vec![free.clone()]);
     let event_id = event.id;
     store.insert_catalog(vec![], vec![event]).await.unwrap();
-    let order = store
-        .reserve_order(
-            NewOrder {
-                id: Uuid::now_v7(),
-                reference: new_reference(),
-                buyer_id: user_id,
-                event_id,
-                lines: vec![LineRequest {
-                    ticket_type_id: free.id,
-                    quantity: 1,
-                }],
-                lang: hafla_core::Lang::En,
-                idempotency_key: None,
-                hold: jiff::SignedDuration::from_mins(10),
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
-    store
-        .complete_free_order(order.id, Actor::Buyer(user_id), jiff::Timestamp::now())
-        .await
-        .unwrap();
+    issue_free_tickets(&*store, event_id, free.id, user_id, 1).await;
     let event_ref: u32 = rusqlite::Connection::open(server.data_dir.path().join("hafla.db"))
         .unwrap()
         .query_row(

@@ -20,8 +20,8 @@ use hafla_core::wire::sync::{
     DoorConflict, DoorEvent, DoorKey, DoorTicket, DoorTicketType, MutationOutcome, MyTicket,
     PushAnswer, RowKind, ScanPage, ScopeDigest, SyncPage, format_marks,
 };
-use hafla_server::store::orders::{Actor, LineRequest, NewOrder, new_reference};
 use hafla_server::store::{NewOrganization, NewTicketType, Store};
+use hafla_server::test_support::issue_free_tickets;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -155,29 +155,7 @@ async fn world(server: ServerProcess, store: Arc<dyn Store>, tickets: u32) -> Wo
     let event = common::event_on_sale(org.id, ("ليلة طرب", "Tarab Night"), vec![free.clone()]);
     let (event_id, starts_at) = (event.id, event.starts_at);
     store.insert_catalog(vec![], vec![event]).await.unwrap();
-    let order = store
-        .reserve_order(
-            NewOrder {
-                id: Uuid::now_v7(),
-                reference: new_reference(),
-                buyer_id,
-                event_id,
-                lines: vec![LineRequest {
-                    ticket_type_id: free.id,
-                    quantity: tickets,
-                }],
-                lang: hafla_core::Lang::Ar,
-                idempotency_key: None,
-                hold: jiff::SignedDuration::from_mins(10),
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
-    store
-        .complete_free_order(order.id, Actor::Buyer(buyer_id), jiff::Timestamp::now())
-        .await
-        .unwrap();
+    issue_free_tickets(&*store, event_id, free.id, buyer_id, tickets).await;
     // The holder's copy carries what the QR codes show.
     let (rows, digest, _) = pull_all(&server, "/api/v1/sync/me", Some(&buyer), 3).await;
     assert_eq!(rows.len(), tickets as usize);
