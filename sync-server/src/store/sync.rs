@@ -342,6 +342,13 @@ pub(crate) struct TicketHistory {
     pub revoked_at: Option<jiff::Timestamp>,
 }
 
+/// The ticket whose conflicts a scan may change, if any: refused scans never count
+/// ([`flag_admissions`]), so a ticket shown again and refused needs no recomputing.
+pub(crate) fn conflict_ticket(scan: &ScanRecord) -> Option<u32> {
+    scan.ticket_serial
+        .filter(|_| scan.effect != hafla_core::door::verifier::ScanEffect::Refused)
+}
+
 /// The conflicts a ticket's history implies, for backends to store in place of the old.
 pub(crate) fn conflicts_of(history: &TicketHistory) -> Vec<FlaggedScan> {
     flag_admissions(&history.scans, history.policy, history.revoked_at)

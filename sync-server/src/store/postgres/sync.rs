@@ -11,8 +11,8 @@ use crate::store::rows::EventRow;
 use crate::store::sync::{
     ConflictRow, Count, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogPosition, LogRow,
     PageData, PushItem, PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead,
-    ScopeKey, ScopeKind, SyncStore, TicketHistory, applied_through, conflict_changes, conflicts_of,
-    cut_page, log_key, put, sequence, stored_number,
+    ScopeKey, ScopeKind, SyncStore, TicketHistory, applied_through, conflict_changes,
+    conflict_ticket, conflicts_of, cut_page, log_key, put, sequence, stored_number,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -277,7 +277,7 @@ impl PushPlan {
             match &op.item {
                 PushItem::Reject { code } => plan.outcomes.push(PushOutcome::Rejected(*code)),
                 PushItem::Scan { event_id, scan } => {
-                    if let Some(serial) = scan.ticket_serial {
+                    if let Some(serial) = conflict_ticket(scan) {
                         plan.touched.insert((*event_id, serial));
                     }
                     plan.scans.push(*event_id, scan);

@@ -10,8 +10,8 @@ use crate::store::rows::timestamp;
 use crate::store::sync::{
     ConflictRow, Count, CredentialEvent, DoorEventRow, DoorTicketRow, LogPage, LogPosition, LogRow,
     PageData, PushItem, PushOp, PushOutcome, PushRefusal, ScanPlaceRow, ScanRow, ScopeHead,
-    ScopeKey, ScopeKind, SyncStore, TicketHistory, applied_through, conflict_changes, conflicts_of,
-    cut_page, log_key, put, sequence, stored_number,
+    ScopeKey, ScopeKind, SyncStore, TicketHistory, applied_through, conflict_changes,
+    conflict_ticket, conflicts_of, cut_page, log_key, put, sequence, stored_number,
 };
 use async_trait::async_trait;
 use hafla_core::Bilingual;
@@ -408,7 +408,7 @@ impl SyncStore for SqliteStore {
                             scan.effect.key(),
                             now_s,
                         ])?;
-                        if let Some(serial) = scan.ticket_serial {
+                        if let Some(serial) = conflict_ticket(&scan) {
                             touched.insert((event_id, serial));
                         }
                         outcomes.push(PushOutcome::Applied);
