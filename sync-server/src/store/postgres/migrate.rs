@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "geo_search",
         sql: include_str!("../../../../migrations/server/postgres/0012_geo_search.sql"),
     },
+    Migration {
+        version: 13,
+        name: "analytics",
+        sql: include_str!("../../../../migrations/server/postgres/0013_analytics.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

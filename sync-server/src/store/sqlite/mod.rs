@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one file in the data directory, WAL mode.
 
 mod accounts;
+mod analytics;
 mod catalog;
 mod coordination;
 mod events;
@@ -81,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "geo_search",
         sql: include_str!("../../../../migrations/server/sqlite/0012_geo_search.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "analytics",
+        sql: include_str!("../../../../migrations/server/sqlite/0013_analytics.sql"),
     },
 ];
 
