@@ -677,7 +677,10 @@ pub async fn export(
             }
         },
     );
-    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest);
+    // Fused: the body may be polled again after its end, which a bare `unfold` forbids.
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) })
+        .chain(rest)
+        .fuse();
     let filename = format!("{}-{}.csv", kind.key(), event_id);
     Ok((
         [
