@@ -419,3 +419,45 @@ async fn csv_exports_open_safely_in_spreadsheets_in_the_callers_language() {
     assert_eq!(&reader.headers().unwrap()[1], "Gate");
     assert_eq!(reader.records().count(), 0);
 }
+
+#[tokio::test]
+async fn an_export_longer_than_one_page_lists_every_row_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = hafla_server::store::SqliteStore::open(dir.path()).unwrap();
+    let path = store.path().to_owned();
+    let app = spawn_app_on(
+        Arc::new(store) as Arc<dyn Store>,
+        HashMap::new(),
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let (org_id, owner, event_id, general) = show(&app, "owner@sahra.jo").await;
+    let rania = buyer(&app, "rania@example.jo", "رانيا").await;
+    buy(&app, &rania, event_id, general, 1).await;
+    // 2,500 more tickets like the first: three pages of the export.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute(
+        "WITH RECURSIVE n (serial) AS (SELECT 2 UNION ALL SELECT serial + 1 FROM n WHERE serial < 2501)
+         INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, holder_id, status,
+             issued_at)
+         SELECT randomblob(16), t.order_id, t.event_id, t.ticket_type_id, n.serial, t.holder_id,
+             'valid', t.issued_at
+         FROM tickets t, n WHERE t.event_id = ?1 AND t.serial = 1",
+        [event_id],
+    )
+    .unwrap();
+    let (status, _, bytes) = csv(
+        &app,
+        &format!("/api/v1/orgs/{org_id}/events/{event_id}/exports/attendees"),
+        &owner,
+        "en",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let serials: Vec<u32> = reader
+        .records()
+        .map(|r| r.unwrap()[0].parse().unwrap())
+        .collect();
+    assert_eq!(serials, (1..=2501).collect::<Vec<u32>>());
+}

@@ -3,10 +3,12 @@
 -- Hours are the UTC hour's start; days in the event's zone are summed from them when read.
 -- Nothing here names a person.
 --
--- Contention: every row is per (event, hour, …). Sales rows are written by transactions
--- that already hold the event's row (issuing tickets takes `events.next_serial`); check-in
--- rows are per gate and direction, so doors at different gates never wait on each other;
--- admissions are one row per ticket. No platform-wide or per-event counter row exists.
+-- Locks: every row is per (event, hour, …); no platform-wide or per-event counter row
+-- exists. The sales and funnel triggers take the event's row (FOR NO KEY UPDATE, which
+-- door scans' foreign-key checks do not wait for) before their own rows, so every writer
+-- takes the event first, as reservations and ticket issuing already do, and two writers
+-- can never hold each other's rows in a cycle. Check-in rows are per device, and one push
+-- of a device runs at a time, so doors never wait on each other for them.
 
 -- Sales by hour, ticket type and payment method. `sold`/`revenue_minor`: tickets and
 -- money of orders that became paid in that hour; `refunded`: tickets revoked by a refund
@@ -24,15 +26,16 @@ CREATE TABLE analytics_sales_hourly (
     PRIMARY KEY (event_id, hour_utc, ticket_type_id, payment_method)
 );
 
--- Door scans that let someone in or out, by the hour the device made them, gate and
--- direction. Refused scans are not counted.
+-- Door scans that let someone in or out, by the hour the device made them, gate,
+-- direction and device. Refused scans are not counted.
 CREATE TABLE analytics_checkins_hourly (
     event_id  UUID NOT NULL,
     hour_utc  TIMESTAMPTZ NOT NULL,
     gate      TEXT NOT NULL,
     direction TEXT NOT NULL,
+    device_id UUID NOT NULL,
     scans     BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (event_id, hour_utc, gate, direction)
+    PRIMARY KEY (event_id, hour_utc, gate, direction, device_id)
 );
 
 -- Tickets admitted at least once, and whether the ticket is still valid: the no-show rate
@@ -62,8 +65,17 @@ CREATE FUNCTION analytics_hour(at TIMESTAMPTZ) RETURNS TIMESTAMPTZ LANGUAGE sql 
     SELECT to_timestamp(floor(extract(epoch FROM at) / 3600) * 3600)
 $$;
 
+-- The event's row, locked before any analytics row (see the top of this file).
+CREATE FUNCTION analytics_lock_event(p_event UUID) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM events WHERE id = p_event FOR NO KEY UPDATE;
+END $$;
+
 CREATE FUNCTION analytics_orders() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' OR (NEW.status = 'paid' AND OLD.status IN ('reserved', 'awaiting_payment')) THEN
+        PERFORM analytics_lock_event(NEW.event_id);
+    END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO analytics_funnel_hourly AS f (event_id, hour_utc, checkouts)
         VALUES (NEW.event_id, analytics_hour(NEW.created_at), 1)
@@ -95,6 +107,7 @@ CREATE TRIGGER analytics_orders_update AFTER UPDATE OF status ON orders
 CREATE FUNCTION analytics_revocations() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.reason IN ('refunded', 'cancelled') THEN
+        PERFORM analytics_lock_event(t.event_id) FROM tickets t WHERE t.id = NEW.ticket_id;
         INSERT INTO analytics_sales_hourly AS s
             (event_id, hour_utc, ticket_type_id, payment_method, refunded)
         SELECT t.event_id, analytics_hour(NEW.at), t.ticket_type_id,
@@ -112,6 +125,7 @@ CREATE TRIGGER analytics_revocations_insert AFTER INSERT ON revocations
 CREATE FUNCTION analytics_refunds() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.status = 'done' AND (TG_OP = 'INSERT' OR OLD.status <> 'done') THEN
+        PERFORM analytics_lock_event(o.event_id) FROM orders o WHERE o.id = NEW.order_id;
         INSERT INTO analytics_sales_hourly AS s
             (event_id, hour_utc, ticket_type_id, payment_method, refund_minor)
         SELECT o.event_id, analytics_hour(NEW.updated_at),
@@ -133,10 +147,12 @@ CREATE TRIGGER analytics_refunds_update AFTER UPDATE OF status ON refunds
 CREATE FUNCTION analytics_door_scans() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.effect IN ('entered', 'exited') THEN
-        INSERT INTO analytics_checkins_hourly AS c (event_id, hour_utc, gate, direction, scans)
+        INSERT INTO analytics_checkins_hourly AS c
+            (event_id, hour_utc, gate, direction, device_id, scans)
         VALUES (NEW.event_id, analytics_hour(to_timestamp(NEW.device_time_ms / 1000)),
-                NEW.gate, NEW.direction, 1)
-        ON CONFLICT (event_id, hour_utc, gate, direction) DO UPDATE SET scans = c.scans + 1;
+                NEW.gate, NEW.direction, NEW.device_id, 1)
+        ON CONFLICT (event_id, hour_utc, gate, direction, device_id)
+            DO UPDATE SET scans = c.scans + 1;
     END IF;
     IF NEW.effect = 'entered' AND NEW.ticket_serial IS NOT NULL THEN
         INSERT INTO analytics_admissions (event_id, ticket_serial, valid)
@@ -192,10 +208,11 @@ GROUP BY 1, 2, 3, 4
 ON CONFLICT (event_id, hour_utc, ticket_type_id, payment_method) DO UPDATE
     SET refund_minor = s.refund_minor + excluded.refund_minor;
 
-INSERT INTO analytics_checkins_hourly (event_id, hour_utc, gate, direction, scans)
-SELECT event_id, analytics_hour(to_timestamp(device_time_ms / 1000)), gate, direction, count(*)
+INSERT INTO analytics_checkins_hourly (event_id, hour_utc, gate, direction, device_id, scans)
+SELECT event_id, analytics_hour(to_timestamp(device_time_ms / 1000)), gate, direction,
+       device_id, count(*)
 FROM door_scans WHERE effect IN ('entered', 'exited')
-GROUP BY 1, 2, 3, 4;
+GROUP BY 1, 2, 3, 4, 5;
 
 INSERT INTO analytics_admissions (event_id, ticket_serial, valid)
 SELECT s.event_id, s.ticket_serial, coalesce(bool_or(t.status = 'valid'), false)

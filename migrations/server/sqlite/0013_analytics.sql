@@ -19,15 +19,18 @@ CREATE TABLE analytics_sales_hourly (
     PRIMARY KEY (event_id, hour_utc, ticket_type_id, payment_method)
 ) STRICT, WITHOUT ROWID;
 
--- Door scans that let someone in or out, by the hour the device made them, gate and
--- direction. Refused scans are not counted.
+-- Door scans that let someone in or out, by the hour the device made them, gate,
+-- direction and device. Refused scans are not counted. Rows are per device because only
+-- one push of a device runs at a time: two doors at one gate never write the same row
+-- (on PostgreSQL they would otherwise lock each other's in and out rows in either order).
 CREATE TABLE analytics_checkins_hourly (
     event_id  BLOB NOT NULL,
     hour_utc  INTEGER NOT NULL,
     gate      TEXT NOT NULL,
     direction TEXT NOT NULL,
+    device_id BLOB NOT NULL,
     scans     INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (event_id, hour_utc, gate, direction)
+    PRIMARY KEY (event_id, hour_utc, gate, direction, device_id)
 ) STRICT, WITHOUT ROWID;
 
 -- Tickets admitted at least once, and whether the ticket is still valid: the no-show rate
@@ -113,10 +116,10 @@ END;
 -- A scan is stored once (`ON CONFLICT (device_id, seq) DO NOTHING`), so it counts once.
 CREATE TRIGGER analytics_door_scans AFTER INSERT ON door_scans
 WHEN NEW.effect IN ('entered', 'exited') BEGIN
-    INSERT INTO analytics_checkins_hourly (event_id, hour_utc, gate, direction, scans)
+    INSERT INTO analytics_checkins_hourly (event_id, hour_utc, gate, direction, device_id, scans)
     VALUES (NEW.event_id, NEW.device_time_ms / 1000 - (NEW.device_time_ms / 1000) % 3600,
-            NEW.gate, NEW.direction, 1)
-    ON CONFLICT (event_id, hour_utc, gate, direction) DO UPDATE SET scans = scans + 1;
+            NEW.gate, NEW.direction, NEW.device_id, 1)
+    ON CONFLICT (event_id, hour_utc, gate, direction, device_id) DO UPDATE SET scans = scans + 1;
     INSERT INTO analytics_admissions (event_id, ticket_serial, valid)
     SELECT NEW.event_id, NEW.ticket_serial,
            coalesce((SELECT status = 'valid' FROM tickets
@@ -161,11 +164,11 @@ GROUP BY 1, 2, 3, 4
 ON CONFLICT (event_id, hour_utc, ticket_type_id, payment_method) DO UPDATE
     SET refund_minor = refund_minor + excluded.refund_minor;
 
-INSERT INTO analytics_checkins_hourly (event_id, hour_utc, gate, direction, scans)
+INSERT INTO analytics_checkins_hourly (event_id, hour_utc, gate, direction, device_id, scans)
 SELECT event_id, device_time_ms / 1000 - (device_time_ms / 1000) % 3600, gate, direction,
-       count(*)
+       device_id, count(*)
 FROM door_scans WHERE effect IN ('entered', 'exited')
-GROUP BY 1, 2, 3, 4;
+GROUP BY 1, 2, 3, 4, 5;
 
 INSERT INTO analytics_admissions (event_id, ticket_serial, valid)
 SELECT s.event_id, s.ticket_serial, coalesce(max(t.status = 'valid'), 0)

@@ -323,9 +323,10 @@ fn method_name(key: String) -> String {
     if key.is_empty() { "none".into() } else { key }
 }
 
-/// The dashboard of an event from its stored figures, as of `now`.
+/// The dashboard of the event `event_id` (ending at `ends_at`) from its stored figures, as
+/// of `now`.
 pub fn event_view(
-    event: &crate::store::StoredEvent,
+    (event_id, ends_at): (Uuid, jiff::Timestamp),
     stored: EventFigures,
     range: &Range,
     now: jiff::Timestamp,
@@ -359,7 +360,7 @@ pub fn event_view(
     }
     let valid = totals.sold.saturating_sub(totals.refunded);
     let admitted = stored.admitted_valid.min(valid);
-    let pending = if event.ends_at > now {
+    let pending = if ends_at > now {
         Some(NoShowPending::EventNotEnded)
     } else if valid == 0 {
         Some(NoShowPending::NoTicketsSold)
@@ -368,7 +369,7 @@ pub fn event_view(
     };
     let no_shows = pending.is_none().then(|| valid - admitted);
     Ok(EventAnalytics {
-        event_id: event.id,
+        event_id,
         time_zone: ZONE.into(),
         bucket: range.bucket,
         from: range.from.to_string(),
@@ -486,7 +487,7 @@ pub async fn event(
     let (from, to) = range.instants(&zone())?;
     let stored = state.store.event_figures(event_id, from, to).await?;
     Ok(Json(event_view(
-        &event,
+        (event.id, event.ends_at),
         stored,
         &range,
         jiff::Timestamp::now(),
@@ -953,6 +954,47 @@ mod tests {
         assert_eq!(series[1].label, "2026-12-08T01:00");
         assert_eq!(series[1].sales.sold, 2);
     }
+
+    #[test]
+    fn the_no_show_rate_is_given_only_once_the_event_has_ended() {
+        let ends: jiff::Timestamp = "2026-12-05T21:00:00Z".parse().unwrap();
+        let stored = EventFigures {
+            by_payment_method: vec![(
+                String::new(),
+                SalesTotals {
+                    sold: 5,
+                    refunded: 1,
+                    ..SalesTotals::default()
+                },
+            )],
+            admitted_valid: 3,
+            ..EventFigures::default()
+        };
+        let range = Range::parse(None, d("2026-12-08")).unwrap();
+        let id = Uuid::now_v7();
+        let before = event_view((id, ends), stored.clone(), &range, ends - SIX_HOURS).unwrap();
+        assert_eq!(before.no_show.pending, Some(NoShowPending::EventNotEnded));
+        assert_eq!(before.no_show.rate_basis_points, None);
+        assert_eq!(before.payment_methods[0].method, "none");
+        let after = event_view((id, ends), stored, &range, ends + SIX_HOURS).unwrap();
+        assert_eq!(after.no_show.valid_tickets, 4);
+        assert_eq!(after.no_show.admitted, 3);
+        assert_eq!(after.no_show.no_shows, Some(1));
+        assert_eq!(after.no_show.rate_basis_points, Some(2_500));
+        assert_eq!(after.no_show.pending, None);
+        let empty = event_view(
+            (id, ends),
+            EventFigures::default(),
+            &range,
+            ends + SIX_HOURS,
+        );
+        assert_eq!(
+            empty.unwrap().no_show.pending,
+            Some(NoShowPending::NoTicketsSold)
+        );
+    }
+
+    const SIX_HOURS: jiff::SignedDuration = jiff::SignedDuration::from_hours(6);
 
     #[test]
     fn amounts_are_written_with_every_minor_digit() {

@@ -93,10 +93,10 @@ async fn event_figures(
             .push((row.try_get(0)?, totals(row, 1)?));
     }
     let rows = sqlx::query(
-        "SELECT extract(epoch from hour_utc)::bigint, gate, direction, scans
+        "SELECT extract(epoch from hour_utc)::bigint, gate, direction, sum(scans)::bigint
          FROM analytics_checkins_hourly
          WHERE event_id = $1 AND hour_utc >= to_timestamp($2) AND hour_utc < to_timestamp($3)
-         ORDER BY hour_utc, gate, direction",
+         GROUP BY hour_utc, gate, direction ORDER BY hour_utc, gate, direction",
     )
     .bind(event_id)
     .bind(from)

@@ -71,9 +71,9 @@ fn event_figures(
         .collect::<Result<_, _>>()?;
     let checkins: Vec<(i64, String, String, i64)> = c
         .prepare_cached(
-            "SELECT hour_utc, gate, direction, scans FROM analytics_checkins_hourly
+            "SELECT hour_utc, gate, direction, sum(scans) FROM analytics_checkins_hourly
              WHERE event_id = ?1 AND hour_utc >= ?2 AND hour_utc < ?3
-             ORDER BY hour_utc, gate, direction",
+             GROUP BY hour_utc, gate, direction ORDER BY hour_utc, gate, direction",
         )?
         .query_map(params![event_id, from, to], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
@@ -431,8 +431,14 @@ impl AnalyticsStore for SqliteStore {
         from: jiff::Timestamp,
         to: jiff::Timestamp,
     ) -> Result<EventFigures, StoreError> {
-        self.read(move |c| event_figures(c, event_id, from.as_second(), to.as_second()))
-            .await
+        self.read(move |c| {
+            // One snapshot, so the totals and the series agree.
+            let tx = c.unchecked_transaction()?;
+            let figures = event_figures(&tx, event_id, from.as_second(), to.as_second())?;
+            tx.commit()?;
+            Ok(figures)
+        })
+        .await
     }
 
     async fn organization_figures(
