@@ -356,13 +356,32 @@ async fn sales_refunds_and_scans_add_up_in_the_hourly_aggregates(store: Arc<dyn 
         .expect("another organization");
     assert!(other.events.is_empty() && other.sales_hours.is_empty());
 
+    // Another organization sells two VIP tickets: more revenue, no refunds.
+    let s2 = sale(&store, 10, None).await;
+    let (_, pay_2) = awaiting(&store, &s2, &[(s2.vip, 2)]).await;
+    store
+        .apply_payment(pay_2, "s2", paid(91_000), now())
+        .await
+        .expect("pay s2");
     let platform = store.platform_figures().await.expect("platform");
-    assert_eq!(platform.organizations, 1);
-    assert_eq!(platform.events_by_status, vec![(EventStatus::Published, 1)]);
-    assert_eq!(platform.users, 5);
-    assert_eq!(platform.signups, vec![(SignupMethod::Email, 5)]);
-    assert_eq!(platform.revenue_by_organization.len(), 1);
-    assert_eq!(platform.totals.revenue_minor, 90_500);
+    assert_eq!(platform.organizations, 2);
+    assert_eq!(platform.events_by_status, vec![(EventStatus::Published, 2)]);
+    assert_eq!(platform.users, 6);
+    assert_eq!(platform.signups, vec![(SignupMethod::Email, 6)]);
+    let by_revenue: Vec<(Uuid, i64)> = platform
+        .revenue_by_organization
+        .iter()
+        .map(|o| (o.organization_id, o.totals.revenue_minor))
+        .collect();
+    assert_eq!(
+        by_revenue,
+        vec![
+            (s2.event.organization_id, 91_000),
+            (s.event.organization_id, 90_500)
+        ],
+        "largest revenue first"
+    );
+    assert_eq!(platform.totals.revenue_minor, 181_500);
     assert_eq!(platform.review_backlog, 0);
 }
 

@@ -241,7 +241,7 @@ fn platform_figures(c: &Connection) -> Result<PlatformFigures, StoreError> {
              FROM analytics_sales_hourly s
              JOIN events e ON e.id = s.event_id
              JOIN organizations o ON o.id = e.organization_id
-             GROUP BY o.id ORDER BY 6 DESC, o.id"
+             GROUP BY o.id ORDER BY 5 DESC, o.id"
         ))?
         .query_map([], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, totals(row, 3)?))
