@@ -25,6 +25,8 @@ where
 {
     sales_refunds_and_scans_add_up_in_the_hourly_aggregates(fresh().await).await;
     exports_page_through_every_row_once(fresh().await).await;
+    payments_and_reservations_racing_in_one_hour_all_go_through(fresh().await).await;
+    doors_at_one_gate_pushing_at_once_all_go_through(fresh().await).await;
 }
 
 fn hour(t: Timestamp) -> Timestamp {
@@ -448,4 +450,122 @@ async fn exports_page_through_every_row_once(store: Arc<dyn Store>) {
         matches!(wrong, Err(super::StoreError::InvalidQuery { .. })),
         "{wrong:?}"
     );
+}
+
+/// Paying (which counts a sale) and reserving (which counts a checkout) touch the same
+/// funnel row; on PostgreSQL both take the event's row first, so they queue instead of
+/// deadlocking.
+async fn payments_and_reservations_racing_in_one_hour_all_go_through(store: Arc<dyn Store>) {
+    let s = sale(&store, 40, None).await;
+    let mut awaiting_orders = Vec::new();
+    for _ in 0..8 {
+        awaiting_orders.push(awaiting(&store, &s, &[(s.general, 1)]).await);
+    }
+    let mut buyers = Vec::new();
+    for _ in 0..8 {
+        buyers.push(buyer(&store).await);
+    }
+    let mut tasks = Vec::new();
+    for (i, ((_, payment), b)) in awaiting_orders.into_iter().zip(buyers).enumerate() {
+        let store = store.clone();
+        let event_id = s.event_id;
+        let general = s.general;
+        tasks.push(tokio::spawn(async move {
+            store
+                .apply_payment(payment, &format!("race-{i}"), paid(15_000), now())
+                .await
+                .map(|_| ())?;
+            store
+                .reserve_order(order(b, event_id, &[(general, 1)]), now())
+                .await
+                .map(|_| ())
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task").expect("no deadlock, no error");
+    }
+    let figures = store
+        .event_figures(
+            s.event_id,
+            hour(now()),
+            hour(now()) + SignedDuration::from_hours(1),
+        )
+        .await
+        .expect("figures");
+    assert_eq!(figures.funnel.checkouts, 16);
+    assert_eq!(figures.funnel.paid, 8);
+    assert_eq!(figures.by_payment_method[0].1.sold, 8);
+}
+
+/// Two doors at one gate, one letting people in while the other lets them out and back,
+/// push at once: every scan is counted, and neither push waits for the other's rows.
+async fn doors_at_one_gate_pushing_at_once_all_go_through(store: Arc<dyn Store>) {
+    let s = sale(&store, 40, None).await;
+    let (o, payment) = awaiting(&store, &s, &[(s.general, 10)]).await;
+    store
+        .apply_payment(payment, "doors", paid(150_000), now())
+        .await
+        .expect("pay");
+    let tickets = store.order_tickets(o.id).await.expect("tickets");
+    let staff = buyer(&store).await;
+    let mut tasks = Vec::new();
+    for door in 0..2u64 {
+        let store = store.clone();
+        let event_id = s.event_id;
+        let tickets = tickets.clone();
+        tasks.push(tokio::spawn(async move {
+            let device = Uuid::now_v7();
+            for round in 0..5u64 {
+                let ops: Vec<PushOp> = (0..2u64)
+                    .map(|k| {
+                        let seq = round * 2 + k + 1;
+                        let t = &tickets[(door * 5 + round) as usize];
+                        // Door 0 scans in then out, door 1 out then in.
+                        let inward = (k == 0) == (door == 0);
+                        let (direction, effect) = if inward {
+                            (Direction::In, ScanEffect::Entered)
+                        } else {
+                            (Direction::Out, ScanEffect::Exited)
+                        };
+                        push_op(
+                            seq,
+                            event_id,
+                            scan(
+                                device,
+                                seq,
+                                (t.event_ref, t.serial),
+                                "Main",
+                                direction,
+                                effect,
+                            ),
+                        )
+                    })
+                    .collect();
+                store
+                    .push(device, staff, ops, now())
+                    .await?
+                    .expect("accepted");
+            }
+            Ok::<_, super::StoreError>(())
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task").expect("no deadlock, no error");
+    }
+    let figures = store
+        .event_figures(
+            s.event_id,
+            hour(now()),
+            hour(now()) + SignedDuration::from_hours(1),
+        )
+        .await
+        .expect("figures");
+    assert_eq!(
+        figures.checkin_totals,
+        vec![
+            ("Main".to_owned(), "in".to_owned(), 10),
+            ("Main".to_owned(), "out".to_owned(), 10),
+        ]
+    );
+    assert_eq!(figures.admitted_valid, 10);
 }
