@@ -8,7 +8,9 @@
 -- door scans' foreign-key checks do not wait for) before their own rows, so every writer
 -- takes the event first, as reservations and ticket issuing already do, and two writers
 -- can never hold each other's rows in a cycle. Check-in rows are per device, and one push
--- of a device runs at a time, so doors never wait on each other for them.
+-- of a device runs at a time, so doors never wait on each other for them. Admissions are
+-- one row per ticket: only two doors admitting the same tickets at once wait on each
+-- other there (a double admission, which the conflicts of 0011 report anyway).
 
 -- Sales by hour, ticket type and payment method. `sold`/`revenue_minor`: tickets and
 -- money of orders that became paid in that hour; `refunded`: tickets revoked by a refund

@@ -187,8 +187,7 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
-/// SQLSTATEs of a server that is going away, starting up or full, or of a transaction that
-/// lost a race and may simply be tried again
+/// SQLSTATEs of a server that is going away, starting up or full
 /// (<https://www.postgresql.org/docs/current/errcodes-appendix.html>).
 fn unavailable_sqlstate(code: &str) -> bool {
     matches!(
@@ -198,10 +197,6 @@ fn unavailable_sqlstate(code: &str) -> bool {
         "57P01" | "57P02" | "57P03" | "57P05"
         // too_many_connections
         | "53300"
-        // deadlock_detected, serialization_failure: this attempt lost a race (two door
-        // pushes admitting the same tickets in opposite orders); the same request again
-        // succeeds.
-        | "40P01" | "40001"
     )
     // Class 08, connection exceptions, except protocol_violation (a bug, not an outage).
     || (code.starts_with("08") && code != "08P01")
