@@ -73,9 +73,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/server/postgres/0012_geo_search.sql"),
     },
     Migration {
-        version: 13,
+        version: 14,
         name: "analytics",
-        sql: include_str!("../../../../migrations/server/postgres/0013_analytics.sql"),
+        sql: include_str!("../../../../migrations/server/postgres/0014_analytics.sql"),
     },
 ];
 

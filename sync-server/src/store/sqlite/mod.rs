@@ -84,9 +84,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/server/sqlite/0012_geo_search.sql"),
     },
     Migration {
-        version: 13,
+        version: 14,
         name: "analytics",
-        sql: include_str!("../../../../migrations/server/sqlite/0013_analytics.sql"),
+        sql: include_str!("../../../../migrations/server/sqlite/0014_analytics.sql"),
     },
 ];
 
