@@ -11,6 +11,7 @@ use crate::places::{City, GeoPoint};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod analytics;
 pub mod sync;
 
 /// 64-bit integers cross the wire as decimal strings: JavaScript numbers hold only 53 bits.
@@ -1016,12 +1017,18 @@ pub enum ErrorCode {
     InvalidScan,
     /// The device id of a push is registered to another account.
     DeviceOfAnotherAccount,
+    /// A date range longer than its bucket allows (`details.max_days`: 366 by day, 31 by hour).
+    DateRangeTooLong,
+    /// A `bucket` other than `day` or `hour` (`details.allowed`).
+    UnknownBucket,
+    /// An export other than `orders`, `attendees` or `checkins` (`details.allowed`).
+    UnknownExport,
     /// A code this build does not know (a newer server); shown with the server's own message.
     Unknown,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 90] = [
+    pub const ALL: [ErrorCode; 93] = [
         ErrorCode::InvalidParameter,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidBody,
@@ -1111,6 +1118,9 @@ impl ErrorCode {
         ErrorCode::TicketNotTransferable,
         ErrorCode::InvalidScan,
         ErrorCode::DeviceOfAnotherAccount,
+        ErrorCode::DateRangeTooLong,
+        ErrorCode::UnknownBucket,
+        ErrorCode::UnknownExport,
         ErrorCode::Unknown,
     ];
 
@@ -1206,6 +1216,9 @@ impl ErrorCode {
             ErrorCode::TicketNotTransferable => "error-ticket-not-transferable",
             ErrorCode::InvalidScan => "error-invalid-scan",
             ErrorCode::DeviceOfAnotherAccount => "error-device-of-another-account",
+            ErrorCode::DateRangeTooLong => "error-date-range-too-long",
+            ErrorCode::UnknownBucket => "error-unknown-bucket",
+            ErrorCode::UnknownExport => "error-unknown-export",
             ErrorCode::Unknown => "error-unknown",
         }
     }

@@ -220,6 +220,9 @@ error-recipient-not-found = لا يوجد حساب في حفلة بهذا الب
 error-ticket-not-transferable = لا يمكن نقل هذه التذكرة.
 error-invalid-scan = لا يمكن قبول هذا المسح: لا يطابق هذا الجهاز أو هذه الفعالية.
 error-device-of-another-account = هذا الجهاز مسجّل لحساب آخر. سجّل الدخول بذلك الحساب، أو امسح بيانات التطبيق.
+error-date-range-too-long = الفترة طويلة جدًا: الحد الأقصى { $max_days } يومًا لهذا التجميع.
+error-unknown-bucket = لا يوجد تجميع باسم «{ $value }»: استخدم day أو hour.
+error-unknown-export = لا يوجد تصدير باسم «{ $value }»: استخدم orders أو attendees أو checkins.
 ## رسالة تأكيد الطلب: التذاكر مع رموز QR وملف تقويم (sync-server/src/mail/receipt.rs)
 mail-receipt-subject = تذاكرك لحضور «{ $event }» – الطلب { $reference }
 mail-receipt-greeting = مرحباً { $name }،
@@ -264,3 +267,46 @@ mail-receipt-ics-description = الطلب { $reference }: { $count ->
     [few] { $count } تذاكر
    *[other] { $count } تذكرة
 }
+
+# ملفات CSV للمنظمين: عناوين الأعمدة وقيم القوائم الثابتة.
+csv-order-reference = الطلب
+csv-order-created = تاريخ الإنشاء (بتوقيت عمّان)
+csv-order-status = الحالة
+csv-payment-method = طريقة الدفع
+csv-tickets = التذاكر
+csv-total = المجموع
+csv-currency = العملة
+csv-buyer-name = المشتري
+csv-email = البريد الإلكتروني
+csv-phone = الهاتف
+csv-ticket-serial = رقم التذكرة
+csv-ticket-type = نوع التذكرة
+csv-holder-name = حامل التذكرة
+csv-ticket-status = حالة التذكرة
+csv-admitted = دخل
+csv-scan-time = الوقت (بتوقيت عمّان)
+csv-gate = البوابة
+csv-direction = الاتجاه
+csv-scan-result = النتيجة
+csv-device = الجهاز
+csv-yes = نعم
+csv-no = لا
+order-status-reserved = محجوز
+order-status-awaiting_payment = بانتظار الدفع
+order-status-paid = مدفوع
+order-status-partly_refunded = مسترد جزئيًا
+order-status-refunded = مسترد
+order-status-cancelled = ملغى
+order-status-expired = منتهي
+payment-method-free = مجاني
+payment-method-sandbox = تجريبي
+payment-method-paytabs = بطاقة (PayTabs)
+payment-method-cliq = تحويل كليك
+payment-method-none = لم تُحدد
+ticket-status-valid = صالحة
+ticket-status-revoked = ملغاة
+scan-direction-in = دخول
+scan-direction-out = خروج
+scan-effect-entered = دخل
+scan-effect-exited = خرج
+scan-effect-refused = مرفوض

@@ -207,6 +207,9 @@ error-recipient-not-found = No Hafla account has this email address or phone num
 error-ticket-not-transferable = This ticket cannot be transferred.
 error-invalid-scan = This scan cannot be accepted: it does not match this device or event.
 error-device-of-another-account = This device is registered to another account. Sign in with that account, or reset the app's data.
+error-date-range-too-long = That date range is too long: at most { $max_days } days for this grouping.
+error-unknown-bucket = There is no grouping “{ $value }”: use day or hour.
+error-unknown-export = There is no export “{ $value }”: use orders, attendees or checkins.
 ## Order confirmation email: tickets with QR codes and a calendar file (sync-server/src/mail/receipt.rs)
 mail-receipt-subject = Your tickets for “{ $event }” – order { $reference }
 mail-receipt-greeting = Hi { $name },
@@ -248,3 +251,46 @@ mail-receipt-ics-description = Order { $reference }: { $count ->
     [one] one ticket
    *[other] { $count } tickets
 }
+
+# CSV exports for organizers: column headers and the values of fixed lists.
+csv-order-reference = Order
+csv-order-created = Created (Amman time)
+csv-order-status = Status
+csv-payment-method = Payment method
+csv-tickets = Tickets
+csv-total = Total
+csv-currency = Currency
+csv-buyer-name = Buyer
+csv-email = Email
+csv-phone = Phone
+csv-ticket-serial = Ticket number
+csv-ticket-type = Ticket type
+csv-holder-name = Holder
+csv-ticket-status = Ticket status
+csv-admitted = Admitted
+csv-scan-time = Time (Amman time)
+csv-gate = Gate
+csv-direction = Direction
+csv-scan-result = Result
+csv-device = Device
+csv-yes = Yes
+csv-no = No
+order-status-reserved = Reserved
+order-status-awaiting_payment = Awaiting payment
+order-status-paid = Paid
+order-status-partly_refunded = Partly refunded
+order-status-refunded = Refunded
+order-status-cancelled = Cancelled
+order-status-expired = Expired
+payment-method-free = Free
+payment-method-sandbox = Sandbox
+payment-method-paytabs = Card (PayTabs)
+payment-method-cliq = CliQ transfer
+payment-method-none = Not chosen
+ticket-status-valid = Valid
+ticket-status-revoked = Revoked
+scan-direction-in = In
+scan-direction-out = Out
+scan-effect-entered = Entered
+scan-effect-exited = Exited
+scan-effect-refused = Refused

@@ -55,6 +55,8 @@ const RUN: &[Who] = &[Who::Owner, Who::Manager, Who::Admin];
 const OWNER: &[Who] = &[Who::Owner, Who::Admin];
 const ADMIN: &[Who] = &[Who::Admin];
 const DOOR: &[Who] = &[Who::Owner, Who::Manager, Who::DoorStaff, Who::Admin];
+/// Sales figures and exports: not door staff, not other organizations.
+const ANALYTICS: &[Who] = &[Who::Owner, Who::Manager, Who::Analyst, Who::Admin];
 
 /// (method, path, who may call it)
 fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
@@ -195,6 +197,18 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         (Method::GET, "/api/v1/sync/hints", EVERYONE),
         (Method::PUT, "/api/v1/admin/users/{user_id}/admin", ADMIN),
         (Method::GET, "/api/v1/admin/events/review-queue", ADMIN),
+        (Method::GET, "/api/v1/admin/analytics", ADMIN),
+        (Method::GET, "/api/v1/orgs/{org_id}/analytics", ANALYTICS),
+        (
+            Method::GET,
+            "/api/v1/orgs/{org_id}/events/{event_id}/analytics",
+            ANALYTICS,
+        ),
+        (
+            Method::GET,
+            "/api/v1/orgs/{org_id}/events/{event_id}/exports/{kind}",
+            ANALYTICS,
+        ),
         (
             Method::POST,
             "/api/v1/admin/events/{event_id}/approve",
@@ -316,6 +330,7 @@ async fn every_route_admits_exactly_the_callers_its_permission_names() {
             .replace("{provider}", "nowhere")
             .replace("{event_id}", &Uuid::now_v7().to_string())
             .replace("{variant}", "large")
+            .replace("{kind}", "orders")
             .replace("{order_id}", &Uuid::now_v7().to_string())
             .replace("{payment_id}", &Uuid::now_v7().to_string())
             .replace("{ticket_id}", &Uuid::now_v7().to_string());

@@ -56,6 +56,8 @@ const RUN: &[OrgRole] = &[Owner, Manager];
 const SEE_MEMBERS: &[OrgRole] = &[Owner, Manager, Analyst];
 /// Every member.
 const ANY_MEMBER: &[OrgRole] = &[Owner, Manager, DoorStaff, Analyst];
+/// Roles that read sales figures and exports (door staff admit people, nothing more).
+const ANALYTICS: &[OrgRole] = &[Owner, Manager, Analyst];
 /// Roles that admit people at the doors.
 const DOOR: &[OrgRole] = &[Owner, Manager, DoorStaff];
 
@@ -218,6 +220,22 @@ pub const ROUTES: &[RouteSpec] = &[
     route(Method::GET, "/api/v1/sync/hints", Public),
     route(Method::PUT, "/api/v1/admin/users/{user_id}/admin", Admin),
     route(Method::GET, "/api/v1/admin/events/review-queue", Admin),
+    route(Method::GET, "/api/v1/admin/analytics", Admin),
+    route(
+        Method::GET,
+        "/api/v1/orgs/{org_id}/analytics",
+        OrgRoles(ANALYTICS),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/orgs/{org_id}/events/{event_id}/analytics",
+        OrgRoles(ANALYTICS),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/orgs/{org_id}/events/{event_id}/exports/{kind}",
+        OrgRoles(ANALYTICS),
+    ),
     route(
         Method::POST,
         "/api/v1/admin/events/{event_id}/approve",

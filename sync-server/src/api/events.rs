@@ -117,6 +117,7 @@ pub async fn detail(
         Some(e) if e.status == EventStatus::Published => e,
         _ => return Err(ApiError::not_found()),
     };
+    super::analytics::count_view(&state, e.id);
     let price_from = e
         .ticket_types
         .iter()

@@ -4,6 +4,7 @@
 //! `authz::authorize` route layer before any handler runs.
 
 mod accounts;
+pub mod analytics;
 pub mod authz;
 pub mod client_ip;
 mod error;
@@ -71,6 +72,8 @@ pub struct AppState {
     pub checkout: Arc<crate::checkout::Checkout>,
     /// The events' ticket-signing keys.
     pub issuer: crate::issuance::EventKeys,
+    /// Views of public event pages counted in memory until they are written out.
+    pub views: Arc<analytics::ViewCounter>,
 }
 
 /// The services a server is made of; [`AppState::new`] adds what derives from the store.
@@ -115,6 +118,7 @@ impl AppState {
             trusted_proxies: Arc::new(services.trusted_proxies),
             checkout,
             issuer,
+            views: Arc::new(analytics::ViewCounter::default()),
         }
     }
 }
@@ -200,6 +204,16 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/admin/events/{event_id}/reject", post(moderation::reject))
         .route("/admin/users/{user_id}/admin", put(orgs::set_admin))
+        .route("/admin/analytics", get(analytics::platform))
+        .route("/orgs/{org_id}/analytics", get(analytics::organization))
+        .route(
+            "/orgs/{org_id}/events/{event_id}/analytics",
+            get(analytics::event),
+        )
+        .route(
+            "/orgs/{org_id}/events/{event_id}/exports/{kind}",
+            get(analytics::export),
+        )
         .route(
             "/orgs/{org_id}/events/{event_id}/cover",
             put(organizer::upload_cover),

@@ -3,8 +3,8 @@
 //! `authz::ROUTES` is missing from it.
 
 use super::{
-    accounts, events, moderation, oidc, orders, organizer, orgs, payments, phone, search, sync,
-    tickets,
+    accounts, analytics, events, moderation, oidc, orders, organizer, orgs, payments, phone,
+    search, sync, tickets,
 };
 use axum::Json;
 use hafla_core::wire::ErrorBody;
@@ -89,6 +89,10 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         moderation::queue,
         moderation::approve,
         moderation::reject,
+        analytics::event,
+        analytics::organization,
+        analytics::export,
+        analytics::platform,
         orders::create,
         orders::get,
         orders::mine,
@@ -214,6 +218,7 @@ stay valid). Cancelled events cannot be edited (`event_cancelled`).";
         (name = "events", description = "Organizers author events and submit them for review"),
         (name = "orders", description = "Buyers reserve tickets and follow their orders"),
         (name = "sync", description = "Offline copies: pulling scopes, pushing door scans, live hints"),
+        (name = "analytics", description = "Sales, check-in and funnel figures for organizers and admins; CSV exports"),
         (name = "admin", description = "Platform administration"),
         (name = "meta", description = "This document"),
     )

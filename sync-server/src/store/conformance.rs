@@ -46,6 +46,7 @@ where
     super::payments_conformance::run(&fresh).await;
     super::signing_keys_conformance::run(&fresh).await;
     super::sync_conformance::run(&fresh).await;
+    super::analytics_conformance::run(&fresh).await;
 }
 
 fn now() -> Timestamp {

@@ -5,6 +5,8 @@
 //! the same traits, and `conformance` holds the one test suite both must pass. The traits
 //! are object-safe (`async_trait`) so handlers hold an `Arc<dyn Store>`.
 
+pub mod analytics;
+mod analytics_conformance;
 pub(crate) mod conformance;
 mod events;
 pub mod orders;
@@ -22,6 +24,7 @@ pub mod sync;
 mod sync_conformance;
 pub mod tickets;
 
+pub use analytics::AnalyticsStore;
 pub use conformance::run_conformance_suite;
 pub use events::{
     CoverLookup, CoverVariant, EditOutcome, EventEdit, EventListEntry, EventStore, ReviewEntry,
@@ -729,6 +732,7 @@ pub trait Store:
     + TicketStore
     + SigningKeyStore
     + SyncStore
+    + AnalyticsStore
 {
 }
 
@@ -746,6 +750,7 @@ impl<T> Store for T where
         + TicketStore
         + SigningKeyStore
         + SyncStore
+        + AnalyticsStore
 {
 }
 

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync_transactions",
         sql: include_str!("../../../../migrations/server/postgres/0013_sync_transactions.sql"),
     },
+    Migration {
+        version: 14,
+        name: "analytics",
+        sql: include_str!("../../../../migrations/server/postgres/0014_analytics.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations (per database): "haflamig" in ASCII.

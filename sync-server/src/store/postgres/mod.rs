@@ -8,6 +8,7 @@
 //! (`FOR UPDATE`), because unlike SQLite's single writer, PostgreSQL runs them side by side.
 
 mod accounts;
+mod analytics;
 mod catalog;
 mod coordination;
 mod events;

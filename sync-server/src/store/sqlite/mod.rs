@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one file in the data directory, WAL mode.
 
 mod accounts;
+mod analytics;
 mod catalog;
 mod coordination;
 mod events;
@@ -86,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 13,
         name: "sync_transactions",
         sql: include_str!("../../../../migrations/server/sqlite/0013_sync_transactions.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "analytics",
+        sql: include_str!("../../../../migrations/server/sqlite/0014_analytics.sql"),
     },
 ];
 
