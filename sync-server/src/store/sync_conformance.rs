@@ -31,6 +31,8 @@ where
     a_transfer_revokes_the_old_serial_at_the_door_and_issues_a_new_one(fresh().await).await;
     pushes_apply_each_number_once_and_move_past_rejected_mutations(fresh().await).await;
     double_admissions_are_flagged_the_same_whatever_order_devices_push_in(fresh().await).await;
+    doors_admitting_one_ticket_at_the_same_moment_all_but_the_first_are_flagged(fresh().await)
+        .await;
 }
 
 fn scope(kind: ScopeKind, subject: Uuid) -> ScopeKey {
@@ -427,5 +429,68 @@ async fn double_admissions_are_flagged_the_same_whatever_order_devices_push_in(
         found
             .iter()
             .all(|f| f.first.as_ref().map(|p| p.scan_id) == Some(at_c.id))
+    );
+}
+
+async fn doors_admitting_one_ticket_at_the_same_moment_all_but_the_first_are_flagged(
+    store: Arc<dyn Store>,
+) {
+    const DOORS: u64 = 8;
+    let (event_id, event_ref, serial) = one_ticket(&store).await;
+    let staff = buyer(&store).await;
+    let devices: Vec<Uuid> = (0..DOORS).map(|_| Uuid::now_v7()).collect();
+    // Each door has pushed before, so the admissions below are each door's next number:
+    // the way a busy door pushes.
+    for device in &devices {
+        let reject = PushOp {
+            id: Uuid::now_v7(),
+            number: 1,
+            item: PushItem::Reject {
+                code: ErrorCode::InvalidScan,
+            },
+        };
+        store
+            .push(*device, staff, vec![reject], now())
+            .await
+            .expect("push")
+            .expect("ok");
+    }
+    let admissions: Vec<ScanRecord> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            scan(
+                *d,
+                1,
+                event_ref,
+                serial,
+                1_000 + i as u64,
+                ScanEffect::Entered,
+            )
+        })
+        .collect();
+    let pushes: Vec<_> = admissions
+        .iter()
+        .map(|admission| {
+            let store = store.clone();
+            let push = op(2, event_id, admission.clone());
+            let device = admission.device_id;
+            tokio::spawn(async move { store.push(device, staff, vec![push], now()).await })
+        })
+        .collect();
+    for push in pushes {
+        let outcomes = push.await.expect("task").expect("push").expect("ok");
+        assert_eq!(outcomes, vec![PushOutcome::Applied]);
+    }
+    let found = conflicts(&store, event_id).await;
+    let mut flagged: Vec<Uuid> = found.iter().map(|f| f.scan.scan_id).collect();
+    flagged.sort();
+    let mut later: Vec<Uuid> = admissions[1..].iter().map(|a| a.id).collect();
+    later.sort();
+    assert_eq!(flagged, later, "every admission after the first, once");
+    assert!(
+        found
+            .iter()
+            .all(|f| f.first.as_ref().map(|p| p.scan_id) == Some(admissions[0].id))
     );
 }
