@@ -18,12 +18,11 @@
 
 mod common;
 
-use common::{Backend, FreshDatabase, env_or};
+use common::{Backend, FreshDatabase, env_or, register};
 use hafla_core::Bilingual;
 use hafla_core::money::Money;
 use hafla_server::store::{self, NewEvent, NewOrganization, NewTicketType, PgOptions, Store};
 use reqwest::{Client, StatusCode};
-use serde_json::json;
 use sqlx::{Connection, PgConnection};
 use std::path::Path;
 use std::sync::Arc;
@@ -71,29 +70,6 @@ fn client() -> Client {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
-}
-
-/// A new account through the API: its token and id.
-async fn register(http: &Client, base: &str, email: &str) -> (String, Uuid) {
-    let response = http
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({ "email": email, "password": "a long enough password" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: serde_json::Value = response.json().await.unwrap();
-    let token = body["access_token"].as_str().unwrap().to_owned();
-    let me: serde_json::Value = http
-        .get(format!("{base}/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (token, Uuid::parse_str(me["id"].as_str().unwrap()).unwrap())
 }
 
 /// What the seeding statements need: the event, its ticket type, the buyer, the devices

@@ -34,7 +34,7 @@
 
 mod common;
 
-use common::{Backend, FreshDatabase, env_or};
+use common::{Backend, FreshDatabase, env_or, register};
 use hafla_core::Bilingual;
 use hafla_core::door::ScanRecord;
 use hafla_core::door::hlc::Hlc;
@@ -49,7 +49,6 @@ use hafla_core::wire::sync::{
 use hafla_server::store::{self, NewEvent, NewOrganization, NewTicketType, PgOptions, Store};
 use hafla_server::test_support::issue_free_tickets;
 use reqwest::{Client, StatusCode};
-use serde_json::json;
 use sqlx::{Connection, PgConnection};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,29 +140,6 @@ fn raw_client() -> Client {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
-}
-
-/// A new account through the API: its token and id.
-async fn register(http: &Client, base: &str, email: &str) -> (String, Uuid) {
-    let response = http
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({ "email": email, "password": "a long enough password" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: serde_json::Value = response.json().await.unwrap();
-    let token = body["access_token"].as_str().unwrap().to_owned();
-    let me: serde_json::Value = http
-        .get(format!("{base}/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (token, Uuid::parse_str(me["id"].as_str().unwrap()).unwrap())
 }
 
 fn event_on_sale(org: Uuid, free: NewTicketType) -> NewEvent {

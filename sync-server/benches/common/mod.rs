@@ -147,3 +147,27 @@ fn admin_sql(admin_url: &str, sql: String) {
         let _ = admin.close().await;
     });
 }
+
+/// A new account through the API: its token and id.
+#[allow(dead_code)] // not every bench signs people up
+pub async fn register(http: &reqwest::Client, base: &str, email: &str) -> (String, Uuid) {
+    let response = http
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&serde_json::json!({ "email": email, "password": "a long enough password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let me: serde_json::Value = http
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (token, Uuid::parse_str(me["id"].as_str().unwrap()).unwrap())
+}
