@@ -196,6 +196,42 @@ pub enum ExportCursor {
     Scan(Uuid, u64),
 }
 
+impl ExportCursor {
+    /// The last order sent in an orders export (the nil id at the start).
+    pub(crate) fn after_order(self) -> Result<Uuid, StoreError> {
+        match self {
+            ExportCursor::Start => Ok(Uuid::nil()),
+            ExportCursor::Order(id) => Ok(id),
+            _ => Err(not_this_export()),
+        }
+    }
+
+    /// The last ticket serial sent in an attendees export (0 at the start).
+    pub(crate) fn after_serial(self) -> Result<u32, StoreError> {
+        match self {
+            ExportCursor::Start => Ok(0),
+            ExportCursor::Serial(serial) => Ok(serial),
+            _ => Err(not_this_export()),
+        }
+    }
+
+    /// The last scan (device, log position) sent in a check-ins export.
+    pub(crate) fn after_scan(self) -> Result<(Uuid, u64), StoreError> {
+        match self {
+            ExportCursor::Start => Ok((Uuid::nil(), 0)),
+            ExportCursor::Scan(device, seq) => Ok((device, seq)),
+            _ => Err(not_this_export()),
+        }
+    }
+}
+
+fn not_this_export() -> StoreError {
+    StoreError::InvalidQuery {
+        parameter: "cursor",
+        reason: "not a cursor of this export".into(),
+    }
+}
+
 /// One page of an export.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExportPage {

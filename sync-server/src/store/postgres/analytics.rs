@@ -291,17 +291,9 @@ async fn export_page(
     cursor: ExportCursor,
     limit: u32,
 ) -> Result<ExportPage, StoreError> {
-    let bad_cursor = || StoreError::InvalidQuery {
-        parameter: "cursor",
-        reason: "not a cursor of this export".into(),
-    };
     match kind {
         ExportKind::Orders => {
-            let after = match cursor {
-                ExportCursor::Start => Uuid::nil(),
-                ExportCursor::Order(id) => id,
-                _ => return Err(bad_cursor()),
-            };
+            let after = cursor.after_order()?;
             let rows = sqlx::query(
                 "SELECT o.id, o.reference, extract(epoch from o.created_at)::bigint, o.status,
                         o.payment_method,
@@ -338,11 +330,7 @@ async fn export_page(
             Ok(ExportPage::Orders(out))
         }
         ExportKind::Attendees => {
-            let after = match cursor {
-                ExportCursor::Start => 0,
-                ExportCursor::Serial(serial) => serial,
-                _ => return Err(bad_cursor()),
-            };
+            let after = cursor.after_serial()?;
             let rows = sqlx::query(
                 "SELECT t.serial, tt.name_ar, tt.name_en, u.display_name, u.email, u.phone,
                         t.status = 'valid', o.reference,
@@ -379,11 +367,7 @@ async fn export_page(
             Ok(ExportPage::Attendees(out))
         }
         ExportKind::Checkins => {
-            let (device, seq) = match cursor {
-                ExportCursor::Start => (Uuid::nil(), 0),
-                ExportCursor::Scan(device, seq) => (device, seq),
-                _ => return Err(bad_cursor()),
-            };
+            let (device, seq) = cursor.after_scan()?;
             let rows = sqlx::query(
                 "SELECT s.device_id, s.seq, s.device_time_ms, s.gate, s.direction, s.effect,
                         s.ticket_serial, tt.name_ar, tt.name_en

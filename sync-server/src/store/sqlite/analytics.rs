@@ -272,17 +272,9 @@ fn export_page(
     cursor: ExportCursor,
     limit: u32,
 ) -> Result<ExportPage, StoreError> {
-    let bad_cursor = || StoreError::InvalidQuery {
-        parameter: "cursor",
-        reason: "not a cursor of this export".into(),
-    };
     match kind {
         ExportKind::Orders => {
-            let after = match cursor {
-                ExportCursor::Start => Uuid::nil(),
-                ExportCursor::Order(id) => id,
-                _ => return Err(bad_cursor()),
-            };
+            let after = cursor.after_order()?;
             type Raw = (Uuid, String, i64, String, Option<String>, i64, i64, String);
             type Person = (String, Option<String>, Option<String>);
             let rows: Vec<(Raw, Person)> = c
@@ -332,11 +324,7 @@ fn export_page(
             Ok(ExportPage::Orders(out))
         }
         ExportKind::Attendees => {
-            let after = match cursor {
-                ExportCursor::Start => 0,
-                ExportCursor::Serial(serial) => serial,
-                _ => return Err(bad_cursor()),
-            };
+            let after = cursor.after_serial()?;
             let rows = c
                 .prepare_cached(
                     "SELECT t.serial, tt.name_ar, tt.name_en, u.display_name, u.email, u.phone,
@@ -369,11 +357,7 @@ fn export_page(
             Ok(ExportPage::Attendees(rows))
         }
         ExportKind::Checkins => {
-            let (device, seq) = match cursor {
-                ExportCursor::Start => (Uuid::nil(), 0),
-                ExportCursor::Scan(device, seq) => (device, seq),
-                _ => return Err(bad_cursor()),
-            };
+            let (device, seq) = cursor.after_scan()?;
             type Raw = (Uuid, i64, i64, String, String, String, Option<u32>);
             let rows: Vec<(Raw, Option<(String, String)>)> = c
                 .prepare_cached(
