@@ -31,29 +31,42 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
+/// Sales by hour of the events `filter` selects (`?1` is `subject`) in [`from`, `to`).
+fn sales_hours(
+    c: &Connection,
+    filter: &str,
+    subject: Uuid,
+    from: i64,
+    to: i64,
+) -> Result<Vec<crate::store::analytics::SalesHour>, StoreError> {
+    let hours: Vec<(i64, SalesTotals)> = c
+        .prepare_cached(&format!(
+            "SELECT hour_utc, {TOTALS} FROM analytics_sales_hourly
+             WHERE {filter} AND hour_utc >= ?2 AND hour_utc < ?3
+             GROUP BY hour_utc ORDER BY hour_utc"
+        ))?
+        .query_map(params![subject, from, to], |row| {
+            Ok((row.get(0)?, totals(row, 1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(merge_hours(
+        hours
+            .into_iter()
+            .map(|(h, t)| Ok((timestamp(h)?, t)))
+            .collect::<Result<Vec<_>, StoreError>>()?,
+    ))
+}
+
 fn event_figures(
     c: &Connection,
     event_id: Uuid,
     from: i64,
     to: i64,
 ) -> Result<EventFigures, StoreError> {
-    let mut figures = EventFigures::default();
-    let hours: Vec<(i64, SalesTotals)> = c
-        .prepare_cached(&format!(
-            "SELECT hour_utc, {TOTALS} FROM analytics_sales_hourly
-             WHERE event_id = ?1 AND hour_utc >= ?2 AND hour_utc < ?3
-             GROUP BY hour_utc ORDER BY hour_utc"
-        ))?
-        .query_map(params![event_id, from, to], |row| {
-            Ok((row.get(0)?, totals(row, 1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    figures.sales_hours = merge_hours(
-        hours
-            .into_iter()
-            .map(|(h, t)| Ok((timestamp(h)?, t)))
-            .collect::<Result<Vec<_>, StoreError>>()?,
-    );
+    let mut figures = EventFigures {
+        sales_hours: sales_hours(c, "event_id = ?1", event_id, from, to)?,
+        ..EventFigures::default()
+    };
     figures.by_ticket_type = c
         .prepare_cached(&format!(
             "SELECT ticket_type_id, {TOTALS} FROM analytics_sales_hourly
@@ -192,23 +205,13 @@ fn organization_figures(
             entries: entries as u64,
         });
     }
-    let hours: Vec<(i64, SalesTotals)> = c
-        .prepare_cached(&format!(
-            "SELECT hour_utc, {TOTALS} FROM analytics_sales_hourly
-             WHERE event_id IN (SELECT id FROM events WHERE organization_id = ?1)
-               AND hour_utc >= ?2 AND hour_utc < ?3
-             GROUP BY hour_utc ORDER BY hour_utc"
-        ))?
-        .query_map(params![organization_id, from, to], |row| {
-            Ok((row.get(0)?, totals(row, 1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    figures.sales_hours = merge_hours(
-        hours
-            .into_iter()
-            .map(|(h, t)| Ok((timestamp(h)?, t)))
-            .collect::<Result<Vec<_>, StoreError>>()?,
-    );
+    figures.sales_hours = sales_hours(
+        c,
+        "event_id IN (SELECT id FROM events WHERE organization_id = ?1)",
+        organization_id,
+        from,
+        to,
+    )?;
     Ok(figures)
 }
 
