@@ -11,9 +11,25 @@ function bundle(locale: string, source: string): FluentBundle {
   return b;
 }
 
-// Arabic numbers use Latin digits, as Jordanian tickets and prices do (dates and money match).
+// Arabic numbers use Latin digits by default, as Jordanian tickets and prices do (dates and
+// money match); the Arabic-Indic digits setting (٠١٢) switches to a second Arabic bundle.
 const bundles: Record<Lang, FluentBundle> = { ar: bundle("ar-u-nu-latn", arSource), en: bundle("en", enSource) };
+const arabicIndic = bundle("ar-u-nu-arab", arSource);
 let current: Lang = "ar";
+let arabicDigits = false;
+
+/** Whether numbers in Arabic are written with Arabic-Indic digits (٠١٢). */
+export function arabicDigitsOn(): boolean {
+  return arabicDigits;
+}
+
+export function applyArabicDigits(on: boolean): void {
+  arabicDigits = on;
+}
+
+function bundleFor(lang: Lang): FluentBundle {
+  return lang === "ar" && arabicDigits ? arabicIndic : bundles[lang];
+}
 
 /** The language a first run should use: Arabic when the system prefers it, else English. */
 export function systemLang(): Lang {
@@ -41,8 +57,19 @@ export function applyLang(lang: Lang): void {
 /** The message `id` in the current language (falling back to English, then to the id). */
 export function t(id: string, args?: Record<string, FluentVariable>): string {
   for (const lang of [current, "en"] as const) {
-    const message = bundles[lang].getMessage(id);
-    if (message?.value) return bundles[lang].formatPattern(message.value, args);
+    const b = bundleFor(lang);
+    const message = b.getMessage(id);
+    if (message?.value) return b.formatPattern(message.value, args);
   }
   return id;
+}
+
+/** Picks the text of a pair in the current language, falling back to the other one. */
+export function pick(text: { ar: string; en: string }, lang: Lang = current): string {
+  return lang === "ar" ? text.ar || text.en : text.en || text.ar;
+}
+
+/** The Fluent id of a city (`wadi_musa` → `city-wadi-musa`). */
+export function cityName(city: string): string {
+  return t(`city-${city.replace(/_/g, "-")}`);
 }
