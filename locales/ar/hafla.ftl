@@ -310,3 +310,357 @@ scan-direction-out = خروج
 scan-effect-entered = دخل
 scan-effect-exited = خرج
 scan-effect-refused = مرفوض
+
+## واجهة التطبيق (ui/src/App.tsx) والأجزاء المشتركة
+common-loading = جارٍ التحميل…
+common-retry = أعد المحاولة
+common-back = رجوع
+common-working = جارٍ التنفيذ…
+shell-nav = التنقل الرئيسي
+shell-offline = غير متصل
+shell-pending = { $count ->
+    [zero] لا تغييرات بانتظار الرفع
+    [one] تغيير واحد بانتظار الرفع
+    [two] تغييران بانتظار الرفع
+    [few] { $count } تغييرات بانتظار الرفع
+    [many] { $count } تغييراً بانتظار الرفع
+   *[other] { $count } تغيير بانتظار الرفع
+}
+shell-sync-error = مشكلة في المزامنة
+shell-version = حفلة { $version }
+shell-catalog-downloading = جارٍ تنزيل دليل الفعاليات…
+nav-discover = اكتشف
+nav-tickets = تذاكري
+nav-door = البوابة
+nav-organizer = المنظِّم
+nav-admin = الإدارة
+nav-account = الحساب
+nav-sign-in = تسجيل الدخول
+role-owner = المالك
+role-manager = مدير
+role-door_staff = موظف بوابة
+role-analyst = محلل
+status-draft = مسودة
+status-pending_review = بانتظار المراجعة
+status-published = منشورة
+status-rejected = مرفوضة
+status-cancelled = ملغاة
+
+## اكتشف (ui/src/screens/Discover.tsx)
+discover-heading = اكتشف الفعاليات
+discover-search-label = بحث
+discover-search-placeholder = عود، حفلة، البترا…
+discover-category = الفئة
+discover-any-category = كل الفئات
+discover-city = المدينة
+discover-any-city = كل المدن
+discover-near-me = بالقرب مني
+discover-near-clear = أي مسافة
+discover-locating = جارٍ تحديد موقعك…
+discover-near-city = موقعك غير متاح: اختر مدينة
+discover-choose-city = اختر مدينة
+discover-sorted-near-you = مرتبة حسب المسافة منك
+discover-sorted-near-city = مرتبة حسب المسافة من { $city }
+discover-distance = على بعد { $km } كم
+discover-loading = جارٍ البحث…
+discover-no-match = لا توجد فعاليات تطابق بحثك.
+discover-catalog-waiting = ما زال دليل الفعاليات قيد التنزيل. ستظهر الفعاليات هنا فور وصوله.
+
+## صفحة الفعالية والشراء (ui/src/screens/Event.tsx)
+event-when = الموعد
+event-where = المكان
+event-price = السعر
+event-zone-note = (بتوقيت عمّان)
+event-show-other-lang = اعرض بالإنجليزية
+event-hide-other-lang = أخفِ النص الإنجليزي
+event-open-maps = افتح في الخرائط
+event-share = مشاركة
+event-share-copied = نُسخ الرابط:
+event-share-copy-failed = انسخ هذا الرابط:
+event-buy-offline = أنت غير متصل. اتصل بالإنترنت لشراء التذاكر.
+event-loading-tickets = جارٍ تحميل التذاكر…
+buy-heading = التذاكر
+buy-no-tickets = لا توجد تذاكر معروضة لهذه الفعالية.
+buy-not-on-sale = غير معروضة للبيع الآن
+buy-quantity = العدد
+buy-chosen = { $count ->
+    [zero] لا تذاكر: { $total }
+    [one] تذكرة واحدة: { $total }
+    [two] تذكرتان: { $total }
+    [few] { $count } تذاكر: { $total }
+    [many] { $count } تذكرةً: { $total }
+   *[other] { $count } تذكرة: { $total }
+}
+buy-button = اشترِ
+buy-sign-in = سجّل الدخول للشراء
+buy-sign-in-first = سجّل الدخول لشراء التذاكر.
+buy-reserving = جارٍ الحجز…
+buy-order-heading = الطلب { $reference }
+buy-line = { $quantity } × { $type } ({ $price } للواحدة)
+buy-total = المجموع: { $total }
+buy-held-until = تذاكرك محجوزة حتى { $time }.
+buy-choose-method = كيف تريد الدفع؟
+buy-method-sandbox = الدفع بالبطاقة (تجريبي)
+buy-method-cliq = تحويل كليك (CliQ)
+buy-pay = ادفع
+buy-paying = جارٍ فتح صفحة الدفع…
+buy-confirm-free = احصل على التذاكر
+
+## الدفع (ui/src/screens/Payment.tsx)
+pay-heading = الدفع
+pay-reference = الطلب { $reference }
+pay-waiting = بانتظار الدفع…
+pay-waiting-browser = بانتظار الدفع… أكمل الدفع في نافذة المتصفح التي فُتحت.
+pay-paid = تم الدفع! تذاكرك جاهزة.
+pay-expired = انتهت مهلة الطلب قبل دفعه، وعادت التذاكر إلى البيع.
+pay-not-paid = لم يُدفع الطلب: { $status }.
+pay-back-to-event = العودة إلى الفعالية
+pay-cliq-heading = الدفع بتحويل كليك
+pay-cliq-intro = من تطبيق البنك، أرسل تحويل كليك بهذه التفاصيل:
+pay-cliq-alias = إلى الاسم المستعار
+pay-cliq-amount = المبلغ
+pay-cliq-reference = الملاحظة (المرجع)
+pay-cliq-pay-by = ادفع قبل
+pay-cliq-confirmation = تصلك تذاكرك حين يؤكد المنظِّم استلام التحويل.
+
+## تسجيل الدخول والحساب (ui/src/screens/Account.tsx)
+signin-heading = سجّل الدخول إلى حفلة
+signin-tab-email = البريد الإلكتروني
+signin-tab-phone = الهاتف
+signin-tab-oidc = حسابات أخرى
+signin-email = البريد الإلكتروني
+signin-password = كلمة المرور
+signin-password-hint = ١٠ أحرف على الأقل.
+signin-name = اسمك
+signin-submit = تسجيل الدخول
+signin-register = إنشاء حساب
+signin-to-register = جديد هنا؟ أنشئ حساباً
+signin-to-signin = لديك حساب؟ سجّل الدخول
+signin-phone = رقم الهاتف المحمول
+signin-phone-send = أرسل الرمز
+signin-phone-resend = أرسل رمزاً جديداً
+signin-phone-sent = أرسلنا رمزاً من ٦ أرقام إلى { $phone }.
+signin-phone-code = الرمز المكوّن من ٦ أرقام
+signin-phone-verify = تسجيل الدخول
+signin-continue-with = المتابعة باستخدام { $provider }
+signin-oidc-waiting = أكمل تسجيل الدخول في المتصفح، وستعود إلى هنا تلقائياً.
+provider-google = Google
+provider-apple = Apple
+account-email = البريد الإلكتروني
+account-phone = الهاتف
+account-platform = المنصة
+account-is-admin = مسؤول
+account-organizations = الجهات
+account-no-organizations = لست عضواً في أي جهة.
+account-sign-out = تسجيل الخروج
+settings-heading = الإعدادات
+settings-language = اللغة
+settings-arabic-digits = الأرقام الهندية (٠١٢٣)
+settings-arabic-digits-hint = اعرض الأرقام والأسعار والتواريخ بالأرقام الهندية في الواجهة العربية.
+
+## تذاكري (ui/src/screens/Tickets.tsx)
+tickets-heading = تذاكري
+tickets-loading = جارٍ تحميل تذاكرك…
+tickets-empty = لا توجد لديك تذاكر بعد.
+tickets-sign-in = سجّل الدخول لرؤية تذاكرك.
+tickets-brightness = عند المدخل، ارفع سطوع الشاشة ليُقرأ الرمز بسرعة.
+tickets-count = { $count ->
+    [zero] لا تذاكر
+    [one] تذكرة واحدة
+    [two] تذكرتان
+    [few] { $count } تذاكر
+    [many] { $count } تذكرةً
+   *[other] { $count } تذكرة
+}
+tickets-qr-label = رمز QR للتذكرة { $serial }
+tickets-no-qr = هذه التذكرة لم تعد صالحة للدخول.
+tickets-serial = تذكرة رقم { $serial }
+tickets-holder = حاملها: { $name }
+tickets-rotating = يتغير الرمز كل بضع ثوانٍ: لقطات الشاشة لا تعمل.
+tickets-add-calendar = أضف إلى التقويم
+tickets-calendar-saved = حُفظ في:
+tickets-transfer = تحويل
+tickets-transfer-to = البريد الإلكتروني أو هاتف المستلم
+tickets-transfer-hint = يحتاج المستلم إلى حساب في حفلة. تتوقف تذكرتك عن العمل بعد تحويلها.
+tickets-transfer-confirm = حوّل التذكرة
+tickets-transferred = حُوّلت التذكرة إلى { $recipient }.
+orders-heading = طلباتي
+orders-empty = لا توجد طلبات بعد.
+orders-line = { $quantity } × { $type }
+orders-refund-note = تُعاد المبالغ المستردة بطريقة الدفع نفسها.
+
+## البوابة (ui/src/screens/Door.tsx)
+door-heading = البوابة
+door-sign-in = سجّل الدخول بحساب موظف بوابة لفحص التذاكر.
+door-no-events = لست مكلّفاً ببوابة أي فعالية.
+door-choose-event = اختر الفعالية
+door-downloaded = على هذا الجهاز
+door-download-list = نزّل قائمة البوابة
+door-update-list = حدّث قائمة البوابة
+door-progress-label = قائمة البوابة
+door-progress = { $done } / { $total }
+door-download-done = { $count ->
+    [zero] قائمة البوابة جاهزة: لا تذاكر.
+    [one] قائمة البوابة جاهزة: تذكرة واحدة.
+    [two] قائمة البوابة جاهزة: تذكرتان.
+    [few] قائمة البوابة جاهزة: { $count } تذاكر.
+    [many] قائمة البوابة جاهزة: { $count } تذكرةً.
+   *[other] قائمة البوابة جاهزة: { $count } تذكرة.
+}
+door-download-first = نزّل قائمة البوابة أولاً، فيعمل الفحص بعدها دون اتصال.
+door-gate = البوابة
+door-gate-default = البوابة الرئيسية
+door-direction = الاتجاه
+door-start = ابدأ الفحص
+door-change = غيّر الفعالية أو البوابة
+door-at-gate = البوابة: { $gate }
+door-scan-label = امسح تذكرة (أو اكتب رمزها واضغط Enter)
+door-scan-placeholder = HF:…
+door-ready = جاهز: امسح تذكرة
+door-signal-admit = ادخل
+door-signal-refuse = توقّف
+door-signal-attention = تحقّق
+door-counts = الأعداد
+door-admitted = دخلوا
+door-remaining = لم يدخلوا بعد
+door-tickets = التذاكر
+door-pending = بانتظار الرفع
+door-connection = الاتصال
+door-online = متصل
+door-per-gate = حسب البوابة
+door-revoked-conflicts = ملغاة: { $revoked } · تعارضات: { $conflicts }
+door-conflicts = التعارضات
+door-no-conflicts = لا توجد تعارضات.
+door-conflict-double_admission = أُدخلت التذكرة { $serial } مرتين
+door-conflict-admitted_after_revocation = أُدخلت التذكرة { $serial } بعد إلغائها
+door-conflict-where = عند { $gate }، { $time }
+door-conflict-first = أول مرة عند { $gate }، { $time }
+door-camera-start = استخدم الكاميرا
+door-camera-stop = أوقف الكاميرا
+door-camera-view = عرض الكاميرا
+door-camera-failed = تعذّر تشغيل الكاميرا: { $reason }
+
+## المنظِّم (ui/src/screens/Organizer.tsx و EventForm.tsx و Dashboard.tsx)
+org-heading = المنظِّم
+org-none = لا تدير أي جهة.
+org-switch = الجهة
+org-tab-events = الفعاليات
+org-tab-staff = الفريق
+org-tab-orders = الاسترداد وكليك
+org-new-event = فعالية جديدة
+org-no-events = لا توجد فعاليات بعد. أنشئ أولاها.
+org-edit = تعديل
+org-dashboard = لوحة المتابعة
+org-submit = أرسل للمراجعة
+org-rejected-because = رُفضت: { $reason }
+org-staff-heading = فريق { $name }
+org-member-name = الاسم
+org-member-contact = البريد أو الهاتف
+org-member-role = الدور
+org-invite-heading = ادعُ شخصاً
+org-invite = ادعُ
+org-invited = أُضيف { $email }.
+org-order-id = رقم الطلب
+org-refund-heading = استرداد طلب
+org-refund-reason = السبب
+org-refund = استرداد
+org-refund-done = استُرد الطلب وأُلغيت تذاكره.
+org-cliq-heading = تحويلات كليك
+org-cliq-hint = راجع حسابك البنكي: أكّد التحويل بعد وصوله وفي ملاحظته مرجع الطلب.
+org-cliq-received = وصل التحويل
+org-cliq-not-received = لم يصل
+org-cliq-approved = تم التأكيد: صدرت تذاكر المشتري.
+org-cliq-rejected = سُجّل أنه لم يصل.
+form-new-heading = فعالية جديدة
+form-edit-heading = تعديل الفعالية
+form-about = عن الفعالية
+form-title-ar = العنوان (بالعربية)
+form-title-en = العنوان (بالإنجليزية)
+form-description-ar = الوصف (بالعربية)
+form-description-en = الوصف (بالإنجليزية)
+form-tags = الوسوم (مفصولة بفواصل)
+form-venue = المكان
+form-venue-ar = اسم المكان (بالعربية)
+form-venue-en = اسم المكان (بالإنجليزية)
+form-address-ar = العنوان (بالعربية)
+form-address-en = العنوان (بالإنجليزية)
+form-lat = خط العرض
+form-lng = خط الطول
+form-when = التاريخ والوقت
+form-start = تبدأ
+form-end = تنتهي
+form-amman-time = الأوقات بتوقيت عمّان.
+form-ticket-types = أنواع التذاكر
+form-tt-name-ar = الاسم (بالعربية)
+form-tt-name-en = الاسم (بالإنجليزية)
+form-tt-price = السعر (دينار)
+form-tt-capacity = عدد التذاكر المعروضة
+form-tt-add = أضف نوع تذكرة
+form-tt-remove = احذف
+form-save = احفظ
+form-save-submit = احفظ وأرسل للمراجعة
+form-close = إغلاق
+form-saved = حُفظت.
+form-submitted = أُرسلت للمراجعة. سترى هنا حين تتم الموافقة عليها.
+form-location-invalid = اكتب خط العرض وخط الطول للمكان بالأرقام.
+form-times-required = حدّد تاريخ ووقت البداية والنهاية.
+form-price-invalid = نوع التذكرة { $row }: اكتب السعر بالدينار، مثل 12.500.
+form-capacity-invalid = نوع التذكرة { $row }: يجب أن يكون عدد التذاكر عدداً صحيحاً.
+dash-heading = لوحة المتابعة: { $title }
+dash-bucket = التجميع
+dash-by-day = حسب اليوم
+dash-by-hour = حسب الساعة
+dash-sold = المَبيع
+dash-revenue = الإيرادات
+dash-refunded = المُسترد
+dash-net = الصافي
+dash-capacity = السعة
+dash-capacity-value = { $held } من { $capacity } محجوزة، وبقي { $left }
+dash-held = المحجوز
+dash-left = المتبقي
+dash-sales-chart = التذاكر المبيعة
+dash-checkins-chart = الدخول
+dash-ticket-types = حسب نوع التذكرة
+dash-gates = حسب البوابة
+dash-scans = عمليات المسح
+dash-no-scans = لا توجد عمليات مسح بعد.
+dash-payments = حسب طريقة الدفع
+dash-funnel = من زيارة الصفحة إلى الدفع
+dash-funnel-views = زيارات الصفحة
+dash-funnel-checkouts = طلبات بدأت
+dash-funnel-paid = طلبات مدفوعة
+dash-no-show = الغياب
+dash-no-show-rate = { $rate }٪ ({ $count ->
+    [zero] لا تذاكر من { $valid }
+    [one] تذكرة واحدة من { $valid }
+    [two] تذكرتان من { $valid }
+    [few] { $count } تذاكر من { $valid }
+    [many] { $count } تذكرةً من { $valid }
+   *[other] { $count } تذكرة من { $valid }
+})
+dash-no-show-event_not_ended = تُعرف بعد انتهاء الفعالية
+dash-no-show-no_tickets_sold = لم تُبع تذاكر
+dash-admitted-of = دخل { $admitted } من { $valid }
+dash-exports = تصدير (CSV)
+dash-export-orders = الطلبات
+dash-export-attendees = الحضور
+dash-export-checkins = الدخول
+dash-exported = حُفظ في:
+
+## الإدارة (ui/src/screens/Admin.tsx)
+admin-heading = فعاليات بانتظار المراجعة
+admin-empty = لا شيء للمراجعة.
+admin-count = { $count ->
+    [zero] لا فعاليات بانتظار المراجعة
+    [one] فعالية واحدة بانتظار المراجعة
+    [two] فعاليتان بانتظار المراجعة
+    [few] { $count } فعاليات بانتظار المراجعة
+    [many] { $count } فعاليةً بانتظار المراجعة
+   *[other] { $count } فعالية بانتظار المراجعة
+}
+admin-submitted = أُرسلت { $time }
+admin-approve = وافق
+admin-reject = ارفض
+admin-reject-reason = سبب الرفض (يراه المنظِّم)
+admin-approved = نُشرت «{ $title }».
+admin-rejected = أُعيدت «{ $title }» إلى منظِّمها.

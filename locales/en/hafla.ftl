@@ -294,3 +294,333 @@ scan-direction-out = Out
 scan-effect-entered = Entered
 scan-effect-exited = Exited
 scan-effect-refused = Refused
+
+## App shell (ui/src/App.tsx) and shared UI pieces
+common-loading = Loading…
+common-retry = Try again
+common-back = Back
+common-working = Working…
+shell-nav = Main
+shell-offline = Offline
+shell-pending = { $count ->
+    [one] 1 change waiting to upload
+   *[other] { $count } changes waiting to upload
+}
+shell-sync-error = Sync problem
+shell-version = Hafla { $version }
+shell-catalog-downloading = Downloading the event catalog…
+nav-discover = Discover
+nav-tickets = My tickets
+nav-door = Door
+nav-organizer = Organizer
+nav-admin = Admin
+nav-account = Account
+nav-sign-in = Sign in
+role-owner = Owner
+role-manager = Manager
+role-door_staff = Door staff
+role-analyst = Analyst
+status-draft = Draft
+status-pending_review = Waiting for review
+status-published = Published
+status-rejected = Rejected
+status-cancelled = Cancelled
+
+## Discover (ui/src/screens/Discover.tsx)
+discover-heading = Discover events
+discover-search-label = Search
+discover-search-placeholder = Oud, concert, Petra…
+discover-category = Category
+discover-any-category = All categories
+discover-city = City
+discover-any-city = All cities
+discover-near-me = Near me
+discover-near-clear = Any distance
+discover-locating = Finding your location…
+discover-near-city = Your location isn't available: choose a city
+discover-choose-city = Choose a city
+discover-sorted-near-you = Sorted by distance from you
+discover-sorted-near-city = Sorted by distance from { $city }
+discover-distance = { $km } km away
+discover-loading = Searching…
+discover-no-match = No events match your search.
+discover-catalog-waiting = The event catalog is still downloading. Events appear here as soon as it arrives.
+
+## Event page and buying (ui/src/screens/Event.tsx)
+event-when = When
+event-where = Where
+event-price = Price
+event-zone-note = (Amman time)
+event-show-other-lang = Show in Arabic
+event-hide-other-lang = Hide the Arabic text
+event-open-maps = Open in maps
+event-share = Share
+event-share-copied = Link copied:
+event-share-copy-failed = Copy this link:
+event-buy-offline = You're offline. Connect to the internet to buy tickets.
+event-loading-tickets = Loading tickets…
+buy-heading = Tickets
+buy-no-tickets = No tickets are on offer for this event.
+buy-not-on-sale = Not on sale now
+buy-quantity = Quantity
+buy-chosen = { $count ->
+    [one] 1 ticket: { $total }
+   *[other] { $count } tickets: { $total }
+}
+buy-button = Buy
+buy-sign-in = Sign in to buy
+buy-sign-in-first = Sign in to buy tickets.
+buy-reserving = Reserving…
+buy-order-heading = Order { $reference }
+buy-line = { $quantity } × { $type } ({ $price } each)
+buy-total = Total: { $total }
+buy-held-until = Your tickets are held until { $time }.
+buy-choose-method = How would you like to pay?
+buy-method-sandbox = Pay by card (test)
+buy-method-cliq = CliQ transfer
+buy-pay = Pay
+buy-paying = Opening payment…
+buy-confirm-free = Get the tickets
+
+## Payment (ui/src/screens/Payment.tsx)
+pay-heading = Payment
+pay-reference = Order { $reference }
+pay-waiting = Waiting for payment…
+pay-waiting-browser = Waiting for payment… Finish paying in the browser window that opened.
+pay-paid = Paid! Your tickets are ready.
+pay-expired = The order expired before it was paid. The tickets went back on sale.
+pay-not-paid = The order was not paid: { $status }.
+pay-back-to-event = Back to the event
+pay-cliq-heading = Pay with a CliQ transfer
+pay-cliq-intro = From your banking app, send a CliQ transfer with these details:
+pay-cliq-alias = To alias
+pay-cliq-amount = Amount
+pay-cliq-reference = Note (reference)
+pay-cliq-pay-by = Pay before
+pay-cliq-confirmation = Your tickets arrive once the organizer confirms the transfer.
+
+## Sign in and account (ui/src/screens/Account.tsx)
+signin-heading = Sign in to Hafla
+signin-tab-email = Email
+signin-tab-phone = Phone
+signin-tab-oidc = Other accounts
+signin-email = Email
+signin-password = Password
+signin-password-hint = At least 10 characters.
+signin-name = Your name
+signin-submit = Sign in
+signin-register = Create account
+signin-to-register = New here? Create an account
+signin-to-signin = Already have an account? Sign in
+signin-phone = Mobile number
+signin-phone-send = Send code
+signin-phone-resend = Send a new code
+signin-phone-sent = We sent a 6-digit code to { $phone }.
+signin-phone-code = 6-digit code
+signin-phone-verify = Sign in
+signin-continue-with = Continue with { $provider }
+signin-oidc-waiting = Finish signing in in your browser; you'll come back here automatically.
+provider-google = Google
+provider-apple = Apple
+account-email = Email
+account-phone = Phone
+account-platform = Platform
+account-is-admin = Administrator
+account-organizations = Organizations
+account-no-organizations = You're not part of any organization.
+account-sign-out = Sign out
+settings-heading = Settings
+settings-language = Language
+settings-arabic-digits = Arabic-Indic digits (٠١٢٣)
+settings-arabic-digits-hint = In Arabic, show numbers, prices and dates with Arabic-Indic digits.
+
+## My tickets (ui/src/screens/Tickets.tsx)
+tickets-heading = My tickets
+tickets-loading = Loading your tickets…
+tickets-empty = You have no tickets yet.
+tickets-sign-in = Sign in to see your tickets.
+tickets-brightness = At the entrance, turn your screen brightness up so the code scans quickly.
+tickets-count = { $count ->
+    [one] 1 ticket
+   *[other] { $count } tickets
+}
+tickets-qr-label = QR code of ticket { $serial }
+tickets-no-qr = This ticket no longer admits anyone.
+tickets-serial = Ticket no. { $serial }
+tickets-holder = Holder: { $name }
+tickets-rotating = The code changes every few seconds: screenshots don't work.
+tickets-add-calendar = Add to calendar
+tickets-calendar-saved = Saved:
+tickets-transfer = Transfer
+tickets-transfer-to = Recipient's email or phone
+tickets-transfer-hint = They need a Hafla account. Your ticket stops working once transferred.
+tickets-transfer-confirm = Transfer ticket
+tickets-transferred = Ticket transferred to { $recipient }.
+orders-heading = My orders
+orders-empty = No orders yet.
+orders-line = { $quantity } × { $type }
+orders-refund-note = Refunds go back to the way you paid.
+
+## Door (ui/src/screens/Door.tsx)
+door-heading = Door
+door-sign-in = Sign in with a door staff account to check tickets.
+door-no-events = You're not on the door of any event.
+door-choose-event = Choose the event
+door-downloaded = On this device
+door-download-list = Download door list
+door-update-list = Update door list
+door-progress-label = Door list
+door-progress = { $done } / { $total }
+door-download-done = { $count ->
+    [one] Door list ready: 1 ticket.
+   *[other] Door list ready: { $count } tickets.
+}
+door-download-first = Download the door list first: scanning then works offline.
+door-gate = Gate
+door-gate-default = Main gate
+door-direction = Direction
+door-start = Start scanning
+door-change = Change event or gate
+door-at-gate = Gate: { $gate }
+door-scan-label = Scan a ticket (or type its code and press Enter)
+door-scan-placeholder = HF:…
+door-ready = Ready: scan a ticket
+door-signal-admit = ADMIT
+door-signal-refuse = STOP
+door-signal-attention = CHECK
+door-counts = Counts
+door-admitted = Admitted
+door-remaining = Not yet in
+door-tickets = Tickets
+door-pending = Waiting to upload
+door-connection = Connection
+door-online = Online
+door-per-gate = Per gate
+door-revoked-conflicts = Revoked: { $revoked } · Conflicts: { $conflicts }
+door-conflicts = Conflicts
+door-no-conflicts = No conflicts.
+door-conflict-double_admission = Ticket { $serial } admitted twice
+door-conflict-admitted_after_revocation = Ticket { $serial } admitted after it was revoked
+door-conflict-where = at { $gate }, { $time }
+door-conflict-first = first at { $gate }, { $time }
+door-camera-start = Use camera
+door-camera-stop = Stop camera
+door-camera-view = Camera view
+door-camera-failed = The camera could not start: { $reason }
+
+## Organizer (ui/src/screens/Organizer.tsx, EventForm.tsx, Dashboard.tsx)
+org-heading = Organizer
+org-none = You don't manage any organization.
+org-switch = Organization
+org-tab-events = Events
+org-tab-staff = Staff
+org-tab-orders = Refunds and CliQ
+org-new-event = New event
+org-no-events = No events yet. Create the first one.
+org-edit = Edit
+org-dashboard = Dashboard
+org-submit = Submit for review
+org-rejected-because = Rejected: { $reason }
+org-staff-heading = Staff of { $name }
+org-member-name = Name
+org-member-contact = Email or phone
+org-member-role = Role
+org-invite-heading = Invite someone
+org-invite = Invite
+org-invited = { $email } was added.
+org-order-id = Order ID
+org-refund-heading = Refund an order
+org-refund-reason = Reason
+org-refund = Refund
+org-refund-done = The order was refunded and its tickets revoked.
+org-cliq-heading = CliQ transfers
+org-cliq-hint = Check your bank: confirm a transfer once it arrived, with the order's reference in its note.
+org-cliq-received = Transfer received
+org-cliq-not-received = Not received
+org-cliq-approved = Confirmed: the buyer's tickets are issued.
+org-cliq-rejected = Marked as not received.
+form-new-heading = New event
+form-edit-heading = Edit event
+form-about = About the event
+form-title-ar = Title (Arabic)
+form-title-en = Title (English)
+form-description-ar = Description (Arabic)
+form-description-en = Description (English)
+form-tags = Tags (separated by commas)
+form-venue = Venue
+form-venue-ar = Venue name (Arabic)
+form-venue-en = Venue name (English)
+form-address-ar = Address (Arabic)
+form-address-en = Address (English)
+form-lat = Latitude
+form-lng = Longitude
+form-when = Date and time
+form-start = Starts
+form-end = Ends
+form-amman-time = Times are Amman time.
+form-ticket-types = Ticket types
+form-tt-name-ar = Name (Arabic)
+form-tt-name-en = Name (English)
+form-tt-price = Price (JOD)
+form-tt-capacity = Tickets on offer
+form-tt-add = Add a ticket type
+form-tt-remove = Remove
+form-save = Save
+form-save-submit = Save and submit for review
+form-close = Close
+form-saved = Saved.
+form-submitted = Submitted for review. You'll see here when it's approved.
+form-location-invalid = Give the venue's latitude and longitude as numbers.
+form-times-required = Give the start and end date and time.
+form-price-invalid = Ticket type { $row }: write the price in JOD, e.g. 12.500.
+form-capacity-invalid = Ticket type { $row }: the number of tickets must be a whole number.
+dash-heading = Dashboard: { $title }
+dash-bucket = Group by
+dash-by-day = By day
+dash-by-hour = By hour
+dash-sold = Sold
+dash-revenue = Revenue
+dash-refunded = Refunded
+dash-net = Net
+dash-capacity = Capacity
+dash-capacity-value = { $held } of { $capacity } taken, { $left } left
+dash-held = Taken
+dash-left = Left
+dash-sales-chart = Tickets sold
+dash-checkins-chart = Check-ins
+dash-ticket-types = By ticket type
+dash-gates = By gate
+dash-scans = Scans
+dash-no-scans = No scans yet.
+dash-payments = By payment method
+dash-funnel = From page view to payment
+dash-funnel-views = Page views
+dash-funnel-checkouts = Checkouts started
+dash-funnel-paid = Paid orders
+dash-no-show = No-shows
+dash-no-show-rate = { $rate }% ({ $count ->
+    [one] 1 of { $valid } tickets
+   *[other] { $count } of { $valid } tickets
+})
+dash-no-show-event_not_ended = known once the event has ended
+dash-no-show-no_tickets_sold = no tickets sold
+dash-admitted-of = { $admitted } of { $valid } admitted
+dash-exports = Export (CSV)
+dash-export-orders = Orders
+dash-export-attendees = Attendees
+dash-export-checkins = Check-ins
+dash-exported = Saved:
+
+## Admin (ui/src/screens/Admin.tsx)
+admin-heading = Events waiting for review
+admin-empty = Nothing to review.
+admin-count = { $count ->
+    [one] 1 event waiting
+   *[other] { $count } events waiting
+}
+admin-submitted = Submitted { $time }
+admin-approve = Approve
+admin-reject = Reject
+admin-reject-reason = Reason for rejecting (the organizer sees it)
+admin-approved = “{ $title }” is published.
+admin-rejected = “{ $title }” was sent back to its organizer.
