@@ -166,7 +166,7 @@ function DoorSetup(props: {
       </Loaded>
       {choice && (
         <div class="card door-prepare">
-          <button type="button" id="door-download" onClick={startDownload} disabled={download.state === "running"}>
+          <button type="button" id="door-download" class="door-download" onClick={startDownload} disabled={download.state === "running"}>
             {isDownloaded ? t("door-update-list") : t("door-download-list")}
           </button>
           {shownProgress && (

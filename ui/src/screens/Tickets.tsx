@@ -2,7 +2,7 @@
 // drawn on the device; and my orders with their status and refunds.
 //
 // Test hooks: #tickets[data-count], .ticket-group[data-event-id], .ticket-card[data-ticket-id]
-// [data-valid] with .ticket-qr svg, .ticket-status, .ticket-holder, .ticket-type;
+// [data-valid] with .ticket-qr svg, .ticket-status, .ticket-holder, .ticket-type-name;
 // .add-calendar, .calendar-path; .transfer-toggle, .transfer-email, .transfer-submit,
 // .transfer-done; #tickets-empty, #tickets-signin; #orders, .order-row[data-order-id]
 // [data-status].
@@ -141,7 +141,7 @@ function TicketCard({ ticket, focused, onChanged }: { ticket: MyTicket; focused:
         )}
       </div>
       <div class="ticket-info">
-        <p class="ticket-type">{pick(ticket.ticket_type, lang)}</p>
+        <p class="ticket-type-name">{pick(ticket.ticket_type, lang)}</p>
         <p class="ticket-serial">{t("tickets-serial", { serial: formatNumber(ticket.ticket.serial, lang) })}</p>
         {app.session && <p class="ticket-holder">{t("tickets-holder", { name: app.session.display_name })}</p>}
         <p class={`ticket-status ${valid ? "valid" : "revoked"}`}>{valid ? t("ticket-status-valid") : t("ticket-status-revoked")}</p>
