@@ -3,12 +3,13 @@
 //
 // Test hooks: #search-input, #filter-category, #filter-city, #near-me, #near-city (shown when
 // the device location is not available), #near-clear, #discover-results[data-count],
-// .event-card[data-event-id], .event-distance, #discover-empty, #catalog-waiting.
+// .event-card[data-event-id], .event-distance, #discover-empty, #catalog-waiting,
+// #error-banner[data-code] (the last sync's error while the catalog has never arrived).
 import { useEffect, useState } from "preact/hooks";
 import type { Category } from "../bindings/Category";
 import type { City } from "../bindings/City";
 import { EventCard } from "../components/EventCard";
-import { Loaded } from "../components/Status";
+import { ErrorBox, Loaded } from "../components/Status";
 import { useApp } from "../context";
 import { useListen, useLoad } from "../hooks";
 import { cityName, t } from "../i18n";
@@ -137,6 +138,7 @@ export function Discover() {
           {near.source === "device" ? t("discover-sorted-near-you") : t("discover-sorted-near-city", { city: cityName(near.source) })}
         </p>
       )}
+      {sync?.last_error && !sync.catalog_ready && <ErrorBox id="error-banner" error={sync.last_error} onRetry={reload} />}
       <Loaded load={load} retry={reload} loadingText={t("discover-loading")}>
         {(cards) =>
           cards.length === 0 ? (
