@@ -2,9 +2,10 @@
 // with category and city filters and "near me".
 //
 // Test hooks: #search-input, #filter-category, #filter-city, #near-me, #near-city (shown when
-// the device location is not available), #near-clear, #discover-results[data-count],
-// .event-card[data-event-id], .event-distance, #discover-empty, #catalog-waiting,
-// #error-banner[data-code] (the last sync's error while the catalog has never arrived).
+// the device location is not available), #near-clear, #discover-results[data-count]
+// [data-query] (the words these results are for), .event-card[data-event-id],
+// .event-distance, #discover-empty, #catalog-waiting, #error-banner[data-code] (the last
+// sync's error while the catalog has never arrived).
 import { useEffect, useState } from "preact/hooks";
 import type { Category } from "../bindings/Category";
 import type { City } from "../bindings/City";
@@ -35,7 +36,11 @@ export function Discover() {
   }, [text]);
 
   const [load, reload] = useLoad(
-    () => searchEvents({ query, category, city, near: near && { lat: near.lat, lng: near.lng }, limit: 100 }),
+    () =>
+      searchEvents({ query, category, city, near: near && { lat: near.lat, lng: near.lng }, limit: 100 }).then((cards) => ({
+        cards,
+        query,
+      })),
     [query, category, city, near?.lat, near?.lng, lang],
   );
   useListen(onDataChanged, (what) => what === "catalog" && reload());
@@ -140,14 +145,14 @@ export function Discover() {
       )}
       {sync?.last_error && !sync.catalog_ready && <ErrorBox id="error-banner" error={sync.last_error} onRetry={reload} />}
       <Loaded load={load} retry={reload} loadingText={t("discover-loading")}>
-        {(cards) =>
+        {({ cards, query: shownQuery }) =>
           cards.length === 0 ? (
             sync && !sync.catalog_ready ? (
               <p class="status" id="catalog-waiting">
                 {t("discover-catalog-waiting")}
               </p>
             ) : (
-              <p class="status" id="discover-empty">
+              <p class="status" id="discover-empty" data-query={shownQuery}>
                 {query || category || city ? t("discover-no-match") : t("home-empty")}
               </p>
             )
@@ -156,7 +161,7 @@ export function Discover() {
               <p class="count" id="event-count">
                 {t("home-count", { count: cards.length })}
               </p>
-              <ul class="event-list" id="discover-results" data-count={cards.length}>
+              <ul class="event-list" id="discover-results" data-count={cards.length} data-query={shownQuery}>
                 {cards.map((c) => (
                   <EventCard key={c.event.id} event={c.event} distanceKm={c.distance_km} />
                 ))}
