@@ -2,7 +2,7 @@
 
 use crate::{HarnessError, VirtualDisplay, free_port, paths, wait_until};
 use fantoccini::{Client, ClientBuilder, Locator};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::{Child, Command};
@@ -10,11 +10,48 @@ use tokio::process::{Child, Command};
 /// How long a journey waits for something to appear on screen.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// One app instance with its own empty profile (data, config, cache) and a WebDriver session.
+/// The app's folders (HOME, data, config, cache) and what it handed to the "browser". Keep
+/// one across [`AppSession::start_with_profile`] calls to restart the app on the same data.
+pub struct Profile {
+    dir: tempfile::TempDir,
+}
+
+impl Profile {
+    /// An empty profile, with a `BROWSER` program that only writes down the URLs it is given.
+    pub fn new() -> Result<Profile, HarnessError> {
+        let dir = tempfile::tempdir()?;
+        let script = dir.path().join("browser.sh");
+        let log = dir.path().join("opened-urls.txt");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
+        )?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        Ok(Profile { dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn browser(&self) -> PathBuf {
+        self.dir.path().join("browser.sh")
+    }
+
+    /// The URLs the app opened in the "system browser", oldest first.
+    pub fn opened_urls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("opened-urls.txt"))
+            .map(|s| s.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// One app instance with a profile (data, config, cache) and a WebDriver session.
 pub struct AppSession {
     pub client: Client,
     driver: Child,
-    _profile: tempfile::TempDir,
+    own_profile: Option<Profile>,
 }
 
 impl Drop for AppSession {
@@ -31,10 +68,36 @@ impl Drop for AppSession {
 }
 
 impl AppSession {
-    /// Launches the app on `display`, configured to talk to the server at `server_url`.
+    /// Launches the app on `display` with a new empty profile, configured to talk to the
+    /// server at `server_url`.
     pub async fn start(
         display: &VirtualDisplay,
         server_url: &str,
+    ) -> Result<AppSession, HarnessError> {
+        let profile = Profile::new()?;
+        let mut app = Self::launch(display, server_url, &profile).await?;
+        app.own_profile = Some(profile);
+        Ok(app)
+    }
+
+    /// Launches the app on an existing profile: a restart keeps its data and session.
+    pub async fn start_with_profile(
+        display: &VirtualDisplay,
+        server_url: &str,
+        profile: &Profile,
+    ) -> Result<AppSession, HarnessError> {
+        Self::launch(display, server_url, profile).await
+    }
+
+    /// The profile this session made for itself (none when it was given one).
+    pub fn profile(&self) -> Option<&Profile> {
+        self.own_profile.as_ref()
+    }
+
+    async fn launch(
+        display: &VirtualDisplay,
+        server_url: &str,
+        profile: &Profile,
     ) -> Result<AppSession, HarnessError> {
         let application = paths::workspace_binary("hafla-app");
         if !application.is_file() {
@@ -53,7 +116,6 @@ impl AppSession {
                 what: "tauri-driver".into(),
                 reason: "not found on PATH or in ~/.cargo/bin (cargo install tauri-driver --version ^2 --locked)".into(),
             })?;
-        let profile = tempfile::tempdir()?;
         let (port, native_port) = (free_port()?, free_port()?);
         // The app inherits this environment through tauri-driver and WebKitWebDriver.
         let driver = Command::new(&driver_path)
@@ -69,6 +131,7 @@ impl AppSession {
             .env("XDG_DATA_HOME", profile.path().join("data"))
             .env("XDG_CONFIG_HOME", profile.path().join("config"))
             .env("XDG_CACHE_HOME", profile.path().join("cache"))
+            .env("BROWSER", profile.browser())
             .env("LANG", "en_US.UTF-8")
             .env("LANGUAGE", "en_US")
             .stdout(Stdio::null())
@@ -102,17 +165,31 @@ impl AppSession {
         Ok(AppSession {
             client,
             driver,
-            _profile: profile,
+            own_profile: None,
         })
     }
 
     /// Like [`wait_until`] for the UI; on a timeout it saves a screenshot of what was shown.
-    async fn wait_for<T, F, Fut>(&self, what: &str, check: F) -> Result<T, HarnessError>
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, check: F) -> Result<T, HarnessError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Option<T>>,
     {
-        let result = wait_until(what, UI_TIMEOUT, check).await;
+        self.wait_longer(what, UI_TIMEOUT, check).await
+    }
+
+    /// [`Self::wait_for`] with its own timeout (e.g. for a sync round after an outage).
+    pub async fn wait_longer<T, F, Fut>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        check: F,
+    ) -> Result<T, HarnessError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let result = wait_until(what, timeout, check).await;
         if result.is_err() {
             let name: String = what
                 .chars()
@@ -167,6 +244,107 @@ impl AppSession {
             .attr(name)
             .await
             .map_err(|e| HarnessError::WebDriver(e.to_string()))
+    }
+
+    /// Whether an element matching `css` is there now (no waiting).
+    pub async fn exists(&self, css: &str) -> bool {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .is_ok_and(|found| !found.is_empty())
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_present(&self, css: &str) -> Result<(), HarnessError> {
+        self.element(css).await.map(|_| ())
+    }
+
+    /// Waits until `css` has attribute `name` equal to `expected`; returns the element's text.
+    pub async fn wait_attribute(
+        &self,
+        css: &str,
+        name: &str,
+        expected: &str,
+    ) -> Result<String, HarnessError> {
+        self.wait_for(&format!("{css}[{name}={expected}]"), || async {
+            let element = self.client.find(Locator::Css(css)).await.ok()?;
+            let value = element.attr(name).await.ok()??;
+            if value == expected {
+                element.text().await.ok()
+            } else {
+                None
+            }
+        })
+        .await
+    }
+
+    /// Waits until the text of `css` contains `needle`; returns the whole text.
+    pub async fn wait_text_contains(
+        &self,
+        css: &str,
+        needle: &str,
+    ) -> Result<String, HarnessError> {
+        self.wait_for(&format!("{css} containing {needle}"), || async {
+            let element = self.client.find(Locator::Css(css)).await.ok()?;
+            let text = element.text().await.ok()?;
+            text.contains(needle).then_some(text)
+        })
+        .await
+    }
+
+    /// Types into `css` as a keyboard (or a wedge scanner) would; `\n` presses Enter.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), HarnessError> {
+        let keys: String = text
+            .chars()
+            .map(|c| if c == '\n' { '\u{E007}' } else { c })
+            .collect();
+        self.element(css)
+            .await?
+            .send_keys(&keys)
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))
+    }
+
+    /// Sets an input's or select's value the way a picker does (for date pickers and
+    /// selects, which have no reliable typing), firing `input` and `change`.
+    pub async fn set_value(&self, css: &str, value: &str) -> Result<(), HarnessError> {
+        self.element(css).await?;
+        let script = "const e = document.querySelector(arguments[0]);
+            const proto = e instanceof HTMLSelectElement ? HTMLSelectElement.prototype
+                : e instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype
+                : HTMLInputElement.prototype;
+            Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, arguments[1]);
+            e.dispatchEvent(new Event('input', { bubbles: true }));
+            e.dispatchEvent(new Event('change', { bubbles: true }));
+            return true;";
+        self.client
+            .execute(script, vec![css.into(), value.into()])
+            .await
+            .map(|_| ())
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub async fn execute(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value, HarnessError> {
+        self.client
+            .execute(script, args)
+            .await
+            .map_err(|e| HarnessError::WebDriver(e.to_string()))
+    }
+
+    /// The id of the focused element.
+    pub async fn focused_id(&self) -> Result<String, HarnessError> {
+        let id = self
+            .execute(
+                "return document.activeElement ? document.activeElement.id : '';",
+                vec![],
+            )
+            .await?;
+        Ok(id.as_str().unwrap_or_default().to_owned())
     }
 
     pub async fn click(&self, css: &str) -> Result<(), HarnessError> {

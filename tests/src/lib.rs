@@ -5,12 +5,14 @@
 //! window driven over WebDriver (tauri-driver + WebKitWebDriver). Add a journey as a module
 //! of `tests/journeys/` that uses these helpers.
 
+pub mod api;
 pub mod app;
 pub mod display;
 pub mod paths;
 pub mod server;
 
-pub use app::AppSession;
+pub use api::Api;
+pub use app::{AppSession, Profile};
 pub use display::VirtualDisplay;
 pub use server::ServerProcess;
 
@@ -25,6 +27,8 @@ pub enum HarnessError {
     Timeout { what: String, timeout: Duration },
     #[error("WebDriver: {0}")]
     WebDriver(String),
+    #[error("server API: {0}")]
+    Api(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
