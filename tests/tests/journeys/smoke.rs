@@ -1,4 +1,4 @@
-//! The app shows the server's demo events in English, then mirrors into Arabic.
+//! The app shows the demo catalog in English, then mirrors into Arabic.
 
 use crate::ONE_AT_A_TIME;
 use hafla_e2e::{AppSession, Harness, VirtualDisplay};
@@ -8,7 +8,7 @@ fn has_arabic(s: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_home_screen_lists_demo_events_in_english_then_in_arabic_right_to_left() {
+async fn the_discover_screen_lists_demo_events_in_english_then_in_arabic_right_to_left() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let mut h = Harness::start().await.expect("harness");
     let app = &h.app;
@@ -26,13 +26,13 @@ async fn the_home_screen_lists_demo_events_in_english_then_in_arabic_right_to_le
         app.attribute("html", "dir").await.unwrap().as_deref(),
         Some("ltr")
     );
-    let heading = app.text_of(".home-heading h2").await.unwrap();
-    assert_eq!(heading, "Upcoming events");
+    let heading = app.text_of(".discover h2").await.unwrap();
+    assert_eq!(heading, "Discover events");
     app.screenshot("home-en").await.unwrap();
 
     app.click("#lang-switch").await.unwrap();
-    let heading = app.text_of(".home-heading h2").await.unwrap();
-    assert_eq!(heading, "الفعاليات القادمة");
+    let heading = app.text_of(".discover h2").await.unwrap();
+    assert_eq!(heading, "اكتشف الفعاليات");
     assert_eq!(
         app.attribute("html", "dir").await.unwrap().as_deref(),
         Some("rtl")
@@ -59,6 +59,7 @@ async fn an_unreachable_server_is_said_plainly_instead_of_an_empty_screen() {
     let closed = format!("http://127.0.0.1:{}", hafla_e2e::free_port().unwrap());
     let app = AppSession::start(&display, &closed).await.expect("app");
 
+    app.text_of("#offline-badge").await.expect("offline badge");
     let code = app.attribute("#error-banner", "data-code").await.unwrap();
     assert_eq!(code.as_deref(), Some("server_unreachable"));
     let message = app.text_of("#error-banner p").await.unwrap();
