@@ -1,6 +1,11 @@
 //! Whole-system journeys: each starts the real server and the real app in a real window.
 //! They run one at a time (each brings up its own display and WebKit, heavy on 2 cores).
 
+mod attendee;
+mod common;
+mod door;
+mod organizer;
+mod screenshots;
 mod smoke;
 
 use tokio::sync::Mutex;

@@ -1,0 +1,154 @@
+//! An attendee finds an event in Arabic, buys a ticket through the sandbox's hosted page,
+//! and still has the ticket and its QR code when the app restarts with the server gone.
+
+use crate::ONE_AT_A_TIME;
+use crate::common::{SYNC_TIMEOUT, register_in_app, unique_email, wait_for_card};
+use hafla_e2e::api::PASSWORD;
+use hafla_e2e::{Api, AppSession, Profile, ServerProcess, VirtualDisplay};
+use serde_json::Value;
+
+/// A published demo event with "عود" (oud) in its Arabic title and a paid ticket type on
+/// sale now: its id and that ticket type's id.
+async fn an_oud_event_on_sale(api: &Api) -> (String, String) {
+    let now = jiff::Timestamp::now();
+    let on_sale = |tt: &Value| {
+        let after = |key: &str| {
+            tt[key]
+                .as_str()
+                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                .is_none_or(|at| at <= now)
+        };
+        let before_end = tt["sales_end"]
+            .as_str()
+            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+            .is_none_or(|at| at > now);
+        tt["price"]["minor"].as_i64().unwrap_or(0) > 0 && after("sales_start") && before_end
+    };
+    for hit in api.search("عود").await.expect("search") {
+        let id = hit["event"]["id"].as_str().unwrap_or_default().to_owned();
+        let detail = api.event(&id).await.expect("event detail");
+        if !detail["title"]["ar"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("عود")
+        {
+            continue;
+        }
+        let types = detail["ticket_types"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(tt) = types.iter().find(|tt| on_sale(tt)) {
+            return (id, tt["id"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    panic!("the demo catalog has no oud event with a paid ticket type on sale");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attendee_searches_in_arabic_buys_a_ticket_and_still_sees_its_qr_offline_after_a_restart()
+ {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut server = ServerProcess::start_demo().await.expect("server");
+    let display = VirtualDisplay::start().await.expect("display");
+    let profile = Profile::new().expect("profile");
+    let api = Api::new(server.url());
+    let (event_id, ticket_type) = an_oud_event_on_sale(&api).await;
+
+    let app = AppSession::start_with_profile(&display, server.url(), &profile)
+        .await
+        .expect("app");
+    let email = unique_email("rania");
+    register_in_app(&app, "رانيا العمري", &email, PASSWORD)
+        .await
+        .expect("register");
+
+    // Search the device's catalog in Arabic.
+    app.click("#nav-discover").await.unwrap();
+    app.type_into("#search-input", "عود").await.unwrap();
+    wait_for_card(&app, "عود", &event_id)
+        .await
+        .expect("the oud event is found");
+    let titles = app.texts_of_all(".event-card .event-title").await.unwrap();
+    assert!(titles.iter().all(|t| !t.is_empty()), "{titles:?}");
+    app.click(&format!(".event-card[data-event-id='{event_id}']"))
+        .await
+        .unwrap();
+
+    // Buy one ticket with the sandbox's "card" page.
+    app.wait_attribute("#event-page", "data-event-id", &event_id)
+        .await
+        .unwrap();
+    app.set_value(&format!("#qty-{ticket_type}"), "1")
+        .await
+        .unwrap();
+    app.click("#buy-button").await.unwrap();
+    app.wait_present("#order-summary")
+        .await
+        .expect("order reserved");
+    app.click("#pay-method-sandbox").await.unwrap();
+    app.click("#pay-button").await.unwrap();
+    let page = app
+        .wait_for("the sandbox page opened in the browser", || async {
+            profile
+                .opened_urls()
+                .into_iter()
+                .find(|u| u.contains("/sandbox/pay/"))
+        })
+        .await
+        .expect("the shell opened the hosted payment page with $BROWSER");
+    app.wait_present("#payment-waiting").await.unwrap();
+    api.approve_on_sandbox_page(&page)
+        .await
+        .expect("approve on the sandbox page");
+
+    // Paid: My tickets shows the ticket with its QR code.
+    let card = ".ticket-card .ticket-qr svg";
+    app.wait_longer(card, SYNC_TIMEOUT, || async {
+        app.exists(card).await.then_some(())
+    })
+    .await
+    .expect("the ticket with its QR code");
+    let ticket_id = app
+        .attribute(".ticket-card", "data-ticket-id")
+        .await
+        .unwrap()
+        .expect("ticket id");
+    assert_eq!(
+        app.attribute(".ticket-card", "data-valid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    app.screenshot("journey-attendee-ticket-online")
+        .await
+        .unwrap();
+    app.close().await.unwrap();
+
+    // The server goes away; the app starts again on the same profile.
+    server.stop().await.expect("server stopped");
+    let app = AppSession::start_with_profile(&display, server.url(), &profile)
+        .await
+        .expect("app again");
+    app.wait_present("#offline-badge")
+        .await
+        .expect("offline badge");
+    app.click("#nav-tickets").await.unwrap();
+    let offline_card = format!(".ticket-card[data-ticket-id='{ticket_id}'] .ticket-qr svg");
+    app.wait_present(&offline_card)
+        .await
+        .expect("the ticket and its QR code, offline");
+    let svg = app
+        .execute(
+            "return document.querySelector(arguments[0]).outerHTML.length;",
+            vec![offline_card.clone().into()],
+        )
+        .await
+        .unwrap();
+    assert!(svg.as_u64().unwrap_or(0) > 200, "a real QR drawing: {svg}");
+    app.screenshot("journey-attendee-ticket-offline")
+        .await
+        .unwrap();
+    app.close().await.unwrap();
+}
