@@ -4,7 +4,8 @@
 // optional camera scanning (frames decoded in Rust).
 //
 // Test hooks: .door-event[data-event-id][data-downloaded] (choose), #door-download,
-// #door-progress (a <progress> with value/max), #door-progress-text, #door-gate,
+// #door-progress (a <progress>; data-done / data-total are the shell's last progress
+// report), #door-progress-text, #door-download-done, #door-gate,
 // #door-dir-in, #door-dir-out, #door-start; scan screen: #door-scan[data-event-id],
 // #scan-input, #verdict[data-verdict][data-signal] (absent before the first scan),
 // #verdict-message, #door-admitted, #door-remaining, #door-pending, #door-tickets,
@@ -106,9 +107,6 @@ function DoorSetup(props: {
     const counts = await runDownload(choice.organization_id, choice.event.id);
     if (counts) {
       setDownloaded({ ...downloaded, [choice.event.id]: true });
-      setProgress((p) =>
-        p && p.event_id === choice.event.id ? { ...p, done: Math.max(p.done, p.total, counts.tickets), total: Math.max(p.total, counts.tickets) } : p,
-      );
       reload();
     }
   };
@@ -175,7 +173,7 @@ function DoorSetup(props: {
               <progress
                 id="door-progress"
                 max={Math.max(shownProgress.total, 1)}
-                value={shownProgress.total === 0 && download.state !== "running" ? 1 : shownProgress.done}
+                value={download.state === "done" ? Math.max(shownProgress.total, 1) : shownProgress.done}
                 data-done={shownProgress.done}
                 data-total={shownProgress.total}
               />
