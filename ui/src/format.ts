@@ -93,7 +93,7 @@ export function filsToJod(fils: number): string {
 
 /** "12.5" / "12.500" / "12" → 12500 fils; null when it is not a JOD amount with ≤ 3 decimals. */
 export function jodToFils(text: string): number | null {
-  const m = /^\s*(\d{1,6})(?:[.,](\d{0,3}))?\s*$/.exec(toLatinDigits(text));
+  const m = /^\s*(\d{1,6})(?:[.,\u066b](\d{0,3}))?\s*$/.exec(toLatinDigits(text));
   if (!m) return null;
   const whole = Number(m[1]);
   const frac = Number((m[2] ?? "").padEnd(3, "0"));
