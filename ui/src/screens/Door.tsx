@@ -38,6 +38,7 @@ import type { ErrorBody } from "../bindings/ErrorBody";
 const GATE_KEY = "hafla.door.gate";
 const DIRECTION_KEY = "hafla.door.direction";
 const COUNTS_EVERY_MS = 4000;
+const EMPTY_RETRY_MS = 5000;
 
 type Direction = "in" | "out";
 
@@ -92,7 +93,10 @@ function DoorSetup(props: {
   const app = useApp();
   const { lang } = app;
   const [events, reload] = useLoad(doorEvents, [app.session?.user_id]);
-  useListen(onDataChanged, (what) => what === "door" && reload());
+  // Door events arrive with the organization's data: look again after any sync, and now
+  // and then while there are none yet.
+  useListen(onDataChanged, () => reload());
+  useInterval(reload, events.state === "ready" && events.value.length === 0 ? EMPTY_RETRY_MS : null);
   const [progress, setProgress] = useState<DoorProgress | null>(null);
   const [downloaded, setDownloaded] = useState<Record<string, boolean>>({});
   useListen(onDoorProgress, (p) => setProgress(p));

@@ -16,6 +16,8 @@ import { useAction, useInterval, useListen, useLoad } from "../hooks";
 import { cityName, pick, t } from "../i18n";
 import { myOrders, myTickets, onDataChanged, saveToCalendar, ticketQr, transferTicket } from "../ipc";
 
+const EMPTY_RETRY_MS = 5000;
+
 export function Tickets({ focusTicket }: { focusTicket?: string }) {
   const app = useApp();
   const [tickets, reloadTickets] = useLoad(myTickets, [app.session?.user_id]);
@@ -28,6 +30,9 @@ export function Tickets({ focusTicket }: { focusTicket?: string }) {
       reloadOrders();
     }
   });
+  // Right after a purchase the tickets may still be on their way: look again now and then.
+  const empty = tickets.state === "ready" && tickets.value.length === 0 && app.session !== null;
+  useInterval(reloadTickets, empty ? EMPTY_RETRY_MS : null);
 
   return (
     <section class="tickets-screen">
