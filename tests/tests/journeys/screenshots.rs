@@ -2,7 +2,9 @@
 //! for people to look at (layout, right-to-left mirroring, fonts).
 
 use crate::ONE_AT_A_TIME;
-use crate::common::{SYNC_TIMEOUT, scene_with_published_event, sign_in, ticket_for, use_language};
+use crate::common::{
+    SYNC_TIMEOUT, scene_with_published_event, sign_in, ticket_for, use_language, wait_for_card,
+};
 use hafla_e2e::api::{PASSWORD, event_input, string_at};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
@@ -62,12 +64,11 @@ async fn every_main_screen_is_photographed_in_english_and_in_arabic() {
         use_language(&app, lang).await.unwrap();
 
         app.click("#nav-discover").await.unwrap();
+        app.type_into("#search-input", "Jabal Amman").await.unwrap();
+        wait_for_card(&app, "Jabal Amman", &scene.event)
+            .await
+            .expect("the event in the catalog");
         let card = format!(".event-card[data-event-id='{}']", scene.event);
-        app.wait_longer(&card, SYNC_TIMEOUT, || async {
-            app.exists(&card).await.then_some(())
-        })
-        .await
-        .expect("the event in the catalog");
         app.screenshot(&format!("discover-{lang}")).await.unwrap();
 
         app.click(&card).await.unwrap();
