@@ -134,7 +134,7 @@ function TicketCard({ ticket, focused, onChanged }: { ticket: MyTicket; focused:
 
   return (
     <li class={`ticket-card${focused ? " focused" : ""}`} data-ticket-id={id} data-valid={String(valid)} ref={ref}>
-      <div class="ticket-qr" aria-label={t("tickets-qr-label", { serial: ticket.ticket.serial })} role="img">
+      <div class="ticket-qr">
         {!valid ? (
           <p class="qr-void">{t("tickets-no-qr")}</p>
         ) : qr.state === "loading" ? (
@@ -142,7 +142,14 @@ function TicketCard({ ticket, focused, onChanged }: { ticket: MyTicket; focused:
         ) : qr.state === "failed" ? (
           <ErrorBox error={qr.error} onRetry={reloadQr} />
         ) : (
-          qr.value && <div class="qr-svg" dangerouslySetInnerHTML={{ __html: qr.value.svg }} />
+          qr.value && (
+            <div
+              class="qr-svg"
+              role="img"
+              aria-label={t("tickets-qr-label", { serial: ticket.ticket.serial })}
+              dangerouslySetInnerHTML={{ __html: qr.value.svg }}
+            />
+          )
         )}
       </div>
       <div class="ticket-info">
