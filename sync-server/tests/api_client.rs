@@ -1,7 +1,7 @@
 //! The app's typed client (`hafla_core::api_client::ApiClient`) against a real server over
-//! real HTTP: every method it has, with the wire types both sides share. The full OpenID
-//! Connect round trip through a provider is covered by `oidc_sign_in.rs`; here the client's
-//! two provider calls are checked against the server's answers without a provider.
+//! real HTTP: every method it has, with the wire types both sides share. The provider
+//! sign-in uses the local OpenID Connect provider of `oidc_sign_in.rs` (installed with
+//! `npm ci --prefix sync-server/tests/support/oidc-mock`).
 
 mod common;
 
@@ -17,9 +17,12 @@ use hafla_core::wire::{
     TransferInput, Venue,
 };
 use hafla_core::{Bilingual, Lang, Money};
+use hafla_server::auth::oidc::{OidcClient, OidcProviderConfig};
 use hafla_server::checkout::sandbox::{self, Choice};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 const PASSWORD: &str = "a long enough password";
@@ -677,6 +680,64 @@ async fn a_texted_code_signs_in_and_creates_the_account() {
     assert_eq!(
         api_code(anonymous.send_phone_code("12", Lang::Ar).await),
         ErrorCode::InvalidPhone
+    );
+}
+
+#[tokio::test]
+async fn a_provider_sign_in_started_and_finished_by_the_client_signs_in() {
+    const APP_REDIRECT: &str = "hafla://auth/callback";
+    let mock = hafla_server::test_support::start_oidc_mock("RS256").await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let config = OidcProviderConfig::new(
+        "mock",
+        mock.issuer.clone(),
+        "hafla-app",
+        APP_REDIRECT.parse().unwrap(),
+    );
+    let provider = OidcClient::discover(config, no_redirects.clone())
+        .await
+        .expect("discovery");
+    let app =
+        common::spawn_app_with(HashMap::from([("mock".to_owned(), Arc::new(provider))])).await;
+    let anonymous = client(&app, Lang::En);
+
+    let start = anonymous.oidc_start("mock").await.unwrap();
+    // The system browser's part: the provider redirects to the app with `code` and `state`.
+    let page = no_redirects
+        .get(&start.authorization_url)
+        .send()
+        .await
+        .unwrap();
+    let location = page.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with(APP_REDIRECT), "{location}");
+    let query: HashMap<String, String> = url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["state"], start.state);
+    let tokens = anonymous
+        .oidc_callback(&query["state"], &query["code"])
+        .await
+        .unwrap();
+    let me = anonymous
+        .with_token(Some(tokens.access_token))
+        .me()
+        .await
+        .unwrap();
+    assert_eq!(me.email.as_deref(), Some("layla@example.jo"));
+    assert!(me.email_verified);
+    assert_eq!(
+        api_code(
+            anonymous
+                .oidc_callback(&query["state"], &query["code"])
+                .await
+        ),
+        ErrorCode::InvalidToken,
+        "a state is single-use"
     );
 }
 
