@@ -60,6 +60,15 @@ async fn admin(app: &TestApp) -> ApiClient {
     anonymous.with_token(Some(tokens.access_token))
 }
 
+/// A fresh access token of the account `email`.
+async fn access_token_of(app: &TestApp, email: &str) -> String {
+    client(app, Lang::En)
+        .login(email, PASSWORD)
+        .await
+        .unwrap()
+        .access_token
+}
+
 /// An organization created through the client, and its owner.
 async fn organization(app: &TestApp, owner_email: &str) -> (ApiClient, Uuid) {
     let (owner, _) = signed_up(app, owner_email).await;
@@ -535,7 +544,7 @@ async fn an_organizer_reads_the_dashboard_exports_csv_refunds_and_confirms_a_cli
     assert_eq!(api_code(too_much), ErrorCode::RefundExceedsPaid);
 
     // CliQ: the organization names its alias, the buyer transfers, the organizer confirms.
-    let token = owner_token(&app, "owner@sahra.jo").await;
+    let token = access_token_of(&app, "owner@sahra.jo").await;
     let (status, _) = app
         .call(
             reqwest::Method::PUT,
@@ -574,15 +583,6 @@ async fn an_organizer_reads_the_dashboard_exports_csv_refunds_and_confirms_a_cli
         ErrorCode::Forbidden,
         "buyers cannot confirm their own transfer"
     );
-}
-
-/// A fresh access token of the account `email`.
-async fn owner_token(app: &TestApp, email: &str) -> String {
-    client(app, Lang::En)
-        .login(email, PASSWORD)
-        .await
-        .unwrap()
-        .access_token
 }
 
 #[tokio::test]
