@@ -11,6 +11,7 @@ use crate::places::{City, GeoPoint};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod accounts;
 pub mod analytics;
 pub mod sync;
 
@@ -139,6 +140,45 @@ impl EventStatus {
             EventStatus::Rejected => "rejected",
             EventStatus::Cancelled => "cancelled",
         }
+    }
+}
+
+/// A person's role in an organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(export, export_to = "../../ui/src/bindings/")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgRole {
+    Owner,
+    Manager,
+    DoorStaff,
+    Analyst,
+}
+
+impl OrgRole {
+    pub const ALL: [OrgRole; 4] = [
+        OrgRole::Owner,
+        OrgRole::Manager,
+        OrgRole::DoorStaff,
+        OrgRole::Analyst,
+    ];
+
+    /// The stable key used on the wire and in the database.
+    pub fn key(self) -> &'static str {
+        match self {
+            OrgRole::Owner => "owner",
+            OrgRole::Manager => "manager",
+            OrgRole::DoorStaff => "door_staff",
+            OrgRole::Analyst => "analyst",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<OrgRole> {
+        OrgRole::ALL.into_iter().find(|r| r.key() == key)
     }
 }
 

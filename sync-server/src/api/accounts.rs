@@ -8,53 +8,21 @@ use super::ratelimit::Action;
 use crate::auth::password::{self, PasswordRuleError};
 use crate::auth::tokens::{ACCESS_TTL_SECS, REFRESH_TTL_DAYS, new_opaque_token, token_hash};
 use crate::mail::{EmailAddress, password_reset_email, verification_email};
-use crate::store::{
-    Membership, OrgRole, RefreshOutcome, RefreshRecord, SignupMethod, TokenPurpose, User,
-};
+use crate::store::{Membership, RefreshOutcome, RefreshRecord, SignupMethod, TokenPurpose, User};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hafla_core::wire::ErrorCode;
-use hafla_core::{Bilingual, Lang};
+use hafla_core::wire::accounts::{
+    LoginRequest, MeView, MembershipView, RefreshRequest, RegisterRequest, SessionTokens,
+};
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 /// How long an email verification or password reset link works.
 const VERIFY_LINK_HOURS: i64 = 48;
 const RESET_LINK_HOURS: i64 = 1;
-
-/// A new account by email and password.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    #[schema(example = "layla@example.jo")]
-    email: String,
-    /// 10 to 256 characters, not a common password, not containing the email.
-    #[schema(format = Password)]
-    password: String,
-    /// Shown to organizers and door staff; trimmed and cut to 100 characters.
-    #[serde(default)]
-    display_name: String,
-    /// Language of the account's emails; Arabic when absent.
-    #[serde(default)]
-    lang: Option<Lang>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    #[schema(example = "layla@example.jo")]
-    email: String,
-    #[schema(format = Password)]
-    password: String,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    refresh_token: String,
-}
 
 /// The token of an emailed link.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -78,39 +46,6 @@ pub struct ResetConfirmRequest {
     /// Same rules as at registration.
     #[schema(format = Password)]
     new_password: String,
-}
-
-/// A signed-in session: a short-lived access token and the refresh token that renews it.
-#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
-pub struct SessionTokens {
-    /// A JWT to send as `Authorization: Bearer <access_token>`.
-    pub access_token: String,
-    #[schema(example = "Bearer")]
-    pub token_type: String,
-    /// Seconds until the access token expires.
-    pub expires_in: i64,
-    /// Single use: `POST /api/v1/auth/refresh` trades it for a new pair.
-    pub refresh_token: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
-pub struct MembershipView {
-    pub organization_id: Uuid,
-    pub name: Bilingual,
-    pub role: OrgRole,
-}
-
-/// The signed-in person and the organizations they belong to.
-#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
-pub struct MeView {
-    pub id: Uuid,
-    pub email: Option<String>,
-    pub email_verified: bool,
-    pub phone: Option<String>,
-    pub display_name: String,
-    pub lang: Lang,
-    pub is_admin: bool,
-    pub organizations: Vec<MembershipView>,
 }
 
 fn parse_email(raw: &str) -> Result<EmailAddress, ApiError> {

@@ -25,8 +25,8 @@ pub mod search;
 mod sync;
 mod tickets;
 
-pub use accounts::{MeView, SessionTokens};
 pub use error::ApiError;
+pub use hafla_core::wire::accounts::{MeView, SessionTokens};
 
 use crate::auth::oidc::OidcClient;
 use crate::auth::otp::OtpHasher;

@@ -6,7 +6,7 @@
 //! and verifies the ID token. Accounts link by (provider, subject), or by a verified email.
 
 use super::AppState;
-use super::accounts::{SessionTokens, start_session};
+use super::accounts::start_session;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::oidc::{OidcError, VerifiedIdentity};
@@ -17,26 +17,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hafla_core::Lang;
 use hafla_core::wire::ErrorCode;
+use hafla_core::wire::accounts::{CallbackRequest, OidcStart, SessionTokens};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// Where to send the person, and the state to post back with the code.
-#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
-pub struct OidcStart {
-    /// The provider's sign-in page; open it in the system browser.
-    #[schema(format = "uri")]
-    pub authorization_url: String,
-    pub state: String,
-}
-
-/// The `state` and `code` the provider put on the redirect.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CallbackRequest {
-    state: String,
-    code: String,
-}
 
 fn failed(provider: &str, e: &OidcError) -> ApiError {
     if let OidcError::Randomness(reason) = e {

@@ -13,58 +13,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hafla_core::Bilingual;
 use hafla_core::wire::ErrorCode;
-use serde::{Deserialize, Serialize};
+use hafla_core::wire::accounts::{
+    CreateOrgRequest, InviteRequest, InviteView, MemberView, OrgView, RoleRequest,
+};
+use serde::Deserialize;
 use uuid::Uuid;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateOrgRequest {
-    name: Bilingual,
-}
-
-#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
-pub struct OrgView {
-    pub id: Uuid,
-    pub name: Bilingual,
-    /// The caller's role; `null` for a platform admin who is not a member.
-    pub your_role: Option<OrgRole>,
-}
-
-#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
-pub struct MemberView {
-    pub user_id: Uuid,
-    pub role: OrgRole,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-/// Who to invite (an email, a phone number or both) and with which role.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InviteRequest {
-    #[serde(default)]
-    #[schema(example = "omar@example.jo")]
-    email: Option<String>,
-    /// A Jordanian mobile number, local or international form.
-    #[serde(default)]
-    #[schema(example = "+962791234567")]
-    phone: Option<String>,
-    /// Not `owner` (ownership is transferred); managers may grant `door_staff` and `analyst`.
-    role: OrgRole,
-}
-
-#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
-pub struct InviteView {
-    pub id: Uuid,
-    pub role: OrgRole,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleRequest {
-    role: OrgRole,
-}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,7 @@
 //! session. A first sign-in creates the account. Permissions are in `authz::ROUTES`.
 
 use super::AppState;
-use super::accounts::{SessionTokens, start_session};
+use super::accounts::start_session;
 use super::client_ip::ClientIp;
 use super::error::ApiError;
 use super::extract::ApiJson;
@@ -17,30 +17,9 @@ use axum::http::StatusCode;
 use hafla_core::Lang;
 use hafla_core::i18n::localizer;
 use hafla_core::wire::ErrorCode;
+use hafla_core::wire::accounts::{SendCodeRequest, SessionTokens, VerifyCodeRequest};
 use jiff::Timestamp;
-use serde::Deserialize;
 use uuid::Uuid;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SendCodeRequest {
-    /// A Jordanian mobile number, local or international form.
-    #[schema(example = "0791234567")]
-    phone: String,
-    /// Language of the SMS (defaults to Arabic).
-    #[serde(default)]
-    lang: Option<Lang>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VerifyCodeRequest {
-    #[schema(example = "0791234567")]
-    phone: String,
-    /// The 6 digits of the SMS.
-    #[schema(example = "123456")]
-    code: String,
-}
 
 pub(super) fn phone_error(e: PhoneError) -> ApiError {
     let reason = match e {

@@ -314,49 +314,8 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
-/// A person's role in an organization.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgRole {
-    Owner,
-    Manager,
-    DoorStaff,
-    Analyst,
-}
-
-impl OrgRole {
-    pub const ALL: [OrgRole; 4] = [
-        OrgRole::Owner,
-        OrgRole::Manager,
-        OrgRole::DoorStaff,
-        OrgRole::Analyst,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            OrgRole::Owner => "owner",
-            OrgRole::Manager => "manager",
-            OrgRole::DoorStaff => "door_staff",
-            OrgRole::Analyst => "analyst",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<OrgRole> {
-        OrgRole::ALL.into_iter().find(|r| r.key() == key)
-    }
-}
+/// A person's role in an organization (a wire type: the API names it too).
+pub use hafla_core::wire::OrgRole;
 
 /// A member of an organization.
 #[derive(Clone, Debug, PartialEq, Eq)]
