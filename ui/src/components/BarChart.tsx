@@ -22,7 +22,7 @@ export function BarChart({ id, title, bars, format }: { id: string; title: strin
       {bars.length === 0 ? (
         <p class="muted">—</p>
       ) : (
-        <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title} preserveAspectRatio="none">
+        <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title}>
           <line x1={pad.side} x2={width - pad.side} y1={height - pad.bottom} y2={height - pad.bottom} class="axis" />
           {bars.map((b, i) => {
             const h = ((height - pad.top - pad.bottom) * b.value) / max;
