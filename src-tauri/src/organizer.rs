@@ -13,13 +13,20 @@ use hafla_core::wire::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// Which dashboard range (days in Asia/Amman) and granularity; `None`s take the server's
-/// defaults.
+/// Which dashboard range and granularity; `None`s take the server's defaults. The server
+/// counts whole days in Asia/Amman, so instants are read as the day they fall on there.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AnalyticsQuery {
     pub bucket: Option<AnalyticsBucket>,
-    pub from: Option<jiff::civil::Date>,
-    pub to: Option<jiff::civil::Date>,
+    pub from: Option<jiff::Timestamp>,
+    pub to: Option<jiff::Timestamp>,
+}
+
+impl AnalyticsQuery {
+    fn amman_day(t: Option<jiff::Timestamp>) -> Option<jiff::civil::Date> {
+        let tz = jiff::tz::TimeZone::get(hafla_core::wire::DEFAULT_TIME_ZONE).ok()?;
+        t.map(|t| t.to_zoned(tz).date())
+    }
 }
 
 /// How long the organizer screen waits for a fresh copy before showing the one it has.
@@ -109,7 +116,13 @@ impl AppCore {
         Ok(self
             .signed_in_api()
             .await?
-            .event_analytics(org, event, query.bucket, query.from, query.to)
+            .event_analytics(
+                org,
+                event,
+                query.bucket,
+                AnalyticsQuery::amman_day(query.from),
+                AnalyticsQuery::amman_day(query.to),
+            )
             .await?)
     }
 
@@ -179,5 +192,44 @@ impl AppCore {
             .reject_event(event, &input)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{closed_url, test_core};
+    use hafla_core::wire::ErrorCode;
+
+    #[test]
+    fn a_dashboard_range_is_cut_on_ammans_calendar() {
+        let late_evening_utc: jiff::Timestamp = "2026-12-07T22:30:00Z".parse().unwrap();
+        assert_eq!(
+            AnalyticsQuery::amman_day(Some(late_evening_utc)),
+            Some(jiff::civil::date(2026, 12, 8))
+        );
+        assert_eq!(AnalyticsQuery::amman_day(None), None);
+    }
+
+    #[tokio::test]
+    async fn unknown_exports_and_empty_reasons_are_refused_before_asking_the_server() {
+        let t = test_core(&closed_url());
+        let (org, id) = (Uuid::now_v7(), Uuid::now_v7());
+        fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> ErrorCode {
+            r.unwrap_err().code()
+        }
+        assert_eq!(
+            code(t.core.export_csv(org, id, "passwords").await),
+            ErrorCode::InvalidParameter
+        );
+        assert_eq!(
+            code(t.core.refund_order(org, id, "  ").await),
+            ErrorCode::InvalidParameter
+        );
+        assert_eq!(
+            code(t.core.reject_event(id, "").await),
+            ErrorCode::InvalidParameter
+        );
+        assert!(!t.dir.path().join("downloads").exists());
     }
 }
