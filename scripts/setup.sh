@@ -4,7 +4,9 @@
 # Packages to build the app (WebKitGTK and friends) and to test it (Xvfb, WebKitWebDriver).
 BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
+# The keyring test runs a real Secret Service (gnome-keyring on a private D-Bus); deep-link
+# registration writes a .desktop handler with xdg-utils.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring xdg-utils desktop-file-utils)
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -83,7 +83,8 @@ impl LocalStore {
         Ok(LocalStore { conn })
     }
 
-    fn setting(&self, key: &str) -> Result<Option<String>, LocalStoreError> {
+    /// A small, non-secret preference of the app (never a token: those go to the OS keyring).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, LocalStoreError> {
         Ok(self
             .conn
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
@@ -92,12 +93,18 @@ impl LocalStore {
             .optional()?)
     }
 
-    fn set_setting(&self, key: &str, value: &str) -> Result<(), LocalStoreError> {
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), LocalStoreError> {
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![key, value],
         )?;
+        Ok(())
+    }
+
+    pub fn remove_setting(&self, key: &str) -> Result<(), LocalStoreError> {
+        self.conn
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?;
         Ok(())
     }
 

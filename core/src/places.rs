@@ -38,7 +38,20 @@ pub struct GeoPoint {
     pub lng: f64,
 }
 
+/// The mean Earth radius (IUGG), for great-circle distances.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
 impl GeoPoint {
+    /// Great-circle distance to `other` in whole metres (haversine): the distance the
+    /// server's search sorts by and the app's offline search shows.
+    pub fn distance_m(self, other: GeoPoint) -> i64 {
+        let half_dlat = (self.lat - other.lat).to_radians() / 2.0;
+        let half_dlng = (self.lng - other.lng).to_radians() / 2.0;
+        let a = half_dlat.sin().powi(2)
+            + other.lat.to_radians().cos() * self.lat.to_radians().cos() * half_dlng.sin().powi(2);
+        (2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()).round() as i64
+    }
+
     /// Whether the point is a valid latitude/longitude pair.
     pub fn is_valid(self) -> bool {
         (-90.0..=90.0).contains(&self.lat) && (-180.0..=180.0).contains(&self.lng)

@@ -360,6 +360,21 @@ fn box_blur_3x3(src: &[u8], w: usize, h: usize) -> Vec<u8> {
     out
 }
 
+/// For camera frames handed over as raw grey bytes, row by row (`width × height` of them,
+/// as a web view's canvas gives them). A size that does not match the bytes, or larger
+/// than a camera frame, is an error; a frame without a code is an empty list.
+pub fn decode_gray(width: u32, height: u32, bytes: Vec<u8>) -> Result<Vec<String>, QrError> {
+    if width > MAX_DECODE_DIMENSION || height > MAX_DECODE_DIMENSION {
+        return Err(QrError::Decode(format!(
+            "a {width}×{height} frame is larger than {MAX_DECODE_DIMENSION} pixels a side"
+        )));
+    }
+    let image = GrayImage::from_raw(width, height, bytes).ok_or_else(|| {
+        QrError::Decode(format!("the bytes are not a {width}×{height} grey frame"))
+    })?;
+    Ok(decode_luma(&image))
+}
+
 /// For frames that arrive as files (uploads, tests). Bytes that are not a PNG, or a PNG too
 /// large to be a camera frame, are an error; a good image without a code is an empty list.
 pub fn decode_png(bytes: &[u8]) -> Result<Vec<String>, QrError> {
@@ -378,6 +393,31 @@ pub fn decode_png(bytes: &[u8]) -> Result<Vec<String>, QrError> {
 #[cfg(test)]
 mod tests {
     use crate::credential::qr_alphanumeric_bits;
+
+    #[test]
+    fn a_raw_grey_frame_is_decoded_and_a_wrong_size_is_an_error() {
+        let text = "HF:RAW-FRAME-TEST";
+        let png = render_png(text, 240).unwrap();
+        let grey = image::load_from_memory(&png).unwrap().into_luma8();
+        let (w, h) = grey.dimensions();
+        assert_eq!(
+            decode_gray(w, h, grey.into_raw()).unwrap(),
+            vec![text.to_owned()]
+        );
+        assert!(matches!(
+            decode_gray(10, 10, vec![0; 99]),
+            Err(QrError::Decode(_))
+        ));
+        assert!(matches!(
+            decode_gray(
+                MAX_DECODE_DIMENSION + 1,
+                1,
+                vec![0; MAX_DECODE_DIMENSION as usize + 1]
+            ),
+            Err(QrError::Decode(_))
+        ));
+        assert!(decode_gray(4, 4, vec![255; 16]).unwrap().is_empty());
+    }
 
     #[test]
     fn a_real_issued_credential_fits_version_5_and_reads_back_from_its_png() {

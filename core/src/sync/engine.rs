@@ -176,7 +176,7 @@ pub struct SyncEngine {
     config: EngineConfig,
     connectivity: ConnectivityMonitor,
     progress: watch::Sender<Option<Progress>>,
-    last_error: watch::Sender<Option<String>>,
+    last_error: watch::Sender<Option<(ErrorCode, String)>>,
     nudge: Notify,
 }
 
@@ -219,8 +219,9 @@ impl SyncEngine {
         self.progress.subscribe()
     }
 
-    /// The error of the last round of [`SyncEngine::run`], `None` after a good one.
-    pub fn last_error(&self) -> watch::Receiver<Option<String>> {
+    /// The error of the last round of [`SyncEngine::run`] (its code, for the UI to branch
+    /// on, and its text, for the log), `None` after a good one.
+    pub fn last_error(&self) -> watch::Receiver<Option<(ErrorCode, String)>> {
         self.last_error.subscribe()
     }
 
@@ -491,7 +492,8 @@ impl SyncEngine {
                         self.last_error.send_replace(None);
                     }
                     Err(e) => {
-                        self.last_error.send_replace(Some(e.to_string()));
+                        self.last_error
+                            .send_replace(Some((e.code(), e.to_string())));
                         let retry_after = match &e {
                             SyncError::Request(r) => r.retry_after(),
                             _ => None,

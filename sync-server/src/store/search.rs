@@ -38,7 +38,7 @@ use super::StoreError;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hafla_core::places::{City, GeoPoint};
+use hafla_core::places::{City, EARTH_RADIUS_M, GeoPoint};
 use hafla_core::wire::{Category, EventSearchPage};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -51,9 +51,6 @@ pub const MAX_RADIUS_KM: f64 = 200.0;
 /// Results per page when the caller does not choose, and the most it may choose.
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 50;
-
-/// The Earth's mean radius (IUGG), in metres.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// Search near a point.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -282,11 +279,10 @@ pub(crate) fn decode_cursor(query: &EventQuery, text: &str) -> Result<SortKey, S
 /// Great-circle distance in whole metres (haversine). PostgreSQL computes the same formula
 /// in SQL ([`Dialect::distance_m`]); SQLite calls this function.
 pub fn distance_m(lat: f64, lng: f64, from_lat: f64, from_lng: f64) -> i64 {
-    let half_dlat = (lat - from_lat).to_radians() / 2.0;
-    let half_dlng = (lng - from_lng).to_radians() / 2.0;
-    let a = half_dlat.sin().powi(2)
-        + from_lat.to_radians().cos() * lat.to_radians().cos() * half_dlng.sin().powi(2);
-    (2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()).round() as i64
+    GeoPoint { lat, lng }.distance_m(GeoPoint {
+        lat: from_lat,
+        lng: from_lng,
+    })
 }
 
 /// A box that contains every point within `radius_km` of `centre`: (min lat, max lat,
