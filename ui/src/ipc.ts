@@ -224,6 +224,10 @@ export const onDoorProgress = (f: (p: DoorProgress) => void): Promise<UnlistenFn
 /** A deep link opened the app: `hafla://event/{id}` or `hafla://ticket/{id}`. */
 export const onOpenLink = (f: (route: { kind: "event" | "ticket"; id: string }) => void): Promise<UnlistenFn> =>
   listen<{ kind: "event" | "ticket"; id: string }>("open-link", (e) => f(e.payload));
+// NEW: the shell emits `sign-in-failed` when a provider sign-in (OIDC deep link) fails.
+/** A provider sign-in that came back through `hafla://auth/callback` failed. */
+export const onSignInFailed = (f: (error: ErrorBody) => void): Promise<UnlistenFn> =>
+  listen<ErrorBody>("sign-in-failed", (e) => f(e.payload));
 /** Where a deep link that started the app points, taken once. */
 export const takeStartLink = () => invoke<{ kind: "event" | "ticket"; id: string } | null>("take_start_link");
 

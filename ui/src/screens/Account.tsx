@@ -5,16 +5,25 @@
 // Test hooks: #tab-email, #tab-phone, #tab-oidc; #signin-email, #signin-password,
 // #signin-name (register only), #signin-mode (switch sign in ↔ register), #signin-submit,
 // #signin-error[data-code]; #phone-number, #phone-send, #phone-code, #phone-verify;
-// .oidc-button[data-provider]; #account[data-user-id], #account-name, #account-email,
+// .oidc-button[data-provider], #oidc-waiting, #oidc-error[data-code]; #account[data-user-id], #account-name, #account-email,
 // #account-phone, .membership[data-organization-id][data-role], #signout;
 // #settings-lang, #settings-arabic-digits.
 import { useState } from "preact/hooks";
+import type { ErrorBody } from "../bindings/ErrorBody";
 import type { Lang } from "../bindings/Lang";
 import { ErrorBox, Note } from "../components/Status";
 import { useApp } from "../context";
-import { useAction } from "../hooks";
+import { useAction, useListen } from "../hooks";
 import { pick, t } from "../i18n";
-import { register, sendPhoneCode, signInWithPassword, signOut, startOidcSignIn, verifyPhoneCode } from "../ipc";
+import {
+  onSignInFailed,
+  register,
+  sendPhoneCode,
+  signInWithPassword,
+  signOut,
+  startOidcSignIn,
+  verifyPhoneCode,
+} from "../ipc";
 import { toLatinDigits } from "../format";
 
 const OIDC_PROVIDERS = ["google", "apple"];
@@ -257,6 +266,8 @@ function PhoneForm() {
 function OidcButtons() {
   const [action, run] = useAction(startOidcSignIn);
   const [provider, setProvider] = useState<string | null>(null);
+  const [failed, setFailed] = useState<ErrorBody | null>(null);
+  useListen(onSignInFailed, setFailed);
   return (
     <div class="form oidc">
       {OIDC_PROVIDERS.map((p) => (
@@ -267,13 +278,15 @@ function OidcButtons() {
           key={p}
           onClick={() => {
             setProvider(p);
+            setFailed(null);
             void run(p);
           }}
         >
           {t("signin-continue-with", { provider: t(`provider-${p}`) })}
         </button>
       ))}
-      {action.state === "done" && <Note id="oidc-waiting">{t("signin-oidc-waiting")}</Note>}
+      {action.state === "done" && !failed && <Note id="oidc-waiting">{t("signin-oidc-waiting")}</Note>}
+      {failed && <ErrorBox id="oidc-error" error={failed} onRetry={() => provider && (setFailed(null), run(provider))} />}
       {action.state === "failed" && <ErrorBox error={action.error} onRetry={() => provider && run(provider)} />}
     </div>
   );
