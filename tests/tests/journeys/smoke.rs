@@ -62,7 +62,10 @@ async fn an_unreachable_server_is_said_plainly_instead_of_an_empty_screen() {
     app.text_of("#offline-badge").await.expect("offline badge");
     let code = app.attribute("#error-banner", "data-code").await.unwrap();
     assert_eq!(code.as_deref(), Some("server_unreachable"));
-    let message = app.text_of("#error-banner p").await.unwrap();
+    let message = app
+        .wait_text_contains("#error-banner p", "Can't reach the Hafla server")
+        .await
+        .unwrap();
     assert!(
         message.contains("Can't reach the Hafla server") && message.contains(&closed),
         "{message}"
