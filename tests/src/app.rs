@@ -7,6 +7,10 @@ use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::{Child, Command};
 
+/// Run by `sh -c` inside `dbus-run-session`: unlocks (or creates) the profile's login
+/// keyring with a fixed password, then becomes the program given as `$0`.
+const KEYRING_SESSION: &str = r#"eval "$(printf hafla | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null && exec "$0" "$@""#;
+
 /// How long a journey waits for something to appear on screen.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -118,13 +122,40 @@ impl AppSession {
             })?;
         let (port, native_port) = (free_port()?, free_port()?);
         // The app inherits this environment through tauri-driver and WebKitWebDriver.
-        let driver = Command::new(&driver_path)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
+        let driver_args = [
+            "--port".to_owned(),
+            port.to_string(),
+            "--native-port".to_owned(),
+            native_port.to_string(),
+        ];
+        // The app keeps its refresh token in the OS keyring (Secret Service): give it a
+        // private D-Bus session with an unlocked gnome-keyring whose keyrings live in the
+        // profile, so a restart on the same profile finds the token again.
+        let runtime = profile.path().join("runtime");
+        std::fs::create_dir_all(&runtime)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))?;
+        }
+        let mut command = match (
+            paths::find_program("dbus-run-session"),
+            paths::find_program("gnome-keyring-daemon"),
+        ) {
+            (Some(dbus), Some(_)) => {
+                let mut c = Command::new(dbus);
+                c.args(["--", "sh", "-c", KEYRING_SESSION])
+                    .arg(&driver_path)
+                    .args(&driver_args);
+                c
+            }
+            _ => {
+                let mut c = Command::new(&driver_path);
+                c.args(&driver_args);
+                c
+            }
+        };
+        let driver = command
+            .env("XDG_RUNTIME_DIR", &runtime)
             .env("DISPLAY", display.name())
             .env("HAFLA_SERVER_URL", server_url)
             .env("HOME", profile.path())
