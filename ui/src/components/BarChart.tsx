@@ -10,7 +10,7 @@ export function BarChart({ id, title, bars, format }: { id: string; title: strin
   const fmt = format ?? ((n: number) => formatNumber(n, lang));
   const width = 640;
   const height = 200;
-  const pad = { top: 16, bottom: 36, side: 8 };
+  const pad = { top: 16, bottom: 36, side: 36 };
   const max = Math.max(1, ...bars.map((b) => b.value));
   const slot = bars.length ? (width - pad.side * 2) / bars.length : 0;
   const barWidth = Math.max(2, Math.min(48, slot * 0.7));
