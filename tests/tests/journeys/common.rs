@@ -49,10 +49,11 @@ pub async fn register_in_app(
 
 /// Switches the interface to `lang` ("ar" or "en") if it is not shown in it already.
 pub async fn use_language(app: &AppSession, lang: &str) -> Result<(), HarnessError> {
-    let current = app.attribute("html", "lang").await?;
+    // `.app` exists once the UI has started (index.html alone says lang="ar").
+    let current = app.attribute(".app", "data-lang").await?;
     if current.as_deref() != Some(lang) {
         app.click("#lang-switch").await?;
-        app.wait_attribute("html", "lang", lang).await?;
+        app.wait_attribute(".app", "data-lang", lang).await?;
     }
     Ok(())
 }
