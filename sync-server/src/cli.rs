@@ -477,7 +477,7 @@ async fn report_seed(store: &dyn Store, name: &str, generated: usize) -> Result<
         Err(_) => (
             demo::DEMO_PASSWORD.to_owned(),
             format!(
-                "the password is {} (set {} to choose another)",
+                "the password is {}; set {} for another",
                 demo::DEMO_PASSWORD,
                 demo::DEMO_PASSWORD_ENV
             ),
