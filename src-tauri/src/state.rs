@@ -97,12 +97,13 @@ impl AppCore {
         lock(&self.db)
     }
 
+    /// The chosen language; before a choice, the system's (as the UI does on first run).
     pub fn lang(&self) -> Lang {
         self.settings()
             .language()
             .ok()
             .flatten()
-            .unwrap_or(Lang::Ar)
+            .unwrap_or_else(system_lang)
     }
 
     pub(crate) fn emit(&self, name: &'static str, payload: impl Serialize) {
@@ -239,6 +240,21 @@ impl AppCore {
             reason,
         })
     }
+}
+
+/// Arabic when the system's locale is Arabic, else English: the POSIX locale variables
+/// in their order of precedence.
+fn system_lang() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .map_or(Lang::En, |locale| {
+            if locale.to_ascii_lowercase().starts_with("ar") {
+                Lang::Ar
+            } else {
+                Lang::En
+            }
+        })
 }
 
 fn session_of(me: MeView) -> Session {

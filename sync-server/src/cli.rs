@@ -468,11 +468,33 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn report_seed(store: &dyn Store, name: &str, generated: usize) -> Result<(), CliError> {
-    match demo::seed_with(store, demo::today_in_amman()?, generated).await? {
+    // A password from the environment is never printed; the default is public.
+    let (password, told) = match std::env::var(demo::DEMO_PASSWORD_ENV) {
+        Ok(password) => (
+            password,
+            format!("the password is in {}", demo::DEMO_PASSWORD_ENV),
+        ),
+        Err(_) => (
+            demo::DEMO_PASSWORD.to_owned(),
+            format!(
+                "the password is {}; set {} for another",
+                demo::DEMO_PASSWORD,
+                demo::DEMO_PASSWORD_ENV
+            ),
+        ),
+    };
+    match demo::seed_with_accounts(store, demo::today_in_amman()?, generated, &password).await? {
         SeedOutcome::Seeded {
             organizations,
             events,
-        } => println!("seeded {events} demo events from {organizations} organizers into {name}"),
+            accounts: _,
+        } => {
+            println!("seeded {events} demo events from {organizations} organizers into {name}");
+            println!("demo accounts ({told}):");
+            for account in demo::DEMO_ACCOUNTS {
+                println!("  {:<25} {}", account.email, account.summary);
+            }
+        }
         SeedOutcome::AlreadyPresent => {
             println!("{name} already has data; demo seeding skipped")
         }

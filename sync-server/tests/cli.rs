@@ -3,15 +3,29 @@
 use std::process::{Command, Output};
 
 fn hafla_server(args: &[&str]) -> Output {
+    hafla_server_with(args, &[])
+}
+
+/// `hafla-server` with these environment variables set (and no others of its own).
+fn hafla_server_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hafla-server"))
         .args(args)
         .env_remove("HAFLA_ADDR")
         .env_remove("HAFLA_DATA_DIR")
         .env_remove("HAFLA_CONFIG")
         .env_remove("HAFLA_ADMIN_PASSWORD")
+        .env_remove("HAFLA_DEMO_PASSWORD")
+        .envs(env.iter().copied())
         .output()
         .expect("run hafla-server")
 }
+
+const DEMO_EMAILS: [&str; 4] = [
+    "admin@demo.hafla.jo",
+    "organizer@demo.hafla.jo",
+    "door@demo.hafla.jo",
+    "layla@demo.hafla.jo",
+];
 
 fn one_line_error(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -86,7 +100,82 @@ fn demo_seeding_is_safe_to_repeat() {
     assert!(String::from_utf8_lossy(&first.stdout).contains("seeded"));
     let again = hafla_server(&["demo", "--data-dir", data_dir]);
     assert!(again.status.success());
-    assert!(String::from_utf8_lossy(&again.stdout).contains("skipped"));
+    let again = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(again.contains("skipped"), "{again}");
+    assert!(!again.contains("demo accounts"), "{again}");
+}
+
+#[test]
+fn demo_seeding_lists_the_demo_accounts_and_their_default_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hafla_server(&[
+        "demo",
+        "--generated",
+        "0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for email in DEMO_EMAILS {
+        assert!(stdout.contains(email), "{email}: {stdout}");
+    }
+    assert!(
+        stdout.contains("the password is hafla-demo-2026"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_demo_password_from_the_environment_is_used_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let chosen = "a-private-demo-passphrase";
+    let output = hafla_server_with(
+        &[
+            "demo",
+            "--generated",
+            "0",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[("HAFLA_DEMO_PASSWORD", chosen)],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("the password is in HAFLA_DEMO_PASSWORD"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(chosen), "{stdout}");
+    assert!(!stdout.contains("hafla-demo-2026"), "{stdout}");
+    for email in DEMO_EMAILS {
+        assert!(stdout.contains(email), "{email}: {stdout}");
+    }
+}
+
+#[test]
+fn a_weak_demo_password_from_the_environment_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hafla_server_with(
+        &[
+            "demo",
+            "--generated",
+            "0",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[("HAFLA_DEMO_PASSWORD", "short")],
+    );
+    let stderr = one_line_error(&output);
+    assert!(stderr.contains("too weak"), "{stderr}");
 }
 
 #[test]

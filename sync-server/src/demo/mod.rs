@@ -1,8 +1,10 @@
 //! `hafla-server demo`: seeds a realistic bilingual Jordanian catalog for trying Hafla out.
 
+mod accounts;
 mod catalog;
 mod generated;
 
+pub use accounts::{DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_PASSWORD_ENV, DemoAccount, DemoRole};
 pub use generated::DEMO_GENERATED;
 
 use crate::store::{NewEvent, NewOrganization, NewTicketType, Store, StoreError};
@@ -59,6 +61,10 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("demo data is invalid: {0}")]
     Invalid(String),
+    #[error("the demo accounts' password is too weak: {0}")]
+    WeakPassword(crate::auth::password::PasswordRuleError),
+    #[error(transparent)]
+    Hash(#[from] crate::auth::password::HashError),
 }
 
 /// What `seed` did.
@@ -67,6 +73,8 @@ pub enum SeedOutcome {
     Seeded {
         organizations: usize,
         events: usize,
+        /// The demo accounts created ([`DEMO_ACCOUNTS`], or none with the catalog alone).
+        accounts: usize,
     },
     /// The database already has data; nothing was written (so `demo` is safe to re-run).
     AlreadyPresent,
@@ -167,20 +175,66 @@ pub async fn seed_with(
     today: Date,
     generated: usize,
 ) -> Result<SeedOutcome, DemoError> {
+    seed_catalog(store, today, generated, None).await
+}
+
+/// [`seed_with`], and the demo accounts ([`DEMO_ACCOUNTS`]), which all sign in with
+/// `password`: the admin, Sahra Live's owner and door staff, and an attendee with a paid
+/// ticket to Sahra Live's next written event. A password the server's rules refuse is
+/// refused before anything is written.
+pub async fn seed_with_accounts(
+    store: &dyn Store,
+    today: Date,
+    generated: usize,
+    password: &str,
+) -> Result<SeedOutcome, DemoError> {
+    seed_catalog(store, today, generated, Some(password)).await
+}
+
+async fn seed_catalog(
+    store: &dyn Store,
+    today: Date,
+    generated: usize,
+    password: Option<&str>,
+) -> Result<SeedOutcome, DemoError> {
     if store.count_organizations().await? > 0 {
         return Ok(SeedOutcome::AlreadyPresent);
     }
-    let (organizations, events) = build(today, generated)?;
+    let now = jiff::Timestamp::now();
+    let accounts = password
+        .map(|password| accounts::prepare(password, now))
+        .transpose()?;
+    let (mut organizations, events) = build(today, generated)?;
     let outcome = SeedOutcome::Seeded {
         organizations: organizations.len(),
         events: events.len(),
+        accounts: accounts
+            .as_ref()
+            .map_or(0, accounts::PreparedAccounts::count),
     };
     let ids: Vec<_> = organizations.iter().map(|o| o.id).collect();
+    let organizer = catalog::ORGANIZERS
+        .iter()
+        .position(|o| o.key == accounts::DEMO_ORGANIZER_KEY)
+        .ok_or_else(|| DemoError::Invalid("the demo organizer is missing".into()))?;
+    // The written events come first, in their order.
+    let (event, ticket_type) = accounts::attendee_event()?;
+    let attendee_ticket = (events[event].id, events[event].ticket_types[ticket_type].id);
+    if let Some(accounts) = &accounts {
+        let organization = organizations.remove(organizer);
+        accounts.create(store, organization, now).await?;
+    }
     store.insert_catalog(organizations, events).await?;
     // The written organizers come first, in their order: each takes CliQ transfers.
-    for (id, organizer) in ids.into_iter().zip(catalog::ORGANIZERS) {
+    for (id, organizer) in ids.iter().zip(catalog::ORGANIZERS) {
         store
-            .set_cliq_alias(id, Some(organizer.cliq_alias.to_owned()))
+            .set_cliq_alias(*id, Some(organizer.cliq_alias.to_owned()))
+            .await?;
+    }
+    if let Some(accounts) = &accounts {
+        let (event_id, ticket_type_id) = attendee_ticket;
+        accounts
+            .finish(store, ids[organizer], event_id, ticket_type_id, now)
             .await?;
     }
     Ok(outcome)
