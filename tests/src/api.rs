@@ -224,6 +224,23 @@ impl Api {
         Ok(())
     }
 
+    /// Sets the organization's CliQ alias, so its buyers may pay by CliQ transfer.
+    pub async fn set_cliq_alias(
+        &self,
+        token: &str,
+        org: &str,
+        alias: &str,
+    ) -> Result<(), HarnessError> {
+        self.call(
+            Method::PUT,
+            &format!("/orgs/{org}/cliq"),
+            Some(token),
+            Some(json!({ "alias": alias })),
+        )
+        .await
+        .map(|_| ())
+    }
+
     pub async fn order(&self, token: &str, order: &str) -> Result<Value, HarnessError> {
         self.call(Method::GET, &format!("/orders/{order}"), Some(token), None)
             .await

@@ -378,12 +378,29 @@ impl AppSession {
         Ok(id.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Clicks the first element matching `css` once it is there and can take the click
+    /// (tried again while it is covered, moving, or being replaced by a re-render).
     pub async fn click(&self, css: &str) -> Result<(), HarnessError> {
-        self.element(css)
-            .await?
-            .click()
-            .await
-            .map_err(|e| HarnessError::WebDriver(e.to_string()))
+        let last_error = std::sync::Mutex::new(String::new());
+        let clicked = self
+            .wait_for(&format!("{css} to take a click"), || async {
+                let element = self.client.find(Locator::Css(css)).await.ok()?;
+                match element.click().await {
+                    Ok(()) => Some(()),
+                    Err(e) => {
+                        *last_error.lock().unwrap_or_else(|p| p.into_inner()) = e.to_string();
+                        None
+                    }
+                }
+            })
+            .await;
+        let last_error = last_error.into_inner().unwrap_or_else(|p| p.into_inner());
+        clicked.map_err(|e| match e {
+            HarnessError::Timeout { .. } if !last_error.is_empty() => {
+                HarnessError::WebDriver(format!("clicking {css}: {last_error}"))
+            }
+            other => other,
+        })
     }
 
     /// Saves a PNG of the window as `target/e2e-shots/<name>.png` and returns its path.
