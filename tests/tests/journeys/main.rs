@@ -5,6 +5,7 @@ mod attendee;
 mod common;
 mod door;
 mod organizer;
+mod organizer_tools;
 mod screenshots;
 mod smoke;
 
