@@ -73,3 +73,49 @@ async fn an_unreachable_server_is_said_plainly_instead_of_an_empty_screen() {
     app.screenshot("home-offline-en").await.unwrap();
     app.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arabic_indic_digits_show_in_prices_once_chosen_and_are_remembered_after_a_restart() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = hafla_e2e::ServerProcess::start_demo()
+        .await
+        .expect("server");
+    let display = VirtualDisplay::start().await.expect("display");
+    let profile = hafla_e2e::Profile::new().expect("profile");
+    let app = AppSession::start_with_profile(&display, server.url(), &profile)
+        .await
+        .expect("app");
+    let arabic_indic = |s: &str| s.chars().any(|c| ('\u{0660}'..='\u{0669}').contains(&c));
+
+    crate::common::use_language(&app, "ar").await.unwrap();
+    let prices = app.texts_of_all(".event-card .event-price").await.unwrap();
+    assert!(
+        prices.iter().all(|p| !arabic_indic(p)),
+        "Latin digits by default: {prices:?}"
+    );
+    app.click("#nav-account").await.unwrap();
+    app.click("#settings-arabic-digits").await.unwrap();
+    app.click("#nav-discover").await.unwrap();
+    app.wait_for("prices with Arabic-Indic digits", || async {
+        let prices = app.texts_of_all(".event-card .event-price").await.ok()?;
+        prices.iter().any(|p| arabic_indic(p)).then_some(())
+    })
+    .await
+    .expect("Arabic-Indic digits");
+    app.screenshot("discover-ar-arabic-digits").await.unwrap();
+    app.close().await.unwrap();
+
+    let app = AppSession::start_with_profile(&display, server.url(), &profile)
+        .await
+        .expect("app again");
+    let prices = app.texts_of_all(".event-card .event-price").await.unwrap();
+    assert_eq!(
+        app.attribute(".app", "data-lang").await.unwrap().as_deref(),
+        Some("ar")
+    );
+    assert!(
+        prices.iter().any(|p| arabic_indic(p)),
+        "remembered: {prices:?}"
+    );
+    app.close().await.unwrap();
+}
