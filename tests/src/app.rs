@@ -79,7 +79,20 @@ impl AppSession {
         server_url: &str,
     ) -> Result<AppSession, HarnessError> {
         let profile = Profile::new()?;
-        let mut app = Self::launch(display, server_url, &profile).await?;
+        let mut app = Self::launch(display, server_url, &profile, &[]).await?;
+        app.own_profile = Some(profile);
+        Ok(app)
+    }
+
+    /// Launches the app as the OS does for a link (`hafla://event/{id}`): the link is its
+    /// argument. A new empty profile.
+    pub async fn start_with_link(
+        display: &VirtualDisplay,
+        server_url: &str,
+        link: &str,
+    ) -> Result<AppSession, HarnessError> {
+        let profile = Profile::new()?;
+        let mut app = Self::launch(display, server_url, &profile, &[link]).await?;
         app.own_profile = Some(profile);
         Ok(app)
     }
@@ -90,7 +103,7 @@ impl AppSession {
         server_url: &str,
         profile: &Profile,
     ) -> Result<AppSession, HarnessError> {
-        Self::launch(display, server_url, profile).await
+        Self::launch(display, server_url, profile, &[]).await
     }
 
     /// The profile this session made for itself (none when it was given one).
@@ -102,6 +115,7 @@ impl AppSession {
         display: &VirtualDisplay,
         server_url: &str,
         profile: &Profile,
+        args: &[&str],
     ) -> Result<AppSession, HarnessError> {
         let application = paths::workspace_binary("hafla-app");
         if !application.is_file() {
@@ -186,7 +200,7 @@ impl AppSession {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": application }),
+            serde_json::json!({ "application": application, "args": args }),
         );
         let client = ClientBuilder::native()
             .capabilities(capabilities)
