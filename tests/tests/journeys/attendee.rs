@@ -152,3 +152,29 @@ async fn an_attendee_searches_in_arabic_buys_a_ticket_and_still_sees_its_qr_offl
         .unwrap();
     app.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_event_link_opens_the_app_on_that_event_page() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = ServerProcess::start_demo().await.expect("server");
+    let api = Api::new(server.url());
+    let (event_id, _) = an_oud_event_on_sale(&api).await;
+    let display = VirtualDisplay::start().await.expect("display");
+    let app =
+        AppSession::start_with_link(&display, server.url(), &format!("hafla://event/{event_id}"))
+            .await
+            .expect("app opened by the link");
+    app.wait_attribute("main", "data-route", "event")
+        .await
+        .expect("the event page, not Discover");
+    app.wait_attribute("#event-page", "data-event-id", &event_id)
+        .await
+        .unwrap();
+    let title = app.text_of("#event-title").await.unwrap();
+    assert!(title.contains("Oud") || title.contains("عود"), "{title}");
+    app.click("#share").await.unwrap();
+    let link = app.text_of("#share-link").await.unwrap();
+    assert_eq!(link, format!("hafla://event/{event_id}"));
+    app.screenshot("journey-link-event").await.unwrap();
+    app.close().await.unwrap();
+}
