@@ -131,5 +131,29 @@ async fn every_main_screen_is_photographed_in_english_and_in_arabic() {
             .expect("the queue");
         app.screenshot(&format!("admin-{lang}")).await.unwrap();
     }
+    // A phone-sized window (360 px wide), still in Arabic.
+    app.client
+        .set_window_size(360, 780)
+        .await
+        .expect("window resized");
+    app.click("#nav-discover").await.unwrap();
+    app.wait_present(".event-card").await.unwrap();
+    let overflow = app
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "no sideways scrolling at 360 px: {overflow}"
+    );
+    app.screenshot("discover-ar-phone").await.unwrap();
+    app.click("#nav-tickets").await.unwrap();
+    app.wait_present(".ticket-card .ticket-qr svg")
+        .await
+        .unwrap();
+    app.screenshot("tickets-ar-phone").await.unwrap();
     app.close().await.unwrap();
 }
