@@ -7,6 +7,7 @@ mod door;
 mod organizer;
 mod organizer_tools;
 mod screenshots;
+mod signin;
 mod smoke;
 
 use tokio::sync::Mutex;
