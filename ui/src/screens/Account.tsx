@@ -237,7 +237,7 @@ function PhoneForm() {
             void runVerify();
           }}
         >
-          <Note>{t("signin-phone-sent", { phone })}</Note>
+          <Note>{t("signin-phone-sent", { phone: `\u2066${phone.trim()}\u2069` })}</Note>
           <div class="field">
             <label for="phone-code">{t("signin-phone-code")}</label>
             <input
