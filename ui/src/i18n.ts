@@ -73,3 +73,23 @@ export function pick(text: { ar: string; en: string }, lang: Lang = current): st
 export function cityName(city: string): string {
   return t(`city-${city.replace(/_/g, "-")}`);
 }
+
+/**
+ * The message `id` cut around the arguments named in `ltr` (phone numbers, codes): the
+ * returned parts alternate text and those arguments' values, so a screen can show each
+ * value in a left-to-right <bdi> inside Arabic text.
+ */
+export function tParts(
+  id: string,
+  args: Record<string, FluentVariable>,
+  ltr: string[],
+): { text: string; ltr: boolean }[] {
+  const marked: Record<string, FluentVariable> = { ...args };
+  for (const name of ltr) marked[name] = `\ue000${name}\ue001`;
+  const out: { text: string; ltr: boolean }[] = [];
+  for (const piece of t(id, marked).split(/\u2068?\ue000([^\ue001]*)\ue001\u2069?/)) {
+    const isArg = out.length % 2 === 1;
+    out.push(isArg ? { text: String(args[piece] ?? ""), ltr: true } : { text: piece, ltr: false });
+  }
+  return out;
+}

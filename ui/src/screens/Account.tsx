@@ -14,7 +14,7 @@ import type { Lang } from "../bindings/Lang";
 import { ErrorBox, Note } from "../components/Status";
 import { useApp } from "../context";
 import { useAction, useListen } from "../hooks";
-import { pick, t } from "../i18n";
+import { pick, t, tParts } from "../i18n";
 import {
   onSignInFailed,
   register,
@@ -237,7 +237,17 @@ function PhoneForm() {
             void runVerify();
           }}
         >
-          <Note>{t("signin-phone-sent", { phone: `\u2066${phone.trim()}\u2069` })}</Note>
+          <Note>
+            {tParts("signin-phone-sent", { phone: phone.trim() }, ["phone"]).map((p, i) =>
+              p.ltr ? (
+                <bdi dir="ltr" key={i}>
+                  {p.text}
+                </bdi>
+              ) : (
+                p.text
+              ),
+            )}
+          </Note>
           <div class="field">
             <label for="phone-code">{t("signin-phone-code")}</label>
             <input
