@@ -45,9 +45,9 @@ export function Loaded<T>({
 }
 
 /** A success note (e.g. a saved file's path). */
-export function Note({ children, id }: { children: ComponentChildren; id?: string }) {
+export function Note({ children, id, kind }: { children: ComponentChildren; id?: string; kind?: string }) {
   return (
-    <p class="note" id={id} role="status">
+    <p class={kind ? `note ${kind}` : "note"} id={id} role="status">
       {children}
     </p>
   );

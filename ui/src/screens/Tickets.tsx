@@ -202,7 +202,7 @@ function TicketCard({ ticket, focused, onChanged }: { ticket: MyTicket; focused:
             {transfer.state === "failed" && <ErrorBox error={transfer.error} />}
           </form>
         )}
-        {transfer.state === "done" && <Note>{t("tickets-transferred", { recipient })}</Note>}
+        {transfer.state === "done" && <Note kind="transfer-done">{t("tickets-transferred", { recipient })}</Note>}
       </div>
     </li>
   );
