@@ -6,6 +6,7 @@ mod common;
 mod door;
 mod organizer;
 mod organizer_tools;
+mod refunds_and_reviews;
 mod screenshots;
 mod signin;
 mod smoke;
