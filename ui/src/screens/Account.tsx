@@ -5,9 +5,9 @@
 // Test hooks: #tab-email, #tab-phone, #tab-oidc; #signin-email, #signin-password,
 // #signin-name (register only), #signin-mode (switch sign in ↔ register), #signin-submit,
 // #signin-error[data-code]; #phone-number, #phone-send, #phone-code, #phone-verify;
-// .oidc-button[data-provider], #oidc-waiting, #oidc-error[data-code]; #account[data-user-id], #account-name, #account-email,
-// #account-phone, .membership[data-organization-id][data-role], #signout;
-// #settings-lang, #settings-arabic-digits.
+// .oidc-button[data-provider], #oidc-waiting, #oidc-error[data-code]; #account[data-user-id],
+// #account-name, #account-email, #account-phone, .membership[data-organization-id]
+// [data-role], #signout; #settings-lang, #settings-arabic-digits.
 import { useState } from "preact/hooks";
 import type { ErrorBody } from "../bindings/ErrorBody";
 import type { Lang } from "../bindings/Lang";
