@@ -7,17 +7,13 @@
 //!   in the DOM plus two animation frames (the frame that shows it), measured inside the
 //!   page; the server is stopped, as at a door without a network.
 //!
-//! `cargo bench -p hafla-e2e --bench app_latency` (after `cargo build --workspace` and
-//! `npm --prefix ui run build`). `HAFLA_BENCH_STARTS` (default 10) app starts,
-//! `HAFLA_BENCH_SCANS` (default 200) scans.
+//! `npm --prefix ui run build && cargo build --release --workspace && cargo bench -p
+//! hafla-e2e --bench app_latency`: a bench runs the release binaries, as people get them.
+//! `HAFLA_BENCH_STARTS` (default 10) app starts, `HAFLA_BENCH_SCANS` (default 200) scans.
 
-#[path = "../tests/journeys/common.rs"]
-#[allow(dead_code)]
-mod common;
-
-use common::{scene_with_published_event, sign_in, ticket_for, unique_email};
 use hafla_e2e::api::PASSWORD;
 use hafla_e2e::app::Profile;
+use hafla_e2e::steps::{scene_with_published_event, sign_in, ticket_for, unique_email};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 use std::time::{Duration, Instant};
 

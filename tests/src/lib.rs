@@ -10,6 +10,7 @@ pub mod app;
 pub mod display;
 pub mod paths;
 pub mod server;
+pub mod steps;
 
 pub use api::Api;
 pub use app::{AppSession, Profile};

@@ -3,15 +3,11 @@
 // background. Events (`listen`) tell screens when something changed.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { Bilingual } from "./bindings/Bilingual";
-import type { Category } from "./bindings/Category";
-import type { City } from "./bindings/City";
 import type { DoorConflict } from "./bindings/DoorConflict";
 import type { ErrorBody } from "./bindings/ErrorBody";
 import type { EventAnalytics } from "./bindings/EventAnalytics";
 import type { EventDetail } from "./bindings/EventDetail";
 import type { EventInput } from "./bindings/EventInput";
-import type { EventPage } from "./bindings/EventPage";
 import type { EventSummary } from "./bindings/EventSummary";
 import type { Lang } from "./bindings/Lang";
 import type { MyTicket } from "./bindings/MyTicket";
@@ -20,104 +16,36 @@ import type { OrganizerEvent } from "./bindings/OrganizerEvent";
 import type { PayView } from "./bindings/PayView";
 import type { ReviewQueuePage } from "./bindings/ReviewQueuePage";
 
-// ---- Types the shell defines (mirrors of its Rust types) ----
+// ---- Types the shell defines (generated from its Rust types) ----
 
-export type OrgRole = "owner" | "manager" | "door_staff" | "analyst";
-
-/** What the UI needs at start. */
-export type AppInfo = {
-  /** The chosen language; null on first run (the UI then follows the system). */
-  lang: Lang | null;
-  /** Show numbers with Arabic-Indic digits (٠١٢) in Arabic. */
-  arabic_digits: boolean;
-  server_url: string;
-  version: string;
-};
-
-export type Membership = { organization_id: string; name: Bilingual; role: OrgRole };
-
-/** The signed-in person, remembered offline (the tokens themselves stay in the OS keyring). */
-export type Session = {
-  user_id: string;
-  display_name: string;
-  email: string | null;
-  phone: string | null;
-  is_admin: boolean;
-  organizations: Membership[];
-};
-
-/** Emitted as `sync-status` whenever any part changes. */
-export type SyncStatus = {
-  online: boolean;
-  /** Changes and scans waiting to be sent. */
-  pending: number;
-  /** The last sync round's error, null after a good one. */
-  last_error: ErrorBody | null;
-  /** Whether the catalog has been downloaded at least once. */
-  catalog_ready: boolean;
-};
-
-export type EventFilter = {
-  /** Arabic or English words; empty for everything. */
-  query: string;
-  category: Category | null;
-  city: City | null;
-  /** Sort by distance from here (device location or a chosen city's centre). */
-  near: { lat: number; lng: number } | null;
-  limit: number;
-};
-
-export type EventCard = { event: EventSummary; distance_km: number | null };
-
-/** A ticket's QR code, drawn on the device. */
-export type TicketQr = {
-  svg: string;
-  /** The code changes every `refresh_secs` (rotating codes); null when it never changes. */
-  refresh_secs: number | null;
-};
-
-/** Emitted as `door-progress` while a door list downloads. */
-export type DoorProgress = { event_id: string; done: number; total: number };
-
-/** An event this person may work the door of. */
-export type DoorEventChoice = {
-  organization_id: string;
-  event: EventSummary;
-  /** Whether its door list is on this device. */
-  downloaded: boolean;
-};
-
-export type Signal = "admit" | "refuse" | "attention";
-
-export type ScanVerdict = {
-  /** Stable key, e.g. `admitted`, `already_admitted`, `forged`, `revoked`. */
-  verdict: string;
-  signal: Signal;
-  /** In the chosen language, readable at arm's length. */
-  message: string;
-  ticket_serial: number | null;
-};
-
-export type GateCounts = { gate: string; entered: number; exited: number; refused: number };
-
-export type DoorCounts = {
-  admitted: number;
-  remaining: number;
-  tickets: number;
-  revoked: number;
-  conflicts: number;
-  gates: GateCounts[];
-  /** Scans waiting to be sent. */
-  pending: number;
-  online: boolean;
-};
-
-export type Member = {
-  user_id: string;
-  role: OrgRole;
-  display_name: string;
-  email: string | null;
-  phone: string | null;
+import type { AppInfo } from "./bindings/AppInfo";
+import type { DoorCounts } from "./bindings/DoorCounts";
+import type { DoorEventChoice } from "./bindings/DoorEventChoice";
+import type { DoorProgress } from "./bindings/DoorProgress";
+import type { EventCard } from "./bindings/EventCard";
+import type { EventFilter } from "./bindings/EventFilter";
+import type { MemberView as Member } from "./bindings/MemberView";
+import type { OrgRole } from "./bindings/OrgRole";
+import type { ScanVerdict } from "./bindings/ScanVerdict";
+import type { Session } from "./bindings/Session";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { TicketQr } from "./bindings/TicketQr";
+export type { GateCounts } from "./bindings/GateCounts";
+export type { Membership } from "./bindings/Membership";
+export type { Signal } from "./bindings/Signal";
+export type {
+  AppInfo,
+  DoorCounts,
+  DoorEventChoice,
+  DoorProgress,
+  EventCard,
+  EventFilter,
+  Member,
+  OrgRole,
+  ScanVerdict,
+  Session,
+  SyncStatus,
+  TicketQr,
 };
 
 export type AnalyticsQuery = {
@@ -135,8 +63,6 @@ export const appInfo = () => invoke<AppInfo>("app_info");
 export const setLanguage = (lang: Lang) => invoke<void>("set_language", { lang });
 export const setArabicDigits = (on: boolean) => invoke<void>("set_arabic_digits", { on });
 export const syncStatus = () => invoke<SyncStatus>("sync_status");
-/** The server's first page of events (the shell's first screen; replaced by `searchEvents`). */
-export const listEvents = (offset: number) => invoke<EventPage>("list_events", { offset });
 
 // Sign-in. Each resolves with the session; OIDC finishes through the deep link and is
 // announced with `session-changed`.

@@ -2,8 +2,8 @@
 //! and still has the ticket and its QR code when the app restarts with the server gone.
 
 use crate::ONE_AT_A_TIME;
-use crate::common::{SYNC_TIMEOUT, register_in_app, unique_email, wait_for_card};
 use hafla_e2e::api::PASSWORD;
+use hafla_e2e::steps::{SYNC_TIMEOUT, register_in_app, unique_email, wait_for_card};
 use hafla_e2e::{Api, AppSession, Profile, ServerProcess, VirtualDisplay};
 use serde_json::Value;
 

@@ -2,7 +2,6 @@
 //! They run one at a time (each brings up its own display and WebKit, heavy on 2 cores).
 
 mod attendee;
-mod common;
 mod door;
 mod organizer;
 mod organizer_tools;

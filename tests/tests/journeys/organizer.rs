@@ -2,8 +2,8 @@
 //! admin approves it from the app's queue; an attendee's search then finds it.
 
 use crate::ONE_AT_A_TIME;
-use crate::common::{sign_in, unique_email, wait_for_card};
 use hafla_e2e::api::PASSWORD;
+use hafla_e2e::steps::{sign_in, unique_email, wait_for_card};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
 /// Tomorrow at `hour`:00 in Amman, as a `datetime-local` value.

@@ -2,8 +2,8 @@
 //! in the app, exports the orders as CSV and edits the event.
 
 use crate::ONE_AT_A_TIME;
-use crate::common::{SYNC_TIMEOUT, sign_in, unique_email, wait_for_card};
 use hafla_e2e::api::{PASSWORD, event_input, string_at};
+use hafla_e2e::steps::{SYNC_TIMEOUT, sign_in, unique_email, wait_for_card};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

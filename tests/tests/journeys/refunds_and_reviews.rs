@@ -3,8 +3,8 @@
 //! goes into the calendar.
 
 use crate::ONE_AT_A_TIME;
-use crate::common::{SYNC_TIMEOUT, sign_in, unique_email};
 use hafla_e2e::api::{PASSWORD, event_input, string_at};
+use hafla_e2e::steps::{SYNC_TIMEOUT, sign_in, unique_email};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,7 +134,7 @@ async fn a_ticket_goes_into_the_calendar_and_then_to_a_friend() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let server = ServerProcess::start_demo().await.expect("server");
     let api = Api::new(server.url());
-    let scene = crate::common::scene_with_published_event(
+    let scene = hafla_e2e::steps::scene_with_published_event(
         &server,
         &api,
         "أمسية في عجلون",
@@ -144,7 +144,7 @@ async fn a_ticket_goes_into_the_calendar_and_then_to_a_friend() {
     .expect("scene");
     let buyer_email = unique_email("buyer");
     let buyer = api.register(&buyer_email, "Rami").await.unwrap();
-    let (ticket, _) = crate::common::ticket_for(&api, &scene, &buyer)
+    let (ticket, _) = hafla_e2e::steps::ticket_for(&api, &scene, &buyer)
         .await
         .unwrap();
     let friend_email = unique_email("friend");

@@ -2,10 +2,10 @@
 //! for people to look at (layout, right-to-left mirroring, fonts).
 
 use crate::ONE_AT_A_TIME;
-use crate::common::{
+use hafla_e2e::api::{PASSWORD, event_input, string_at};
+use hafla_e2e::steps::{
     SYNC_TIMEOUT, scene_with_published_event, sign_in, ticket_for, use_language, wait_for_card,
 };
-use hafla_e2e::api::{PASSWORD, event_input, string_at};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

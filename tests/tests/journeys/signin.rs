@@ -1,7 +1,7 @@
 //! Signing in with a one-time code texted to a Jordanian mobile number.
 
 use crate::ONE_AT_A_TIME;
-use crate::common::use_language;
+use hafla_e2e::steps::use_language;
 use hafla_e2e::{AppSession, ServerProcess, VirtualDisplay};
 
 /// The newest code the server's development SMS outbox holds for `to` (E.164).

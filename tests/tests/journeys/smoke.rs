@@ -87,7 +87,7 @@ async fn arabic_indic_digits_show_in_prices_once_chosen_and_are_remembered_after
         .expect("app");
     let arabic_indic = |s: &str| s.chars().any(|c| ('\u{0660}'..='\u{0669}').contains(&c));
 
-    crate::common::use_language(&app, "ar").await.unwrap();
+    hafla_e2e::steps::use_language(&app, "ar").await.unwrap();
     let prices = app.texts_of_all(".event-card .event-price").await.unwrap();
     assert!(
         prices.iter().all(|p| !arabic_indic(p)),

@@ -1,7 +1,7 @@
-//! Steps several journeys share: accounts, signing in through the app's own screens, and
-//! waiting for the server to learn what the app did.
+//! Steps the journeys and the app bench share: accounts, signing in through the app's own
+//! screens, and waiting for the server to learn what the app did.
 
-use hafla_e2e::{AppSession, HarnessError};
+use crate::{AppSession, HarnessError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// An email address no other journey (or earlier run on the same server) uses.
@@ -88,12 +88,12 @@ pub struct Scene {
 /// Sets up a [`Scene`] whose event starts in two hours (so its tickets admit now) and has
 /// one free ticket type.
 pub async fn scene_with_published_event(
-    server: &hafla_e2e::ServerProcess,
-    api: &hafla_e2e::Api,
+    server: &crate::ServerProcess,
+    api: &crate::Api,
     title_ar: &str,
     title_en: &str,
 ) -> Result<Scene, HarnessError> {
-    use hafla_e2e::api::{PASSWORD, event_input, string_at};
+    use crate::api::{PASSWORD, event_input, string_at};
     let admin_email = unique_email("admin");
     server.create_admin(&admin_email, PASSWORD).await?;
     let admin_token = api.login(&admin_email, PASSWORD).await?;
@@ -124,11 +124,11 @@ pub async fn scene_with_published_event(
 
 /// `buyer_token` gets one (free) ticket of the scene's event; returns its id and QR text.
 pub async fn ticket_for(
-    api: &hafla_e2e::Api,
+    api: &crate::Api,
     scene: &Scene,
     buyer_token: &str,
 ) -> Result<(String, String), HarnessError> {
-    use hafla_e2e::api::string_at;
+    use crate::api::string_at;
     let order = api
         .create_order(buyer_token, &scene.event, &scene.ticket_type, 1)
         .await?;
@@ -151,10 +151,7 @@ pub async fn ticket_for(
 }
 
 /// Admissions the server counts for the scene's event (scans in at any gate).
-pub async fn admissions_on_server(
-    api: &hafla_e2e::Api,
-    scene: &Scene,
-) -> Result<u64, HarnessError> {
+pub async fn admissions_on_server(api: &crate::Api, scene: &Scene) -> Result<u64, HarnessError> {
     let analytics = api
         .event_analytics(&scene.organizer_token, &scene.org, &scene.event)
         .await?;
