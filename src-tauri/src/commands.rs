@@ -208,9 +208,24 @@ pub fn door_conflicts(core: Core<'_>, event_id: Uuid) -> Answer<Vec<DoorConflict
     answer(&core, core.door_conflicts(event_id))
 }
 
+/// A grey camera frame arrives as the raw request body (no JSON), its size in the
+/// `x-frame-width` and `x-frame-height` headers.
 #[tauri::command]
-pub fn decode_frame(core: Core<'_>, width: u32, height: u32, luma: Vec<u8>) -> Answer<Vec<String>> {
-    answer(&core, core.decode_frame(width, height, luma))
+pub fn decode_frame(core: Core<'_>, request: tauri::ipc::Request<'_>) -> Answer<Vec<String>> {
+    let size = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    let frame = match (request.body(), size("x-frame-width"), size("x-frame-height")) {
+        (tauri::ipc::InvokeBody::Raw(bytes), Some(width), Some(height)) => {
+            core.decode_frame(width, height, bytes.clone())
+        }
+        _ => Err(AppError::Invalid { field: "frame" }),
+    };
+    answer(&core, frame)
 }
 
 // ---- Organizer and admin ----

@@ -107,8 +107,11 @@ export const scanTicket = (eventId: string, text: string, gate: string, directio
 export const doorCounts = (eventId: string) => invoke<DoorCounts>("door_counts", { eventId });
 export const doorConflicts = (eventId: string) => invoke<DoorConflict[]>("door_conflicts", { eventId });
 /** Decodes one grey camera frame (width × height bytes) in Rust; the texts found. */
-export const decodeFrame = (width: number, height: number, luma: number[]) =>
-  invoke<string[]>("decode_frame", { width, height, luma });
+export const decodeFrame = (width: number, height: number, luma: Uint8Array) =>
+  // The frame goes as raw bytes, not a JSON array (a 640×480 frame four times a second).
+  invoke<string[]>("decode_frame", luma, {
+    headers: { "x-frame-width": String(width), "x-frame-height": String(height) },
+  });
 
 // Organizer.
 export const orgEvents = (organizationId: string) => invoke<OrganizerEvent[]>("org_events", { organizationId });

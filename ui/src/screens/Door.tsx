@@ -497,7 +497,7 @@ function Camera({ onText }: { onText: (text: string) => void }) {
           if (!g) return;
           g.drawImage(v, 0, 0, w, h);
           const rgba = g.getImageData(0, 0, w, h).data;
-          const luma = new Array<number>(w * h);
+          const luma = new Uint8Array(w * h);
           for (let i = 0, j = 0; j < luma.length; i += 4, j++) {
             luma[j] = (rgba[i]! * 77 + rgba[i + 1]! * 150 + rgba[i + 2]! * 29) >> 8;
           }
