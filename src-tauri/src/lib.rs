@@ -96,9 +96,16 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
                 shell,
             )?);
             app.manage(core.clone());
+            // Registering the hafla:// handler runs xdg-mime and friends: not on the way to
+            // the first screen.
             #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-            if let Err(e) = app.deep_link().register_all() {
-                eprintln!("hafla-app: cannot register hafla:// links: {e}");
+            {
+                let handle = app.handle().clone();
+                std::thread::spawn(move || {
+                    if let Err(e) = handle.deep_link().register_all() {
+                        eprintln!("hafla-app: cannot register hafla:// links: {e}");
+                    }
+                });
             }
             let at_start: Vec<String> = app
                 .deep_link()

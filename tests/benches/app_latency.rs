@@ -30,6 +30,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn report(what: &str, mut ms: Vec<f64>) {
+    if std::env::var_os("HAFLA_BENCH_VERBOSE").is_some() {
+        println!("{what}: {ms:?}");
+    }
     ms.sort_by(f64::total_cmp);
     println!(
         "{what}: n={} p50={:.1} ms p99={:.1} ms min={:.1} ms max={:.1} ms",
