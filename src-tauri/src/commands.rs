@@ -219,7 +219,11 @@ pub fn decode_frame(core: Core<'_>, request: tauri::ipc::Request<'_>) -> Answer<
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u32>().ok())
     };
-    let frame = match (request.body(), size("x-frame-width"), size("x-frame-height")) {
+    let frame = match (
+        request.body(),
+        size("x-frame-width"),
+        size("x-frame-height"),
+    ) {
         (tauri::ipc::InvokeBody::Raw(bytes), Some(width), Some(height)) => {
             core.decode_frame(width, height, bytes.clone())
         }

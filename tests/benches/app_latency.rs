@@ -13,7 +13,10 @@
 
 use hafla_e2e::api::PASSWORD;
 use hafla_e2e::app::Profile;
-use hafla_e2e::steps::{scene_with_published_event, sign_in, ticket_for, unique_email};
+use hafla_e2e::steps::{
+    door_staff_app, download_door_list, scene_with_published_event, sign_in, ticket_for,
+    unique_email,
+};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 use std::time::{Duration, Instant};
 
@@ -120,37 +123,12 @@ async fn main() {
     // A door device: door staff download the list, then scan with the server gone.
     server.start_again().await.expect("server back");
     let api = Api::new(server.url());
-    let staff_email = unique_email("door");
-    api.invite(
-        &scene.organizer_token,
-        &scene.org,
-        &staff_email,
-        "door_staff",
-    )
-    .await
-    .expect("invite");
-    api.register(&staff_email, "Omar")
+    let (door, _) = door_staff_app(&api, &scene, &display, server.url())
         .await
-        .expect("door staff");
-    let door = AppSession::start(&display, server.url())
+        .expect("door staff signed in");
+    download_door_list(&door, &scene.event)
         .await
-        .expect("app");
-    sign_in(&door, &staff_email, PASSWORD)
-        .await
-        .expect("sign in");
-    door.click("#nav-door").await.unwrap();
-    door.click(&format!(
-        ".door-event[data-event-id='{}'] input",
-        scene.event
-    ))
-    .await
-    .expect("event offered");
-    door.click("#door-download").await.unwrap();
-    door.wait_longer("the door list", Duration::from_secs(90), || async {
-        door.exists("#door-download-done").await.then_some(())
-    })
-    .await
-    .expect("door list");
+        .expect("door list");
     door.type_into("#door-gate", "Bench").await.unwrap();
     door.click("#door-start").await.unwrap();
     door.wait_present("#scan-input").await.unwrap();

@@ -166,3 +166,41 @@ pub async fn admissions_on_server(api: &crate::Api, scene: &Scene) -> Result<u64
         })
         .unwrap_or(0))
 }
+
+/// A new door-staff account of the scene's organization (invited, then registered),
+/// signed in on a new app; returns the app and the account's email.
+pub async fn door_staff_app(
+    api: &crate::Api,
+    scene: &Scene,
+    display: &crate::VirtualDisplay,
+    server_url: &str,
+) -> Result<(AppSession, String), HarnessError> {
+    let email = unique_email("door");
+    api.invite(&scene.organizer_token, &scene.org, &email, "door_staff")
+        .await?;
+    api.register(&email, "Omar at the gate").await?;
+    let app = AppSession::start(display, server_url).await?;
+    sign_in(&app, &email, crate::api::PASSWORD).await?;
+    Ok((app, email))
+}
+
+/// Picks the event on the Door screen and downloads its door list; returns the progress
+/// bar's rows done and total once the download finished.
+pub async fn download_door_list(
+    app: &AppSession,
+    event_id: &str,
+) -> Result<(u64, u64), HarnessError> {
+    app.click("#nav-door").await?;
+    app.click(&format!(".door-event[data-event-id='{event_id}'] input"))
+        .await?;
+    app.click("#door-download").await?;
+    app.wait_longer("the door list downloaded", SYNC_TIMEOUT, || async {
+        if !app.exists("#door-download-done").await {
+            return None;
+        }
+        let done = app.attribute("#door-progress", "data-done").await.ok()??;
+        let total = app.attribute("#door-progress", "data-total").await.ok()??;
+        Some((done.parse::<u64>().ok()?, total.parse::<u64>().ok()?))
+    })
+    .await
+}

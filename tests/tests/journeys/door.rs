@@ -2,12 +2,11 @@
 //! the server learns of every admission once it is back.
 
 use crate::ONE_AT_A_TIME;
-use hafla_e2e::api::PASSWORD;
 use hafla_e2e::steps::{
-    SYNC_TIMEOUT, admissions_on_server, scene_with_published_event, sign_in, ticket_for,
-    unique_email,
+    SYNC_TIMEOUT, admissions_on_server, door_staff_app, download_door_list,
+    scene_with_published_event, ticket_for, unique_email,
 };
-use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
+use hafla_e2e::{Api, ServerProcess, VirtualDisplay};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn door_staff_admit_a_ticket_offline_refuse_it_the_second_time_and_the_server_learns_of_it_when_back()
@@ -24,45 +23,13 @@ async fn door_staff_admit_a_ticket_offline_refuse_it_the_second_time_and_the_ser
         .await
         .expect("buyer");
     let (_ticket, qr_text) = ticket_for(&api, &scene, &buyer).await.expect("ticket");
-    let staff_email = unique_email("door");
-    api.invite(
-        &scene.organizer_token,
-        &scene.org,
-        &staff_email,
-        "door_staff",
-    )
-    .await
-    .expect("invite");
-    api.register(&staff_email, "Omar at the gate")
-        .await
-        .expect("door staff account");
-
     let display = VirtualDisplay::start().await.expect("display");
-    let app = AppSession::start(&display, server.url())
+    let (app, _staff) = door_staff_app(&api, &scene, &display, server.url())
         .await
-        .expect("app");
-    sign_in(&app, &staff_email, PASSWORD)
-        .await
-        .expect("sign in");
+        .expect("door staff signed in");
 
     // Choose the event and download its door list; the bar reaches the total.
-    app.click("#nav-door").await.unwrap();
-    app.click(&format!(
-        ".door-event[data-event-id='{}'] input",
-        scene.event
-    ))
-    .await
-    .expect("the event is offered to its door staff");
-    app.click("#door-download").await.unwrap();
-    let (done, total) = app
-        .wait_for("the door list downloaded", || async {
-            if !app.exists("#door-download-done").await {
-                return None;
-            }
-            let done = app.attribute("#door-progress", "data-done").await.ok()??;
-            let total = app.attribute("#door-progress", "data-total").await.ok()??;
-            Some((done.parse::<u64>().ok()?, total.parse::<u64>().ok()?))
-        })
+    let (done, total) = download_door_list(&app, &scene.event)
         .await
         .expect("door list");
     assert!(total >= 1 && done == total, "progress {done}/{total}");
