@@ -4,8 +4,8 @@
 use crate::bilingual::Lang;
 use crate::wire::accounts::{
     CallbackRequest, CreateOrgRequest, InviteRequest, InviteView, LoginRequest, MeView, MemberView,
-    OidcStart, OrgView, RefreshRequest, RegisterRequest, SendCodeRequest, SessionTokens,
-    VerifyCodeRequest,
+    OidcProviders, OidcStart, OrgView, RefreshRequest, RegisterRequest, SendCodeRequest,
+    SessionTokens, VerifyCodeRequest,
 };
 use crate::wire::analytics::{AnalyticsBucket, EventAnalytics};
 use crate::wire::{
@@ -169,6 +169,12 @@ impl ApiClient {
             code: code.to_owned(),
         };
         self.post(&["auth", "phone", "verify"], &input).await
+    }
+
+    /// The providers to offer "Continue with …" buttons for.
+    pub async fn oidc_providers(&self) -> Result<OidcProviders, ClientError> {
+        self.answer(self.request(Method::GET, &["auth", "oidc", "providers"])?)
+            .await
     }
 
     /// The provider's page to open in the system browser, and the state to hand back with

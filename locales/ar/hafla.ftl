@@ -444,6 +444,7 @@ signin-phone-code = الرمز المكوّن من ٦ أرقام
 signin-phone-verify = تسجيل الدخول
 signin-continue-with = المتابعة باستخدام { $provider }
 signin-oidc-waiting = أكمل تسجيل الدخول في المتصفح، وستعود إلى هنا تلقائياً.
+signin-oidc-none = لا يتيح هذا الخادم طريقة أخرى لتسجيل الدخول؛ استخدم بريدك الإلكتروني أو هاتفك.
 provider-google = Google
 provider-apple = Apple
 account-email = البريد الإلكتروني

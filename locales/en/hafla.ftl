@@ -420,6 +420,7 @@ signin-phone-code = 6-digit code
 signin-phone-verify = Sign in
 signin-continue-with = Continue with { $provider }
 signin-oidc-waiting = Finish signing in in your browser; you'll come back here automatically.
+signin-oidc-none = This server offers no other way to sign in; use your email or phone.
 provider-google = Google
 provider-apple = Apple
 account-email = Email

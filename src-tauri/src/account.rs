@@ -51,6 +51,11 @@ impl AppCore {
         self.start_session(tokens).await
     }
 
+    /// The providers the server signs in with (none offline: their buttons need a network).
+    pub async fn oidc_providers(&self) -> Result<Vec<String>, AppError> {
+        Ok(self.api()?.oidc_providers().await?.providers)
+    }
+
     /// Opens the provider's sign-in page in the system browser; the answer comes back as
     /// a `hafla://auth/callback` link (see [`AppCore::finish_oidc_sign_in`]).
     pub async fn start_oidc_sign_in(&self, provider: &str) -> Result<(), AppError> {

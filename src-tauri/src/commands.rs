@@ -93,6 +93,11 @@ pub async fn verify_phone_code(core: Core<'_>, phone: String, code: String) -> A
 }
 
 #[tauri::command]
+pub async fn oidc_providers(core: Core<'_>) -> Answer<Vec<String>> {
+    answer(&core, core.oidc_providers().await)
+}
+
+#[tauri::command]
 pub async fn start_oidc_sign_in(core: Core<'_>, provider: String) -> Answer<()> {
     answer(&core, core.start_oidc_sign_in(&provider).await)
 }

@@ -138,6 +138,7 @@ pub fn builder<R: Runtime>() -> tauri::Builder<R> {
             commands::register,
             commands::send_phone_code,
             commands::verify_phone_code,
+            commands::oidc_providers,
             commands::start_oidc_sign_in,
             commands::sign_out,
             commands::search_events,

@@ -704,6 +704,8 @@ async fn a_provider_sign_in_started_and_finished_by_the_client_signs_in() {
         common::spawn_app_with(HashMap::from([("mock".to_owned(), Arc::new(provider))])).await;
     let anonymous = client(&app, Lang::En);
 
+    let offered = anonymous.oidc_providers().await.unwrap();
+    assert_eq!(offered.providers, vec!["mock".to_owned()]);
     let start = anonymous.oidc_start("mock").await.unwrap();
     // The system browser's part: the provider redirects to the app with `code` and `state`.
     let page = no_redirects
@@ -745,6 +747,15 @@ async fn a_provider_sign_in_started_and_finished_by_the_client_signs_in() {
 async fn provider_sign_in_refuses_an_unknown_provider_and_an_unknown_state() {
     let app = spawn_app().await;
     let anonymous = client(&app, Lang::En);
+    // A server without providers offers none, so the app shows no buttons.
+    assert!(
+        anonymous
+            .oidc_providers()
+            .await
+            .unwrap()
+            .providers
+            .is_empty()
+    );
     assert_eq!(
         api_code(anonymous.oidc_start("myspace").await),
         ErrorCode::UnknownProvider

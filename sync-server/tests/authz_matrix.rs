@@ -85,6 +85,7 @@ fn matrix() -> Vec<(Method, &'static str, &'static [Who])> {
         ),
         (Method::POST, "/api/v1/auth/phone/send", EVERYONE),
         (Method::POST, "/api/v1/auth/phone/verify", EVERYONE),
+        (Method::GET, "/api/v1/auth/oidc/providers", EVERYONE),
         (Method::POST, "/api/v1/auth/oidc/{provider}/start", EVERYONE),
         (Method::POST, "/api/v1/auth/oidc/callback", EVERYONE),
         (Method::POST, "/api/v1/auth/logout", SIGNED_IN),

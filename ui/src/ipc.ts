@@ -74,6 +74,8 @@ export const register = (email: string, password: string, displayName: string) =
 export const sendPhoneCode = (phone: string) => invoke<void>("send_phone_code", { phone });
 export const verifyPhoneCode = (phone: string, code: string) =>
   invoke<Session>("verify_phone_code", { phone, code });
+/** The OpenID Connect providers the server offers (an error offline). */
+export const oidcProviders = () => invoke<string[]>("oidc_providers");
 /** Opens the provider's page in the system browser. */
 export const startOidcSignIn = (provider: string) => invoke<void>("start_oidc_sign_in", { provider });
 export const signOut = () => invoke<void>("sign_out");

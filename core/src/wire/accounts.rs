@@ -127,6 +127,14 @@ pub struct VerifyCodeRequest {
     pub code: String,
 }
 
+/// The OpenID Connect providers this server signs in with, for the app's buttons.
+#[derive(Clone, Serialize, Deserialize, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OidcProviders {
+    /// Provider names as `…/oidc/{provider}/start` takes them, sorted, e.g. `["google"]`.
+    pub providers: Vec<String>,
+}
+
 /// Where to send the person, and the state to post back with the code.
 #[derive(Clone, Serialize, Deserialize, Debug)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -86,6 +86,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route(Method::POST, "/api/v1/auth/password-reset/confirm", Public),
     route(Method::POST, "/api/v1/auth/phone/send", Public),
     route(Method::POST, "/api/v1/auth/phone/verify", Public),
+    route(Method::GET, "/api/v1/auth/oidc/providers", Public),
     route(Method::POST, "/api/v1/auth/oidc/{provider}/start", Public),
     route(Method::POST, "/api/v1/auth/oidc/callback", Public),
     route(Method::POST, "/api/v1/auth/logout", SignedIn),

@@ -145,6 +145,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/auth/phone/send", post(phone::send_code))
         .route("/auth/phone/verify", post(phone::verify_code))
+        .route("/auth/oidc/providers", get(oidc::providers))
         .route("/auth/oidc/{provider}/start", post(oidc::start))
         .route("/auth/oidc/callback", post(oidc::callback))
         .route("/auth/logout", post(accounts::logout))

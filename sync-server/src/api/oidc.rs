@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hafla_core::Lang;
 use hafla_core::wire::ErrorCode;
-use hafla_core::wire::accounts::{CallbackRequest, OidcStart, SessionTokens};
+use hafla_core::wire::accounts::{CallbackRequest, OidcProviders, OidcStart, SessionTokens};
 use jiff::Timestamp;
 use uuid::Uuid;
 
@@ -73,6 +73,23 @@ pub async fn start(
         authorization_url: request.url.to_string(),
         state: request.state,
     }))
+}
+
+/// `GET /api/v1/auth/oidc/providers`
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/oidc/providers",
+    operation_id = "list_oidc_providers",
+    tag = "auth",
+    summary = "The OpenID Connect providers to offer",
+    description = "The configured providers, by the name `/api/v1/auth/oidc/{provider}/start` \
+                   takes; empty when none is configured.",
+    responses((status = 200, description = "Sorted provider names", body = OidcProviders))
+)]
+pub async fn providers(State(state): State<AppState>) -> Json<OidcProviders> {
+    let mut providers: Vec<String> = state.oidc.keys().cloned().collect();
+    providers.sort();
+    Json(OidcProviders { providers })
 }
 
 /// `POST /api/v1/auth/oidc/callback`

@@ -1,4 +1,5 @@
-//! Signing in with a one-time code texted to a Jordanian mobile number.
+//! Signing in with a one-time code texted to a Jordanian mobile number (and no provider
+//! button where the server offers none).
 
 use crate::ONE_AT_A_TIME;
 use hafla_e2e::steps::use_language;
@@ -34,6 +35,12 @@ async fn a_person_signs_in_with_a_code_texted_to_their_phone_typed_in_arabic_dig
     use_language(&app, "ar").await.unwrap();
 
     app.click("#nav-account").await.unwrap();
+    // The demo server has no OpenID Connect provider: no button leads nowhere.
+    app.click("#tab-oidc").await.unwrap();
+    app.wait_present("#oidc-none")
+        .await
+        .expect("no provider offered");
+    assert!(!app.exists(".oidc-button").await);
     app.click("#tab-phone").await.unwrap();
     app.type_into("#phone-number", "079 555 0123")
         .await

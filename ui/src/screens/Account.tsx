@@ -5,17 +5,19 @@
 // Test hooks: #tab-email, #tab-phone, #tab-oidc; #signin-email, #signin-password,
 // #signin-name (register only), #signin-mode (switch sign in ↔ register), #signin-submit,
 // #signin-error[data-code]; #phone-number, #phone-send, #phone-code, #phone-verify;
-// .oidc-button[data-provider], #oidc-waiting, #oidc-error[data-code]; #account[data-user-id],
-// #account-name, #account-email, #account-phone, .membership[data-organization-id]
-// [data-role], #signout; #settings-lang, #settings-arabic-digits.
+// .oidc-button[data-provider], #oidc-none, #oidc-waiting, #oidc-error[data-code];
+// #account[data-user-id], #account-name, #account-email, #account-phone,
+// .membership[data-organization-id][data-role], #signout; #settings-lang,
+// #settings-arabic-digits.
 import { useState } from "preact/hooks";
 import type { ErrorBody } from "../bindings/ErrorBody";
 import type { Lang } from "../bindings/Lang";
-import { ErrorBox, Note } from "../components/Status";
+import { ErrorBox, Loading, Note } from "../components/Status";
 import { useApp } from "../context";
-import { useAction, useListen } from "../hooks";
+import { useAction, useListen, useLoad } from "../hooks";
 import { pick, t, tParts } from "../i18n";
 import {
+  oidcProviders,
   onSignInFailed,
   register,
   sendPhoneCode,
@@ -25,8 +27,6 @@ import {
   verifyPhoneCode,
 } from "../ipc";
 import { toLatinDigits } from "../format";
-
-const OIDC_PROVIDERS = ["google", "apple"];
 
 export function Account() {
   const { session } = useApp();
@@ -277,10 +277,18 @@ function OidcButtons() {
   const [action, run] = useAction(startOidcSignIn);
   const [provider, setProvider] = useState<string | null>(null);
   const [failed, setFailed] = useState<ErrorBody | null>(null);
+  const [providers, reload] = useLoad(oidcProviders, []);
   useListen(onSignInFailed, setFailed);
+  if (providers.state === "loading") return <Loading />;
+  if (providers.state === "failed") return <ErrorBox error={providers.error} onRetry={reload} />;
+  if (providers.value.length === 0) return <Note id="oidc-none">{t("signin-oidc-none")}</Note>;
+  const label = (p: string) => {
+    const known = t(`provider-${p}`);
+    return known === `provider-${p}` ? p : known;
+  };
   return (
     <div class="form oidc">
-      {OIDC_PROVIDERS.map((p) => (
+      {providers.value.map((p) => (
         <button
           type="button"
           class="oidc-button"
@@ -292,7 +300,7 @@ function OidcButtons() {
             void run(p);
           }}
         >
-          {t("signin-continue-with", { provider: t(`provider-${p}`) })}
+          {t("signin-continue-with", { provider: label(p) })}
         </button>
       ))}
       {action.state === "done" && !failed && <Note id="oidc-waiting">{t("signin-oidc-waiting")}</Note>}
