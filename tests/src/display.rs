@@ -12,18 +12,48 @@ pub struct VirtualDisplay {
     _child: Child,
 }
 
+/// A display number is free when no live X server holds its lock. A server killed
+/// outright (a test run stopped with SIGKILL) leaves its lock and socket behind: those
+/// are removed, or the numbers would run out on a machine that runs the journeys often.
+fn display_is_free(n: u32) -> bool {
+    let lock = format!("/tmp/.X{n}-lock");
+    let socket = format!("/tmp/.X11-unix/X{n}");
+    let holder = std::fs::read_to_string(&lock)
+        .ok()
+        .and_then(|text| text.trim().parse::<i32>().ok());
+    let alive = |pid: i32| {
+        // SAFETY: kill(2) with signal 0 only asks whether the process exists (EPERM: it
+        // does, as another user's).
+        pid > 0
+            && (unsafe { libc::kill(pid, 0) } == 0
+                || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+    };
+    match holder {
+        Some(pid) if alive(pid) => false,
+        Some(_) => {
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(&socket);
+            true
+        }
+        None if Path::new(&lock).exists() => false,
+        None => {
+            // A socket without a lock belongs to no one.
+            let _ = std::fs::remove_file(&socket);
+            true
+        }
+    }
+}
+
 impl VirtualDisplay {
     /// Starts Xvfb on the first free display from :90 and waits for its socket.
     pub async fn start() -> Result<VirtualDisplay, HarnessError> {
-        let number = (90..200)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .ok_or_else(|| HarnessError::Start {
-                what: "Xvfb".into(),
-                reason: "no free display number".into(),
-            })?;
+        let number =
+            (90..200)
+                .find(|&n| display_is_free(n))
+                .ok_or_else(|| HarnessError::Start {
+                    what: "Xvfb".into(),
+                    reason: "no free display number".into(),
+                })?;
         let name = format!(":{number}");
         let child = Command::new("Xvfb")
             .args([

@@ -45,6 +45,37 @@ async fn an_oud_event_on_sale(api: &Api) -> (String, String) {
     panic!("the demo catalog has no oud event with a paid ticket type on sale");
 }
 
+/// Draws the QR `<svg>` named by the first argument on a canvas, turns it grey and hands the
+/// frame to the shell's `decode_frame`, as the door's camera does; answers the texts found.
+const READ_QR_ON_SCREEN: &str = "
+    const done = arguments[arguments.length - 1];
+    const svg = document.querySelector(arguments[0]);
+    const image = new Image();
+    image.onerror = () => done('the QR drawing did not load as an image');
+    image.onload = async () => {
+        const size = 400;
+        const canvas = document.createElement('canvas');
+        canvas.width = size;
+        canvas.height = size;
+        const g = canvas.getContext('2d');
+        g.fillStyle = '#fff';
+        g.fillRect(0, 0, size, size);
+        g.drawImage(image, 40, 40, size - 80, size - 80);
+        const rgba = g.getImageData(0, 0, size, size).data;
+        const luma = new Uint8Array(size * size);
+        for (let i = 0, j = 0; j < luma.length; i += 4, j++) {
+            luma[j] = (rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29) >> 8;
+        }
+        try {
+            done(await window.__TAURI_INTERNALS__.invoke('decode_frame', luma, {
+                headers: { 'x-frame-width': String(size), 'x-frame-height': String(size) },
+            }));
+        } catch (e) {
+            done(String(e && e.message || e));
+        }
+    };
+    image.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg.outerHTML);";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attendee_searches_in_arabic_buys_a_ticket_and_still_sees_its_qr_offline_after_a_restart()
  {
@@ -125,6 +156,11 @@ async fn an_attendee_searches_in_arabic_buys_a_ticket_and_still_sees_its_qr_offl
         .await
         .unwrap();
     app.close().await.unwrap();
+    let token = api.login(&email, PASSWORD).await.expect("token");
+    let credential = api
+        .credential_text(&token, &ticket_id)
+        .await
+        .expect("the credential the server issued");
 
     // The server goes away; the app starts again on the same profile.
     server.stop().await.expect("server stopped");
@@ -147,6 +183,14 @@ async fn an_attendee_searches_in_arabic_buys_a_ticket_and_still_sees_its_qr_offl
         .await
         .unwrap();
     assert!(svg.as_u64().unwrap_or(0) > 200, "a real QR drawing: {svg}");
+    // What the screen shows is the credential: read back through the door's camera path
+    // (a grey frame, sent as raw bytes to the shell and decoded there).
+    let read = app
+        .client
+        .execute_async(READ_QR_ON_SCREEN, vec![offline_card.clone().into()])
+        .await
+        .expect("the QR read back");
+    assert_eq!(read, serde_json::json!([credential]));
     app.screenshot("journey-attendee-ticket-offline")
         .await
         .unwrap();
