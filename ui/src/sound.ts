@@ -29,6 +29,11 @@ function tone(c: AudioContext, freq: number, start: number, length: number, type
   osc.stop(start + length + 0.02);
 }
 
+/** Makes the audio context ahead of the first verdict (making it is the slow part). */
+export function warmUpSound(): void {
+  audio();
+}
+
 export function playSignal(signal: Signal): void {
   const c = audio();
   if (!c) return;

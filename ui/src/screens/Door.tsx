@@ -32,7 +32,7 @@ import {
   type DoorProgress,
   type ScanVerdict,
 } from "../ipc";
-import { playSignal } from "../sound";
+import { playSignal, warmUpSound } from "../sound";
 import type { ErrorBody } from "../bindings/ErrorBody";
 
 const GATE_KEY = "hafla.door.gate";
@@ -262,6 +262,7 @@ function ScanScreen({
   const focus = () => input.current?.focus({ preventScroll: true });
   useEffect(() => {
     focus();
+    warmUpSound();
     // Keep the scanner input focused whenever nothing else is being used.
     const id = setInterval(() => {
       const active = document.activeElement;
