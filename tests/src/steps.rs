@@ -75,6 +75,40 @@ pub async fn wait_for_card(
     .await
 }
 
+/// A platform admin and an organizer with an organization, made through the server's API
+/// (both sign in with [`crate::api::PASSWORD`]).
+pub struct Cast {
+    pub admin_email: String,
+    pub admin_token: String,
+    pub organizer_email: String,
+    pub organizer_token: String,
+    pub org: String,
+}
+
+/// Sets up a [`Cast`] whose organization is named `org_ar` / `org_en` (also the
+/// organizer's display name, in English).
+pub async fn admin_and_organizer(
+    server: &crate::ServerProcess,
+    api: &crate::Api,
+    org_ar: &str,
+    org_en: &str,
+) -> Result<Cast, HarnessError> {
+    use crate::api::PASSWORD;
+    let admin_email = unique_email("admin");
+    server.create_admin(&admin_email, PASSWORD).await?;
+    let admin_token = api.login(&admin_email, PASSWORD).await?;
+    let organizer_email = unique_email("organizer");
+    let organizer_token = api.register(&organizer_email, org_en).await?;
+    let org = api.create_org(&organizer_token, org_ar, org_en).await?;
+    Ok(Cast {
+        admin_email,
+        admin_token,
+        organizer_email,
+        organizer_token,
+        org,
+    })
+}
+
 /// An organizer with an organization and a published event (approved by a platform admin),
 /// all made through the server's API.
 pub struct Scene {
@@ -93,15 +127,14 @@ pub async fn scene_with_published_event(
     title_ar: &str,
     title_en: &str,
 ) -> Result<Scene, HarnessError> {
-    use crate::api::{PASSWORD, event_input, string_at};
-    let admin_email = unique_email("admin");
-    server.create_admin(&admin_email, PASSWORD).await?;
-    let admin_token = api.login(&admin_email, PASSWORD).await?;
-    let organizer_email = unique_email("organizer");
-    let organizer_token = api.register(&organizer_email, "Sahra Live").await?;
-    let org = api
-        .create_org(&organizer_token, "سهرة لايف", "Sahra Live")
-        .await?;
+    use crate::api::{event_input, string_at};
+    let Cast {
+        admin_token,
+        organizer_email,
+        organizer_token,
+        org,
+        ..
+    } = admin_and_organizer(server, api, "سهرة لايف", "Sahra Live").await?;
     let event = api
         .create_event(
             &organizer_token,

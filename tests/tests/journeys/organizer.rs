@@ -3,7 +3,7 @@
 
 use crate::ONE_AT_A_TIME;
 use hafla_e2e::api::PASSWORD;
-use hafla_e2e::steps::{sign_in, unique_email, wait_for_card};
+use hafla_e2e::steps::{Cast, admin_and_organizer, sign_in, wait_for_card};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
 /// Tomorrow at `hour`:00 in Amman, as a `datetime-local` value.
@@ -21,19 +21,13 @@ async fn an_organizer_submits_a_bilingual_event_an_admin_approves_it_and_attende
     let _turn = ONE_AT_A_TIME.lock().await;
     let server = ServerProcess::start_demo().await.expect("server");
     let api = Api::new(server.url());
-    let admin_email = unique_email("admin");
-    server
-        .create_admin(&admin_email, PASSWORD)
+    let Cast {
+        admin_email,
+        organizer_email,
+        ..
+    } = admin_and_organizer(&server, &api, "ليالي اللويبدة", "Weibdeh Nights")
         .await
-        .expect("admin");
-    let organizer_email = unique_email("organizer");
-    let token = api
-        .register(&organizer_email, "Weibdeh Nights")
-        .await
-        .expect("organizer");
-    api.create_org(&token, "ليالي اللويبدة", "Weibdeh Nights")
-        .await
-        .expect("organization");
+        .expect("an admin and an organizer");
 
     let display = VirtualDisplay::start().await.expect("display");
     let app = AppSession::start(&display, server.url())

@@ -3,7 +3,9 @@
 
 use crate::ONE_AT_A_TIME;
 use hafla_e2e::api::{PASSWORD, event_input, string_at};
-use hafla_e2e::steps::{SYNC_TIMEOUT, sign_in, unique_email, wait_for_card};
+use hafla_e2e::steps::{
+    Cast, SYNC_TIMEOUT, admin_and_organizer, sign_in, unique_email, wait_for_card,
+};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -11,22 +13,13 @@ async fn a_buyer_pays_by_cliq_the_organizer_confirms_it_exports_the_orders_and_e
     let _turn = ONE_AT_A_TIME.lock().await;
     let server = ServerProcess::start_demo().await.expect("server");
     let api = Api::new(server.url());
-    let admin_email = unique_email("admin");
-    server
-        .create_admin(&admin_email, PASSWORD)
-        .await
-        .expect("admin");
-    let admin = api
-        .login(&admin_email, PASSWORD)
-        .await
-        .expect("admin login");
-    let organizer_email = unique_email("organizer");
-    let organizer = api
-        .register(&organizer_email, "Madaba Mosaic Nights")
-        .await
-        .expect("organizer");
-    let org = api
-        .create_org(&organizer, "ليالي الفسيفساء", "Mosaic Nights")
+    let Cast {
+        admin_token: admin,
+        organizer_email,
+        organizer_token: organizer,
+        org,
+        ..
+    } = admin_and_organizer(&server, &api, "ليالي الفسيفساء", "Mosaic Nights")
         .await
         .expect("organization");
     api.set_cliq_alias(&organizer, &org, "MOSAICNITE")

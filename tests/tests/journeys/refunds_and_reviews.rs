@@ -4,7 +4,7 @@
 
 use crate::ONE_AT_A_TIME;
 use hafla_e2e::api::{PASSWORD, event_input, string_at};
-use hafla_e2e::steps::{SYNC_TIMEOUT, sign_in, unique_email};
+use hafla_e2e::steps::{Cast, SYNC_TIMEOUT, admin_and_organizer, sign_in, unique_email};
 use hafla_e2e::{Api, AppSession, ServerProcess, VirtualDisplay};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -13,19 +13,14 @@ async fn a_rejection_reason_reaches_the_organizer_and_a_refund_revokes_the_ticke
     let _turn = ONE_AT_A_TIME.lock().await;
     let server = ServerProcess::start_demo().await.expect("server");
     let api = Api::new(server.url());
-    let admin_email = unique_email("admin");
-    server
-        .create_admin(&admin_email, PASSWORD)
-        .await
-        .expect("admin");
-    let admin = api.login(&admin_email, PASSWORD).await.unwrap();
-    let organizer_email = unique_email("organizer");
-    let organizer = api
-        .register(&organizer_email, "Salt Stories")
-        .await
-        .unwrap();
-    let org = api
-        .create_org(&organizer, "حكايات السلط", "Salt Stories")
+    let Cast {
+        admin_email,
+        admin_token: admin,
+        organizer_email,
+        organizer_token: organizer,
+        org,
+        ..
+    } = admin_and_organizer(&server, &api, "حكايات السلط", "Salt Stories")
         .await
         .unwrap();
     // One event published with a paid ticket type, one waiting for review.
