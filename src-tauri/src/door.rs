@@ -51,11 +51,7 @@ impl AppCore {
         organization_id: Uuid,
         event_id: Uuid,
     ) -> Result<DoorCounts, AppError> {
-        let token = match self.tokens.access_token(&self.api()?).await? {
-            crate::session::AccessToken::Token(t) => t,
-            crate::session::AccessToken::SignedOut => return Err(AppError::SignedOut),
-        };
-        let engine = self.engine(Some(token))?;
+        let engine = self.signed_in_engine().await?;
         let mut progress = engine.progress();
         let target = SyncTarget::Door {
             org: organization_id,
@@ -118,24 +114,25 @@ impl AppCore {
         }
         let event_ref = self.event_ref(event_id)?;
         let lang = self.lang();
-        let (verdict, record) = {
+        let (verdict, record, time_zone) = {
             let mut door = lock(&self.door);
             if door.time_zone(event_ref).is_none() {
                 // The list arrived through the sync but the verifier has not read it yet.
                 door.reload()?;
             }
-            door.scan(
+            let (verdict, record) = door.scan(
                 event_ref,
                 text.trim(),
                 gate,
                 direction,
                 jiff::Timestamp::now(),
-            )?
+            )?;
+            let time_zone = door
+                .time_zone(event_ref)
+                .unwrap_or(hafla_core::wire::DEFAULT_TIME_ZONE)
+                .to_owned();
+            (verdict, record, time_zone)
         };
-        let time_zone = lock(&self.door)
-            .time_zone(event_ref)
-            .unwrap_or(hafla_core::wire::DEFAULT_TIME_ZONE)
-            .to_owned();
         self.sync.nudge();
         Ok(ScanVerdict {
             verdict: verdict.key().to_owned(),

@@ -39,10 +39,9 @@ impl AppCore {
     /// The organization's events in every status, from the synced copy (so the screen
     /// works offline), brought up to date first when the server answers quickly.
     pub async fn org_events(&self, org: Uuid) -> Result<Vec<OrganizerEvent>, AppError> {
-        match self.tokens.access_token(&self.api()?).await {
-            Ok(crate::session::AccessToken::SignedOut) => return Err(AppError::SignedOut),
-            Ok(crate::session::AccessToken::Token(token)) => {
-                let engine = self.engine(Some(token))?;
+        match self.signed_in_engine().await {
+            Err(AppError::SignedOut) => return Err(AppError::SignedOut),
+            Ok(engine) => {
                 let pull = engine.pull(SyncTarget::Org(org));
                 match tokio::time::timeout(FRESHEN_WAIT, pull).await {
                     Ok(Err(e)) if e.code() == hafla_core::wire::ErrorCode::Forbidden => {

@@ -118,16 +118,26 @@ impl AppCore {
         Ok(ApiClient::new(&self.server_url, self.lang())?)
     }
 
-    /// A client of the server as the signed-in person.
-    pub(crate) async fn signed_in_api(&self) -> Result<ApiClient, AppError> {
-        let api = self.api()?;
-        match self.tokens.access_token(&api).await? {
-            AccessToken::Token(token) => Ok(api.with_token(Some(token))),
+    /// The signed-in person's access token (renewed when due); a sign-in the server ended
+    /// is forgotten here too.
+    async fn access_token(&self) -> Result<String, AppError> {
+        match self.tokens.access_token(&self.api()?).await? {
+            AccessToken::Token(token) => Ok(token),
             AccessToken::SignedOut => {
                 self.forget_session();
                 Err(AppError::SignedOut)
             }
         }
+    }
+
+    /// A client of the server as the signed-in person.
+    pub(crate) async fn signed_in_api(&self) -> Result<ApiClient, AppError> {
+        Ok(self.api()?.with_token(Some(self.access_token().await?)))
+    }
+
+    /// A sync engine as the signed-in person, for pulls a screen waits on.
+    pub(crate) async fn signed_in_engine(&self) -> Result<hafla_core::sync::SyncEngine, AppError> {
+        self.engine(Some(self.access_token().await?))
     }
 
     pub fn info(&self) -> Result<AppInfo, AppError> {
@@ -185,7 +195,7 @@ impl AppCore {
     /// Forgets who was signed in and their tickets and organizations' events (the next
     /// person on this device must not see them). Door lists and unsent scans stay: they
     /// hold no one's personal data, and a scan is never dropped.
-    fn forget_session(&self) {
+    pub(crate) fn forget_session(&self) {
         let session = self.session().ok().flatten();
         if let Err(e) = self.settings().remove_setting(SESSION_KEY) {
             eprintln!("hafla-app: {e}");

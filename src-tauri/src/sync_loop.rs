@@ -145,8 +145,9 @@ impl AppCore {
                 }
                 Ok(AccessToken::SignedOut) => {
                     if self.session().ok().flatten().is_some() {
-                        // The server ended the sign-in (signed out elsewhere, expired).
-                        let _ = self.sign_out().await;
+                        // The server ended the sign-in (signed out elsewhere, expired);
+                        // the tokens are gone already.
+                        self.forget_session();
                     }
                     (None, None)
                 }
